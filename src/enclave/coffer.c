@@ -1,0 +1,162 @@
+/* The split sealing key (memguard's Coffer). The key is never stored whole:
+ *
+ *     key = left XOR BLAKE2b-256(right)
+ *
+ * Both halves live in one guarded page, no-access at rest. The whole key is
+ * derived into the same page for one seal or open and wiped at once. When a
+ * key is used and rekey_interval_ms have passed since the last time, both
+ * halves are re-randomised without changing the key:
+ *
+ *     right' = random;  left' = left XOR H(right) XOR H(right')
+ *
+ * Doing this on use rather than from a timer thread means a host process
+ * gets no thread it did not ask for; an idle key is not touched at all. */
+#include "config.h"
+
+#include "enclave/internal.h"
+
+#include <time.h>
+
+typedef struct key_page {
+	unsigned char left[ENC_KEY_BYTES];
+	unsigned char right[ENC_KEY_BYTES];
+	unsigned char key[ENC_KEY_BYTES];     /* only during one call */
+	unsigned char scratch[ENC_KEY_BYTES]; /* hashes of halves */
+} key_page;
+
+static struct {
+	pthread_mutex_t lock;
+	enc_buffer page; /* a guarded buffer holding a key_page */
+	bool ready;
+	_Atomic uint64_t epoch;
+	_Atomic uint64_t rekeys;
+	struct timespec last_rekey;
+} coffer = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static key_page *halves(void)
+{
+	return (key_page *)coffer.page.data;
+}
+
+static void hash_half(unsigned char out[ENC_KEY_BYTES],
+                      const unsigned char half[ENC_KEY_BYTES])
+{
+	crypto_generichash(out, ENC_KEY_BYTES, half, ENC_KEY_BYTES, NULL, 0);
+}
+
+static uint64_t elapsed_ms(const struct timespec *since)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	int64_t ms = (int64_t)(now.tv_sec - since->tv_sec) * 1000 +
+	             (now.tv_nsec - since->tv_nsec) / 1000000;
+	return ms < 0 ? 0 : (uint64_t)ms;
+}
+
+/* Page open, coffer lock held. */
+static void rerandomise(key_page *page)
+{
+	hash_half(page->scratch, page->right);
+	for (size_t i = 0; i < ENC_KEY_BYTES; i++)
+		page->left[i] ^= page->scratch[i];
+	randombytes_buf(page->right, ENC_KEY_BYTES);
+	hash_half(page->scratch, page->right);
+	for (size_t i = 0; i < ENC_KEY_BYTES; i++)
+		page->left[i] ^= page->scratch[i];
+	sodium_memzero(page->scratch, ENC_KEY_BYTES);
+	clock_gettime(CLOCK_MONOTONIC, &coffer.last_rekey);
+	atomic_fetch_add(&coffer.rekeys, 1);
+}
+
+/* Page open, coffer lock held. */
+static void fresh_halves(key_page *page)
+{
+	randombytes_buf(page->left, ENC_KEY_BYTES);
+	randombytes_buf(page->right, ENC_KEY_BYTES);
+	clock_gettime(CLOCK_MONOTONIC, &coffer.last_rekey);
+}
+
+enc_status enc_coffer_init(void)
+{
+	enc_status status = enc_guarded_alloc(sizeof(key_page), ENC_ALLOC_ALIGNED,
+	                                      &coffer.page);
+	if (status != ENC_OK)
+		return status;
+	pthread_mutex_lock(&coffer.lock);
+	fresh_halves(halves());
+	enc_guarded_protect(&coffer.page, ENC_NOACCESS);
+	/* A new key: nothing sealed before (say, by a parent) opens under it. */
+	atomic_fetch_add(&coffer.epoch, 1);
+	coffer.ready = true;
+	pthread_mutex_unlock(&coffer.lock);
+	return ENC_OK;
+}
+
+void enc_coffer_shutdown(void)
+{
+	pthread_mutex_lock(&coffer.lock);
+	bool was_ready = coffer.ready;
+	coffer.ready = false;
+	pthread_mutex_unlock(&coffer.lock);
+	/* Released outside the coffer lock: a canary failure purges, and the
+	 * purge takes that lock. */
+	if (!was_ready)
+		return;
+	if (atomic_load(&enc_global.forked))
+		enc_region_unmap(&coffer.page.u.guarded.region, false);
+	else
+		enc_guarded_release(&coffer.page);
+}
+
+void enc_coffer_after_fork(void)
+{
+	/* The page is zero in the child; the enclave is marked forked. */
+	pthread_mutex_init(&coffer.lock, NULL);
+}
+
+void enc_coffer_replace(void)
+{
+	pthread_mutex_lock(&coffer.lock);
+	if (coffer.ready) {
+		enc_guarded_protect(&coffer.page, ENC_READWRITE);
+		fresh_halves(halves());
+		enc_guarded_protect(&coffer.page, ENC_NOACCESS);
+		atomic_fetch_add(&coffer.epoch, 1);
+	}
+	pthread_mutex_unlock(&coffer.lock);
+}
+
+uint64_t enc_coffer_epoch(void)
+{
+	return atomic_load(&coffer.epoch);
+}
+
+uint64_t enc_coffer_rekeys(void)
+{
+	return atomic_load(&coffer.rekeys);
+}
+
+enc_status enc_coffer_with_key(enc_keyed_fn fn, void *context)
+{
+	pthread_mutex_lock(&coffer.lock);
+	if (!coffer.ready) {
+		pthread_mutex_unlock(&coffer.lock);
+		return ENC_ERR_NOT_READY;
+	}
+	if (enc_guarded_protect(&coffer.page, ENC_READWRITE) != ENC_OK) {
+		pthread_mutex_unlock(&coffer.lock);
+		return ENC_ERR_SYSTEM;
+	}
+	key_page *page = halves();
+	if (elapsed_ms(&coffer.last_rekey) >=
+	    enc_global.config.rekey_interval_ms)
+		rerandomise(page);
+	hash_half(page->key, page->right);
+	for (size_t i = 0; i < ENC_KEY_BYTES; i++)
+		page->key[i] ^= page->left[i];
+	enc_status status = fn(page->key, atomic_load(&coffer.epoch), context);
+	sodium_memzero(page->key, ENC_KEY_BYTES);
+	enc_guarded_protect(&coffer.page, ENC_NOACCESS);
+	pthread_mutex_unlock(&coffer.lock);
+	return status;
+}

@@ -1,0 +1,157 @@
+/* Sealed secrets (memguard's Enclave): XChaCha20-Poly1305 under the split
+ * key, kept in ordinary memory because it is ciphertext. Opening decrypts
+ * straight into an enclave buffer; libsodium checks the tag before it
+ * writes any plaintext. */
+#include "config.h"
+
+#include "enclave/internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_SEALED_LENGTH (SIZE_MAX / 2 - sizeof(enc_sealed) - ENC_SEALED_TAG_BYTES)
+
+typedef struct seal_job {
+	const unsigned char *plaintext;
+	size_t length;
+	const unsigned char *ad;
+	size_t ad_length;
+	enc_sealed *sealed;
+	unsigned char *into; /* open only */
+} seal_job;
+
+static enc_status encrypt_with(const unsigned char key[ENC_KEY_BYTES],
+                               uint64_t epoch, void *context)
+{
+	seal_job *job = context;
+	job->sealed->epoch = epoch;
+	crypto_aead_xchacha20poly1305_ietf_encrypt(
+		job->sealed->ciphertext, NULL, job->plaintext, job->length,
+		job->ad, job->ad_length, NULL, job->sealed->nonce, key);
+	return ENC_OK;
+}
+
+static enc_status decrypt_with(const unsigned char key[ENC_KEY_BYTES],
+                               uint64_t epoch, void *context)
+{
+	seal_job *job = context;
+	const enc_sealed *sealed = job->sealed;
+	if (sealed->epoch != epoch)
+		return ENC_ERR_PURGED;
+	if (crypto_aead_xchacha20poly1305_ietf_decrypt(
+		    job->into, NULL, NULL, sealed->ciphertext,
+		    sealed->length + ENC_SEALED_TAG_BYTES, job->ad, job->ad_length,
+		    sealed->nonce, key) != 0)
+		return ENC_ERR_AUTH;
+	return ENC_OK;
+}
+
+static bool ad_valid(const void *ad, size_t ad_length)
+{
+	return ad != NULL || ad_length == 0;
+}
+
+enc_status enc_seal_bytes(const void *data, size_t length, const void *ad,
+                          size_t ad_length, enc_sealed **out)
+{
+	if (out == NULL)
+		return ENC_ERR_INVALID;
+	*out = NULL;
+	if (data == NULL || length == 0 || length > MAX_SEALED_LENGTH ||
+	    !ad_valid(ad, ad_length))
+		return ENC_ERR_INVALID;
+	enc_status status = enc_ready();
+	if (status != ENC_OK)
+		return status;
+	enc_sealed *sealed =
+		malloc(sizeof(*sealed) + length + ENC_SEALED_TAG_BYTES);
+	if (sealed == NULL)
+		return ENC_ERR_NOMEM;
+	sealed->length = length;
+	randombytes_buf(sealed->nonce, sizeof(sealed->nonce));
+	seal_job job = {.plaintext = data,
+	                .length = length,
+	                .ad = ad,
+	                .ad_length = ad_length,
+	                .sealed = sealed};
+	status = enc_coffer_with_key(encrypt_with, &job);
+	if (status != ENC_OK) {
+		free(sealed);
+		return status;
+	}
+	*out = sealed;
+	return ENC_OK;
+}
+
+enc_status enc_seal(const enc_buffer *buffer, const void *ad, size_t ad_length,
+                    enc_sealed **out)
+{
+	if (buffer == NULL || out == NULL)
+		return ENC_ERR_INVALID;
+	*out = NULL;
+	if (buffer->purged)
+		return ENC_ERR_PURGED;
+	enc_buffer *mutable_buffer = (enc_buffer *)buffer;
+	enc_access before = buffer->access;
+	enc_status status = ENC_OK;
+	if (before == ENC_NOACCESS)
+		status = enc_protect(mutable_buffer, ENC_READONLY);
+	if (status != ENC_OK)
+		return status;
+	status = enc_seal_bytes(buffer->data, buffer->size, ad, ad_length, out);
+	if (before == ENC_NOACCESS)
+		enc_protect(mutable_buffer, ENC_NOACCESS);
+	return status;
+}
+
+enc_status enc_open_into(const enc_sealed *sealed, const void *ad,
+                         size_t ad_length, enc_buffer *into)
+{
+	if (sealed == NULL || into == NULL || !ad_valid(ad, ad_length))
+		return ENC_ERR_INVALID;
+	if (into->purged)
+		return ENC_ERR_PURGED;
+	if (into->size != sealed->length || into->access != ENC_READWRITE)
+		return ENC_ERR_INVALID;
+	enc_status status = enc_ready();
+	if (status != ENC_OK)
+		return status;
+	seal_job job = {.ad = ad,
+	                .ad_length = ad_length,
+	                .sealed = (enc_sealed *)sealed,
+	                .into = into->data};
+	return enc_coffer_with_key(decrypt_with, &job);
+}
+
+enc_status enc_open(const enc_sealed *sealed, const void *ad, size_t ad_length,
+                    unsigned flags, enc_buffer **out)
+{
+	if (out == NULL)
+		return ENC_ERR_INVALID;
+	*out = NULL;
+	if (sealed == NULL || !ad_valid(ad, ad_length))
+		return ENC_ERR_INVALID;
+	enc_buffer *buffer;
+	enc_status status = enc_alloc(sealed->length, flags, &buffer);
+	if (status != ENC_OK)
+		return status;
+	status = enc_open_into(sealed, ad, ad_length, buffer);
+	if (status == ENC_OK)
+		status = enc_protect(buffer, ENC_READONLY);
+	if (status != ENC_OK) {
+		enc_free(buffer);
+		return status;
+	}
+	*out = buffer;
+	return ENC_OK;
+}
+
+size_t enc_sealed_length(const enc_sealed *sealed)
+{
+	return sealed != NULL ? sealed->length : 0;
+}
+
+void enc_sealed_free(enc_sealed *sealed)
+{
+	free(sealed);
+}

@@ -1,0 +1,372 @@
+/* The locked slab: small secrets share locked pages, so a process can hold
+ * many open secrets within a small RLIMIT_MEMLOCK (memguard issue #148).
+ *
+ * A chunk is a few pages between guard pages, cut into slots of one size
+ * class; each slot is followed by a canary, and its data sits flush against
+ * that canary. A page's protection is the most open state among the slots
+ * that touch it, so it is no-access whenever none of them is in use. */
+#include "config.h"
+
+#include "enclave/internal.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CLASS_COUNT 9
+#define MAX_CHUNK_PAGES 3
+#define MAX_CHUNK_SLOTS 128
+#define ALIGNMENT 16
+
+static const size_t class_sizes[CLASS_COUNT] = {16,  32,   64,   128, 256,
+                                                512, 1024, 2048, 4096};
+
+struct enc_slab_chunk {
+	enc_region region;
+	unsigned class_index;
+	size_t class_size;
+	size_t stride; /* class_size + the canary */
+	uint32_t slot_count;
+	uint32_t free_count; /* entries in free_stack */
+	uint32_t live;       /* slots handed out (purged ones included) */
+	uint16_t free_stack[MAX_CHUNK_SLOTS];
+	uint16_t page_writers[MAX_CHUNK_PAGES];
+	uint16_t page_readers[MAX_CHUNK_PAGES];
+	enc_access page_access[MAX_CHUNK_PAGES];
+	unsigned char canary[ENC_CANARY_BYTES];
+	bool retired; /* purged: never used for new slots */
+	enc_slab_chunk *prev, *next;
+};
+
+/* Per class, chunks with a free slot come before full ones. */
+static enc_slab_chunk *class_chunks[CLASS_COUNT];
+static enc_slab_chunk *retired_chunks;
+
+static void list_remove(enc_slab_chunk **list, enc_slab_chunk *chunk)
+{
+	if (chunk->prev != NULL)
+		chunk->prev->next = chunk->next;
+	else
+		*list = chunk->next;
+	if (chunk->next != NULL)
+		chunk->next->prev = chunk->prev;
+	chunk->prev = chunk->next = NULL;
+}
+
+static void list_push_front(enc_slab_chunk **list, enc_slab_chunk *chunk)
+{
+	chunk->prev = NULL;
+	chunk->next = *list;
+	if (*list != NULL)
+		(*list)->prev = chunk;
+	*list = chunk;
+}
+
+static void list_push_back(enc_slab_chunk **list, enc_slab_chunk *chunk)
+{
+	if (*list == NULL) {
+		list_push_front(list, chunk);
+		return;
+	}
+	enc_slab_chunk *last = *list;
+	while (last->next != NULL)
+		last = last->next;
+	last->next = chunk;
+	chunk->prev = last;
+	chunk->next = NULL;
+}
+
+static unsigned char *slot_start(const enc_slab_chunk *chunk, uint32_t index)
+{
+	return chunk->region.interior + (size_t)index * chunk->stride;
+}
+
+static void fill_canary(unsigned char *start, size_t bytes,
+                        const unsigned char canary[ENC_CANARY_BYTES])
+{
+	for (size_t i = 0; i < bytes; i++)
+		start[i] = canary[i % ENC_CANARY_BYTES];
+}
+
+static unsigned char canary_difference(const unsigned char *start,
+                                       size_t bytes,
+                                       const unsigned char *canary)
+{
+	unsigned char difference = 0;
+	for (size_t i = 0; i < bytes; i++)
+		difference |= start[i] ^ canary[i % ENC_CANARY_BYTES];
+	return difference;
+}
+
+static enc_access most_open(const enc_slab_chunk *chunk, size_t page)
+{
+	if (chunk->page_writers[page] > 0)
+		return ENC_READWRITE;
+	return chunk->page_readers[page] > 0 ? ENC_READONLY : ENC_NOACCESS;
+}
+
+static void count_access(enc_slab_chunk *chunk, size_t page, enc_access access,
+                         int delta)
+{
+	if (access == ENC_READWRITE)
+		chunk->page_writers[page] += delta;
+	else if (access == ENC_READONLY)
+		chunk->page_readers[page] += delta;
+}
+
+/* Moves one slot from one access state to another and mprotects each of
+ * its pages whose most open state changed. */
+static enc_status change_slot_access(enc_slab_chunk *chunk, uint32_t index,
+                                     enc_access from, enc_access to)
+{
+	size_t page = enc_page_size();
+	size_t offset = (size_t)index * chunk->stride;
+	size_t first = offset / page;
+	size_t last = (offset + chunk->stride - 1) / page;
+	enc_status status = ENC_OK;
+	for (size_t p = first; p <= last; p++) {
+		count_access(chunk, p, from, -1);
+		count_access(chunk, p, to, +1);
+		enc_access wanted = most_open(chunk, p);
+		if (wanted == chunk->page_access[p])
+			continue;
+		enc_status changed = enc_region_protect(
+			chunk->region.interior + p * page, page, wanted);
+		if (changed == ENC_OK)
+			chunk->page_access[p] = wanted;
+		else
+			status = changed;
+	}
+	return status;
+}
+
+static enc_status create_chunk(unsigned class_index, enc_slab_chunk **out)
+{
+	size_t page = enc_page_size();
+	size_t stride = class_sizes[class_index] + ENC_CANARY_BYTES;
+	size_t bytes = enc_round_to_pages(2 * stride);
+	size_t slot_count = bytes / stride;
+	if (slot_count > MAX_CHUNK_SLOTS)
+		slot_count = MAX_CHUNK_SLOTS;
+	if (bytes / page > MAX_CHUNK_PAGES)
+		return ENC_ERR_INVALID; /* only with pages under 4 KiB */
+
+	enc_slab_chunk *chunk = calloc(1, sizeof(*chunk));
+	if (chunk == NULL)
+		return ENC_ERR_NOMEM;
+	enc_status status = enc_budget_reserve(bytes);
+	if (status == ENC_OK) {
+		status = enc_region_map(bytes, enc_global.secretmem,
+		                        &chunk->region);
+		if (status != ENC_OK)
+			enc_budget_release(bytes);
+	}
+	if (status != ENC_OK) {
+		free(chunk);
+		return status;
+	}
+	if (!chunk->region.locked) {
+		enc_budget_release(bytes);
+		enc_global.unlocked_bytes += bytes;
+	}
+	chunk->class_index = class_index;
+	chunk->class_size = class_sizes[class_index];
+	chunk->stride = stride;
+	chunk->slot_count = (uint32_t)slot_count;
+	randombytes_buf(chunk->canary, sizeof(chunk->canary));
+	for (uint32_t i = 0; i < chunk->slot_count; i++) {
+		/* Hand out low slots first: pop from the end. */
+		chunk->free_stack[i] = (uint16_t)(chunk->slot_count - 1 - i);
+		fill_canary(slot_start(chunk, i) + chunk->class_size,
+		            ENC_CANARY_BYTES, chunk->canary);
+	}
+	chunk->free_count = chunk->slot_count;
+	enc_region_protect(chunk->region.interior, bytes, ENC_NOACCESS);
+	for (size_t p = 0; p < bytes / page; p++)
+		chunk->page_access[p] = ENC_NOACCESS;
+	enc_global.slab_chunks++;
+	*out = chunk;
+	return ENC_OK;
+}
+
+static void destroy_chunk(enc_slab_chunk *chunk, bool wipe)
+{
+	if (chunk->region.locked)
+		enc_budget_release(chunk->region.interior_bytes);
+	else
+		enc_global.unlocked_bytes -= chunk->region.interior_bytes;
+	enc_region_unmap(&chunk->region, wipe);
+	enc_global.slab_chunks--;
+	free(chunk);
+}
+
+static int class_for(size_t size, unsigned flags)
+{
+	size_t needed = size + ((flags & ENC_ALLOC_ALIGNED) ? ALIGNMENT - 1 : 0);
+	for (unsigned i = 0; i < CLASS_COUNT; i++)
+		if (needed <= class_sizes[i])
+			return (int)i;
+	return -1;
+}
+
+enc_status enc_slab_alloc(size_t size, unsigned flags, enc_buffer *buffer)
+{
+	int class_index = class_for(size, flags);
+	if (class_index < 0)
+		return ENC_ERR_UNSUPPORTED;
+	enc_slab_chunk **list = &class_chunks[class_index];
+	enc_slab_chunk *chunk = *list;
+	if (chunk == NULL || chunk->free_count == 0) {
+		enc_status status = create_chunk((unsigned)class_index, &chunk);
+		if (status != ENC_OK)
+			return status;
+		list_push_front(list, chunk);
+	}
+	uint32_t index = chunk->free_stack[--chunk->free_count];
+	enc_status status =
+		change_slot_access(chunk, index, ENC_NOACCESS, ENC_READWRITE);
+	if (status != ENC_OK) {
+		change_slot_access(chunk, index, ENC_READWRITE, ENC_NOACCESS);
+		chunk->free_stack[chunk->free_count++] = (uint16_t)index;
+		return status;
+	}
+	chunk->live++;
+	if (chunk->free_count == 0) {
+		list_remove(list, chunk);
+		list_push_back(list, chunk);
+	}
+
+	unsigned char *start = slot_start(chunk, index);
+	unsigned char *data = start + chunk->class_size - size;
+	if (flags & ENC_ALLOC_ALIGNED)
+		data = (unsigned char *)((uintptr_t)data & ~(uintptr_t)(ALIGNMENT - 1));
+	fill_canary(start, (size_t)(data - start), chunk->canary);
+	fill_canary(data + size, (size_t)(start + chunk->class_size - data) - size,
+	            chunk->canary);
+	buffer->kind = ENC_KIND_SLAB;
+	buffer->data = data;
+	buffer->size = size;
+	buffer->access = ENC_READWRITE;
+	buffer->u.slot.chunk = chunk;
+	buffer->u.slot.index = index;
+	enc_global.slab_buffers++;
+	return ENC_OK;
+}
+
+/* Leading slack, trailing slack and the slot's own canary, in one pass. */
+static bool slot_canary_intact(const enc_buffer *buffer)
+{
+	const enc_slab_chunk *chunk = buffer->u.slot.chunk;
+	const unsigned char *start = slot_start(chunk, buffer->u.slot.index);
+	const unsigned char *data_end = buffer->data + buffer->size;
+	unsigned char difference = canary_difference(
+		start, (size_t)(buffer->data - start), chunk->canary);
+	difference |= canary_difference(
+		data_end, (size_t)(start + chunk->class_size - data_end),
+		chunk->canary);
+	difference |= canary_difference(start + chunk->class_size,
+	                                ENC_CANARY_BYTES, chunk->canary);
+	return difference == 0;
+}
+
+bool enc_slab_canary_ok(const enc_buffer *buffer)
+{
+	enc_slab_chunk *chunk = buffer->u.slot.chunk;
+	uint32_t index = buffer->u.slot.index;
+	bool opened = buffer->access == ENC_NOACCESS;
+	if (opened && change_slot_access(chunk, index, ENC_NOACCESS,
+	                                 ENC_READONLY) != ENC_OK)
+		return false;
+	bool intact = slot_canary_intact(buffer);
+	if (opened)
+		change_slot_access(chunk, index, ENC_READONLY, ENC_NOACCESS);
+	return intact;
+}
+
+enc_status enc_slab_protect(enc_buffer *buffer, enc_access access)
+{
+	enc_status status =
+		change_slot_access(buffer->u.slot.chunk, buffer->u.slot.index,
+	                           buffer->access, access);
+	buffer->access = access;
+	return status;
+}
+
+void enc_slab_release(enc_buffer *buffer)
+{
+	enc_slab_chunk *chunk = buffer->u.slot.chunk;
+	uint32_t index = buffer->u.slot.index;
+	enc_global.slab_buffers--;
+	chunk->live--;
+	if (buffer->purged) {
+		/* The chunk was wiped and retired by the purge. */
+		if (chunk->live == 0) {
+			list_remove(&retired_chunks, chunk);
+			destroy_chunk(chunk, false);
+		}
+		return;
+	}
+	change_slot_access(chunk, index, buffer->access, ENC_READWRITE);
+	if (!slot_canary_intact(buffer))
+		enc_canary_failure(buffer, "a slab");
+	sodium_memzero(slot_start(chunk, index), chunk->class_size);
+	change_slot_access(chunk, index, ENC_READWRITE, ENC_NOACCESS);
+	chunk->free_stack[chunk->free_count++] = (uint16_t)index;
+
+	enc_slab_chunk **list = &class_chunks[chunk->class_index];
+	list_remove(list, chunk);
+	/* Give an empty chunk back unless it is the class's last one. */
+	if (chunk->live == 0 && *list != NULL)
+		destroy_chunk(chunk, true);
+	else
+		list_push_front(list, chunk);
+}
+
+static void wipe_chunk(enc_slab_chunk *chunk)
+{
+	enc_region *region = &chunk->region;
+	if (enc_region_protect(region->interior, region->interior_bytes,
+	                       ENC_READWRITE) == ENC_OK)
+		sodium_memzero(region->interior, region->interior_bytes);
+	enc_region_protect(region->interior, region->interior_bytes,
+	                   ENC_NOACCESS);
+	memset(chunk->page_writers, 0, sizeof(chunk->page_writers));
+	memset(chunk->page_readers, 0, sizeof(chunk->page_readers));
+	for (size_t p = 0; p < MAX_CHUNK_PAGES; p++)
+		chunk->page_access[p] = ENC_NOACCESS;
+}
+
+void enc_slab_purge(void)
+{
+	for (enc_slab_chunk *chunk = retired_chunks; chunk; chunk = chunk->next)
+		wipe_chunk(chunk);
+	for (unsigned c = 0; c < CLASS_COUNT; c++) {
+		while (class_chunks[c] != NULL) {
+			enc_slab_chunk *chunk = class_chunks[c];
+			list_remove(&class_chunks[c], chunk);
+			wipe_chunk(chunk);
+			if (chunk->live == 0) {
+				destroy_chunk(chunk, false);
+			} else {
+				chunk->retired = true;
+				list_push_front(&retired_chunks, chunk);
+			}
+		}
+	}
+}
+
+void enc_slab_shutdown(void)
+{
+	while (retired_chunks != NULL) {
+		enc_slab_chunk *chunk = retired_chunks;
+		list_remove(&retired_chunks, chunk);
+		destroy_chunk(chunk, false);
+	}
+	for (unsigned c = 0; c < CLASS_COUNT; c++) {
+		while (class_chunks[c] != NULL) {
+			enc_slab_chunk *chunk = class_chunks[c];
+			list_remove(&class_chunks[c], chunk);
+			destroy_chunk(chunk, false);
+		}
+	}
+}
