@@ -41,6 +41,10 @@ struct enc_slab_chunk {
 /* Per class, chunks with a free slot come before full ones. */
 static enc_slab_chunk *class_chunks[CLASS_COUNT];
 static enc_slab_chunk *retired_chunks;
+/* At most one empty chunk is kept, so a loop that opens, uses and frees
+ * one secret does not map and lock a chunk each time; any other chunk is
+ * returned as soon as it is empty. */
+static enc_slab_chunk *spare_chunk;
 
 static void list_remove(enc_slab_chunk **list, enc_slab_chunk *chunk)
 {
@@ -200,18 +204,19 @@ static void destroy_chunk(enc_slab_chunk *chunk, bool wipe)
 	free(chunk);
 }
 
-static int class_for(size_t size, unsigned flags)
+/* Slots start 16-byte aligned (the stride is a multiple of 16), so an
+ * ALIGNED buffer rounded down from the slot's end still fits its class. */
+static int class_for(size_t size)
 {
-	size_t needed = size + ((flags & ENC_ALLOC_ALIGNED) ? ALIGNMENT - 1 : 0);
 	for (unsigned i = 0; i < CLASS_COUNT; i++)
-		if (needed <= class_sizes[i])
+		if (size <= class_sizes[i])
 			return (int)i;
 	return -1;
 }
 
 enc_status enc_slab_alloc(size_t size, unsigned flags, enc_buffer *buffer)
 {
-	int class_index = class_for(size, flags);
+	int class_index = class_for(size);
 	if (class_index < 0)
 		return ENC_ERR_UNSUPPORTED;
 	enc_slab_chunk **list = &class_chunks[class_index];
@@ -222,6 +227,8 @@ enc_status enc_slab_alloc(size_t size, unsigned flags, enc_buffer *buffer)
 			return status;
 		list_push_front(list, chunk);
 	}
+	if (chunk == spare_chunk)
+		spare_chunk = NULL;
 	uint32_t index = chunk->free_stack[--chunk->free_count];
 	enc_status status =
 		change_slot_access(chunk, index, ENC_NOACCESS, ENC_READWRITE);
@@ -315,11 +322,14 @@ void enc_slab_release(enc_buffer *buffer)
 
 	enc_slab_chunk **list = &class_chunks[chunk->class_index];
 	list_remove(list, chunk);
-	/* Give an empty chunk back unless it is the class's last one. */
-	if (chunk->live == 0 && *list != NULL)
-		destroy_chunk(chunk, true);
-	else
-		list_push_front(list, chunk);
+	list_push_front(list, chunk);
+	if (chunk->live > 0)
+		return;
+	if (spare_chunk != NULL) {
+		list_remove(&class_chunks[spare_chunk->class_index], spare_chunk);
+		destroy_chunk(spare_chunk, true);
+	}
+	spare_chunk = chunk;
 }
 
 static void wipe_chunk(enc_slab_chunk *chunk)
@@ -338,6 +348,7 @@ static void wipe_chunk(enc_slab_chunk *chunk)
 
 void enc_slab_purge(void)
 {
+	spare_chunk = NULL;
 	for (enc_slab_chunk *chunk = retired_chunks; chunk; chunk = chunk->next)
 		wipe_chunk(chunk);
 	for (unsigned c = 0; c < CLASS_COUNT; c++) {
@@ -357,6 +368,7 @@ void enc_slab_purge(void)
 
 void enc_slab_shutdown(void)
 {
+	spare_chunk = NULL;
 	while (retired_chunks != NULL) {
 		enc_slab_chunk *chunk = retired_chunks;
 		list_remove(&retired_chunks, chunk);
