@@ -1,0 +1,222 @@
+/* PKCS#11 3.0 definitions that p11-kit's pkcs11.h (a 2.40 header) lacks.
+ * Everything guardhsm uses from the standard comes through this header:
+ * p11-kit's, then the additions, each only if it is not defined already,
+ * so a newer p11-kit header takes precedence. Values from the OASIS
+ * PKCS#11 3.0 pkcs11t.h / pkcs11f.h. */
+#ifndef GUARDHSM_PKCS11_3_0_H
+#define GUARDHSM_PKCS11_3_0_H
+
+#include <p11-kit/pkcs11.h>
+
+/* ---- Attributes --------------------------------------------------------- */
+#ifndef CKA_UNIQUE_ID
+#define CKA_UNIQUE_ID 0x00000004UL
+#endif
+#ifndef CKA_PROFILE_ID
+#define CKA_PROFILE_ID 0x00000601UL
+#endif
+#ifndef CKA_X2RATCHET_BAG
+#define CKA_X2RATCHET_BAG 0x00000602UL
+#endif
+
+/* ---- Return values ------------------------------------------------------ */
+#ifndef CKR_OPERATION_CANCEL_FAILED
+#define CKR_OPERATION_CANCEL_FAILED 0x00000202UL
+#endif
+
+/* ---- C_SessionCancel flags -------------------------------------------- */
+#ifndef CKF_FIND_OBJECTS
+#define CKF_FIND_OBJECTS 0x00000040UL
+#endif
+
+/* ---- Key types and mechanisms ------------------------------------------- */
+#ifndef CKK_EC_MONTGOMERY
+#define CKK_EC_MONTGOMERY 0x00000041UL
+#endif
+#ifndef CKK_CHACHA20
+#define CKK_CHACHA20 0x00000033UL
+#endif
+#ifndef CKM_EC_MONTGOMERY_KEY_PAIR_GEN
+#define CKM_EC_MONTGOMERY_KEY_PAIR_GEN 0x00001056UL
+#endif
+
+/* ---- Interfaces (PKCS#11 3.0, section 5.4) ------------------------------ */
+#ifndef CKF_INTERFACE_FORK_SAFE
+#define CKF_INTERFACE_FORK_SAFE 0x00000001UL
+
+typedef struct CK_INTERFACE {
+	CK_CHAR *pInterfaceName;
+	CK_VOID_PTR pFunctionList;
+	CK_FLAGS flags;
+} CK_INTERFACE;
+typedef CK_INTERFACE *CK_INTERFACE_PTR;
+typedef CK_INTERFACE_PTR *CK_INTERFACE_PTR_PTR;
+
+
+/* The 3.0 function list: the 2.40 list followed by the 3.0 additions,
+ * in the order of the standard's pkcs11f.h. */
+typedef struct CK_FUNCTION_LIST_3_0 CK_FUNCTION_LIST_3_0;
+typedef CK_FUNCTION_LIST_3_0 *CK_FUNCTION_LIST_3_0_PTR;
+typedef CK_FUNCTION_LIST_3_0_PTR *CK_FUNCTION_LIST_3_0_PTR_PTR;
+
+struct CK_FUNCTION_LIST_3_0 {
+	CK_VERSION version;
+	CK_C_Initialize C_Initialize;
+	CK_C_Finalize C_Finalize;
+	CK_C_GetInfo C_GetInfo;
+	CK_C_GetFunctionList C_GetFunctionList;
+	CK_C_GetSlotList C_GetSlotList;
+	CK_C_GetSlotInfo C_GetSlotInfo;
+	CK_C_GetTokenInfo C_GetTokenInfo;
+	CK_C_GetMechanismList C_GetMechanismList;
+	CK_C_GetMechanismInfo C_GetMechanismInfo;
+	CK_C_InitToken C_InitToken;
+	CK_C_InitPIN C_InitPIN;
+	CK_C_SetPIN C_SetPIN;
+	CK_C_OpenSession C_OpenSession;
+	CK_C_CloseSession C_CloseSession;
+	CK_C_CloseAllSessions C_CloseAllSessions;
+	CK_C_GetSessionInfo C_GetSessionInfo;
+	CK_C_GetOperationState C_GetOperationState;
+	CK_C_SetOperationState C_SetOperationState;
+	CK_C_Login C_Login;
+	CK_C_Logout C_Logout;
+	CK_C_CreateObject C_CreateObject;
+	CK_C_CopyObject C_CopyObject;
+	CK_C_DestroyObject C_DestroyObject;
+	CK_C_GetObjectSize C_GetObjectSize;
+	CK_C_GetAttributeValue C_GetAttributeValue;
+	CK_C_SetAttributeValue C_SetAttributeValue;
+	CK_C_FindObjectsInit C_FindObjectsInit;
+	CK_C_FindObjects C_FindObjects;
+	CK_C_FindObjectsFinal C_FindObjectsFinal;
+	CK_C_EncryptInit C_EncryptInit;
+	CK_C_Encrypt C_Encrypt;
+	CK_C_EncryptUpdate C_EncryptUpdate;
+	CK_C_EncryptFinal C_EncryptFinal;
+	CK_C_DecryptInit C_DecryptInit;
+	CK_C_Decrypt C_Decrypt;
+	CK_C_DecryptUpdate C_DecryptUpdate;
+	CK_C_DecryptFinal C_DecryptFinal;
+	CK_C_DigestInit C_DigestInit;
+	CK_C_Digest C_Digest;
+	CK_C_DigestUpdate C_DigestUpdate;
+	CK_C_DigestKey C_DigestKey;
+	CK_C_DigestFinal C_DigestFinal;
+	CK_C_SignInit C_SignInit;
+	CK_C_Sign C_Sign;
+	CK_C_SignUpdate C_SignUpdate;
+	CK_C_SignFinal C_SignFinal;
+	CK_C_SignRecoverInit C_SignRecoverInit;
+	CK_C_SignRecover C_SignRecover;
+	CK_C_VerifyInit C_VerifyInit;
+	CK_C_Verify C_Verify;
+	CK_C_VerifyUpdate C_VerifyUpdate;
+	CK_C_VerifyFinal C_VerifyFinal;
+	CK_C_VerifyRecoverInit C_VerifyRecoverInit;
+	CK_C_VerifyRecover C_VerifyRecover;
+	CK_C_DigestEncryptUpdate C_DigestEncryptUpdate;
+	CK_C_DecryptDigestUpdate C_DecryptDigestUpdate;
+	CK_C_SignEncryptUpdate C_SignEncryptUpdate;
+	CK_C_DecryptVerifyUpdate C_DecryptVerifyUpdate;
+	CK_C_GenerateKey C_GenerateKey;
+	CK_C_GenerateKeyPair C_GenerateKeyPair;
+	CK_C_WrapKey C_WrapKey;
+	CK_C_UnwrapKey C_UnwrapKey;
+	CK_C_DeriveKey C_DeriveKey;
+	CK_C_SeedRandom C_SeedRandom;
+	CK_C_GenerateRandom C_GenerateRandom;
+	CK_C_GetFunctionStatus C_GetFunctionStatus;
+	CK_C_CancelFunction C_CancelFunction;
+	CK_C_WaitForSlotEvent C_WaitForSlotEvent;
+	/* 3.0 */
+	CK_RV (*C_GetInterfaceList)(CK_INTERFACE_PTR interfaces,
+	                            CK_ULONG_PTR count);
+	CK_RV (*C_GetInterface)(CK_UTF8CHAR_PTR name, CK_VERSION_PTR version,
+	                        CK_INTERFACE_PTR_PTR interface, CK_FLAGS flags);
+	CK_RV (*C_LoginUser)(CK_SESSION_HANDLE session, CK_USER_TYPE user_type,
+	                     CK_UTF8CHAR_PTR pin, CK_ULONG pin_length,
+	                     CK_UTF8CHAR_PTR username, CK_ULONG username_length);
+	CK_RV (*C_SessionCancel)(CK_SESSION_HANDLE session, CK_FLAGS flags);
+	CK_RV (*C_MessageEncryptInit)(CK_SESSION_HANDLE session,
+	                              CK_MECHANISM_PTR mechanism,
+	                              CK_OBJECT_HANDLE key);
+	CK_RV (*C_EncryptMessage)(CK_SESSION_HANDLE session, CK_VOID_PTR parameter,
+	                          CK_ULONG parameter_length,
+	                          CK_BYTE_PTR associated_data,
+	                          CK_ULONG associated_data_length,
+	                          CK_BYTE_PTR plaintext, CK_ULONG plaintext_length,
+	                          CK_BYTE_PTR ciphertext,
+	                          CK_ULONG_PTR ciphertext_length);
+	CK_RV (*C_EncryptMessageBegin)(CK_SESSION_HANDLE session,
+	                               CK_VOID_PTR parameter,
+	                               CK_ULONG parameter_length,
+	                               CK_BYTE_PTR associated_data,
+	                               CK_ULONG associated_data_length);
+	CK_RV (*C_EncryptMessageNext)(CK_SESSION_HANDLE session,
+	                              CK_VOID_PTR parameter,
+	                              CK_ULONG parameter_length,
+	                              CK_BYTE_PTR plaintext_part,
+	                              CK_ULONG plaintext_part_length,
+	                              CK_BYTE_PTR ciphertext_part,
+	                              CK_ULONG_PTR ciphertext_part_length,
+	                              CK_FLAGS flags);
+	CK_RV (*C_MessageEncryptFinal)(CK_SESSION_HANDLE session);
+	CK_RV (*C_MessageDecryptInit)(CK_SESSION_HANDLE session,
+	                              CK_MECHANISM_PTR mechanism,
+	                              CK_OBJECT_HANDLE key);
+	CK_RV (*C_DecryptMessage)(CK_SESSION_HANDLE session, CK_VOID_PTR parameter,
+	                          CK_ULONG parameter_length,
+	                          CK_BYTE_PTR associated_data,
+	                          CK_ULONG associated_data_length,
+	                          CK_BYTE_PTR ciphertext,
+	                          CK_ULONG ciphertext_length, CK_BYTE_PTR plaintext,
+	                          CK_ULONG_PTR plaintext_length);
+	CK_RV (*C_DecryptMessageBegin)(CK_SESSION_HANDLE session,
+	                               CK_VOID_PTR parameter,
+	                               CK_ULONG parameter_length,
+	                               CK_BYTE_PTR associated_data,
+	                               CK_ULONG associated_data_length);
+	CK_RV (*C_DecryptMessageNext)(CK_SESSION_HANDLE session,
+	                              CK_VOID_PTR parameter,
+	                              CK_ULONG parameter_length,
+	                              CK_BYTE_PTR ciphertext_part,
+	                              CK_ULONG ciphertext_part_length,
+	                              CK_BYTE_PTR plaintext_part,
+	                              CK_ULONG_PTR plaintext_part_length,
+	                              CK_FLAGS flags);
+	CK_RV (*C_MessageDecryptFinal)(CK_SESSION_HANDLE session);
+	CK_RV (*C_MessageSignInit)(CK_SESSION_HANDLE session,
+	                           CK_MECHANISM_PTR mechanism, CK_OBJECT_HANDLE key);
+	CK_RV (*C_SignMessage)(CK_SESSION_HANDLE session, CK_VOID_PTR parameter,
+	                       CK_ULONG parameter_length, CK_BYTE_PTR data,
+	                       CK_ULONG data_length, CK_BYTE_PTR signature,
+	                       CK_ULONG_PTR signature_length);
+	CK_RV (*C_SignMessageBegin)(CK_SESSION_HANDLE session,
+	                            CK_VOID_PTR parameter,
+	                            CK_ULONG parameter_length);
+	CK_RV (*C_SignMessageNext)(CK_SESSION_HANDLE session, CK_VOID_PTR parameter,
+	                           CK_ULONG parameter_length, CK_BYTE_PTR data,
+	                           CK_ULONG data_length, CK_BYTE_PTR signature,
+	                           CK_ULONG_PTR signature_length);
+	CK_RV (*C_MessageSignFinal)(CK_SESSION_HANDLE session);
+	CK_RV (*C_MessageVerifyInit)(CK_SESSION_HANDLE session,
+	                             CK_MECHANISM_PTR mechanism,
+	                             CK_OBJECT_HANDLE key);
+	CK_RV (*C_VerifyMessage)(CK_SESSION_HANDLE session, CK_VOID_PTR parameter,
+	                         CK_ULONG parameter_length, CK_BYTE_PTR data,
+	                         CK_ULONG data_length, CK_BYTE_PTR signature,
+	                         CK_ULONG signature_length);
+	CK_RV (*C_VerifyMessageBegin)(CK_SESSION_HANDLE session,
+	                              CK_VOID_PTR parameter,
+	                              CK_ULONG parameter_length);
+	CK_RV (*C_VerifyMessageNext)(CK_SESSION_HANDLE session,
+	                             CK_VOID_PTR parameter,
+	                             CK_ULONG parameter_length, CK_BYTE_PTR data,
+	                             CK_ULONG data_length, CK_BYTE_PTR signature,
+	                             CK_ULONG signature_length);
+	CK_RV (*C_MessageVerifyFinal)(CK_SESSION_HANDLE session);
+};
+#endif /* CKF_INTERFACE_FORK_SAFE */
+
+#endif /* GUARDHSM_PKCS11_3_0_H */
