@@ -1,0 +1,168 @@
+/*
+ * Internals of the token store, shared by its source files:
+ *  - database.c: open/create, schema, meta, transactions, refresh;
+ *  - keys.c:     subkey derivation and blind index tags;
+ *  - pin.c:      Argon2id, master-key wrapping, failure counters, login;
+ *  - record.c:   the sealed record format;
+ *  - objects.c:  object create/update/delete/load/find.
+ */
+#ifndef GUARDHSM_STORE_INTERNAL_H
+#define GUARDHSM_STORE_INTERNAL_H
+
+#include "store/store.h"
+
+#include <pthread.h>
+#include <sodium.h>
+#include <sqlite3.h>
+
+#define STORE_FORMAT_VERSION 1
+#define STORE_UID_BYTES 16
+#define STORE_MASTER_BYTES crypto_kdf_KEYBYTES /* 32 */
+#define STORE_PUBLIC_SECRET_BYTES 32
+#define STORE_SALT_BYTES crypto_pwhash_SALTBYTES /* 16 */
+#define STORE_EPOCH_BYTES 16
+#define STORE_WRAP_NONCE_BYTES crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
+#define STORE_WRAP_TAG_BYTES crypto_aead_xchacha20poly1305_ietf_ABYTES
+/* nonce || ciphertext of the master key || tag */
+#define STORE_WRAPPED_BYTES \
+	(STORE_WRAP_NONCE_BYTES + STORE_MASTER_BYTES + STORE_WRAP_TAG_BYTES)
+#define STORE_TAG_BYTES 16 /* blind index tags: BLAKE2b-128 */
+#define STORE_DEFAULT_PIN_TRIES 10
+/* A sanity bound on a stored retry limit, so a damaged file cannot make
+ * the counter meaningless. */
+#define STORE_MAX_PIN_TRIES 1000000
+
+struct store_token {
+	pthread_mutex_t mutex; /* serialises every call on this token */
+	sqlite3 *database;     /* NOMUTEX: the mutex above guards it */
+	char path[4096];
+	int64_t data_version;  /* PRAGMA data_version at the last reload */
+
+	/* Cached meta, reloaded by refresh when another connection wrote. */
+	unsigned char token_uid[STORE_UID_BYTES];
+	char serial[STORE_SERIAL_BYTES];
+	char label[STORE_LABEL_BYTES];
+	uint32_t max_pin_tries;
+	uint32_t user_failures;
+	uint32_t so_failures;
+	bool user_pin_set;
+	uint64_t kdf_opslimit;
+	size_t kdf_memlimit;
+	/* Random, replaced by every re-initialisation: a held master key
+	 * belongs to the epoch it was unwrapped in. */
+	unsigned char key_epoch[STORE_EPOCH_BYTES];
+
+	/* Stored in clear in the file, but kept sealed here anyway so that
+	 * the public subkeys derived from it only ever exist in the enclave. */
+	enc_sealed *public_secret;
+
+	/* Login state: the master key, sealed, while someone is logged in. */
+	enc_sealed *master;
+	unsigned char login_epoch[STORE_EPOCH_BYTES];
+};
+
+/* ---- database.c --------------------------------------------------------- */
+
+store_status store_sqlite_status(int result);
+store_status store_begin(store_token *token);
+store_status store_commit(store_token *token);
+void store_rollback(store_token *token);
+/* Runs one statement without results. */
+store_status store_exec(store_token *token, const char *sql);
+store_status store_prepare(store_token *token, const char *sql,
+                           sqlite3_stmt **statement);
+
+store_status store_meta_get_integer(store_token *token, const char *name,
+                                    int64_t *value);
+/* *value is malloc'd (NULL and 0 for an empty blob). STORE_ERR_NOT_FOUND
+ * if the row is absent; a row of another type is corrupt. */
+store_status store_meta_get_blob(store_token *token, const char *name,
+                                 unsigned char **value, size_t *length);
+/* Exactly length bytes into value, else corrupt (absent: NOT_FOUND). */
+store_status store_meta_get_fixed(store_token *token, const char *name,
+                                  unsigned char *value, size_t length);
+store_status store_meta_set_integer(store_token *token, const char *name,
+                                    int64_t value);
+store_status store_meta_set_blob(store_token *token, const char *name,
+                                 const void *value, size_t length);
+store_status store_meta_delete(store_token *token, const char *name);
+
+/* The refresh of store_token_refresh, with the mutex held. Also used right
+ * after BEGIN IMMEDIATE so a mutation sees the latest meta. */
+store_status store_refresh_locked(store_token *token, bool *changed);
+
+void store_lock(store_token *token);
+void store_unlock(store_token *token);
+/* Forgets the master key (mutex held). */
+void store_logout_locked(store_token *token);
+
+/* ---- keys.c ------------------------------------------------------------- */
+
+/* Offsets of the subkeys in a store_keys buffer. */
+enum {
+	STORE_KEY_PUBLIC_RECORD = 0,
+	STORE_KEY_PUBLIC_INDEX = 32,
+	STORE_KEY_PRIVATE_RECORD = 64,
+	STORE_KEY_PRIVATE_INDEX = 96,
+	STORE_KEYS_BYTES = 128,
+};
+
+/* The subkeys for one store call, in one enclave buffer freed by
+ * store_keys_close. The private ones only if with_private (which needs
+ * the master key: STORE_ERR_NOT_LOGGED_IN otherwise). */
+typedef struct store_keys {
+	enc_buffer *buffer;
+	bool has_private;
+} store_keys;
+
+store_status store_keys_open(store_token *token, bool with_private,
+                             store_keys *keys);
+void store_keys_close(store_keys *keys);
+const unsigned char *store_record_key(const store_keys *keys, bool is_private);
+const unsigned char *store_index_key(const store_keys *keys, bool is_private);
+
+/* Blind index tag: keyed BLAKE2b-128 of domain || value. */
+store_status store_blind_tag(const unsigned char *index_key, char domain,
+                             const unsigned char *value, size_t length,
+                             unsigned char tag[STORE_TAG_BYTES]);
+store_status store_class_tag(const unsigned char *index_key,
+                             uint64_t object_class,
+                             unsigned char tag[STORE_TAG_BYTES]);
+
+store_status store_enclave_status(enc_status status);
+void store_put_u32(unsigned char *out, uint32_t value);
+void store_put_u64(unsigned char *out, uint64_t value);
+uint32_t store_get_u32(const unsigned char *in);
+uint64_t store_get_u64(const unsigned char *in);
+
+/* ---- pin.c -------------------------------------------------------------- */
+
+store_status store_kdf_check_limits(uint64_t opslimit, size_t memlimit);
+/* Wraps the master key (32 bytes in an enclave buffer) under pin with a
+ * fresh salt; fills salt and wrapped. */
+store_status store_wrap_master(const enc_buffer *master,
+                               const unsigned char *token_uid, store_user user,
+                               const unsigned char *pin, size_t pin_length,
+                               uint64_t opslimit, size_t memlimit,
+                               unsigned char salt[STORE_SALT_BYTES],
+                               unsigned char wrapped[STORE_WRAPPED_BYTES]);
+
+/* ---- record.c ----------------------------------------------------------- */
+
+/* Seals attributes into a new malloc'd record. */
+store_status store_record_encode(const unsigned char *record_key,
+                                 const unsigned char *token_uid,
+                                 const unsigned char *unique_id,
+                                 bool is_private,
+                                 const store_attribute *attributes,
+                                 size_t count, unsigned char **record,
+                                 size_t *record_length);
+/* Authenticates and opens a record; STORE_ERR_CORRUPT on any defect. */
+store_status store_record_decode(const unsigned char *record_key,
+                                 const unsigned char *token_uid,
+                                 const unsigned char *unique_id,
+                                 bool is_private, const unsigned char *record,
+                                 size_t record_length,
+                                 store_attribute **attributes, size_t *count);
+
+#endif /* GUARDHSM_STORE_INTERNAL_H */

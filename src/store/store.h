@@ -1,0 +1,226 @@
+/*
+ * The persistent token store: one SQLite database per token, every
+ * attribute sealed, found through keyed-hash (blind) index columns.
+ *
+ * Keys:
+ *  - master key: 32 random bytes per token, created by store_token_create.
+ *    It is wrapped (XChaCha20-Poly1305) under a key derived by Argon2id from
+ *    the SO PIN, and under one from the user PIN once that exists. In this
+ *    process it exists only as an enclave sealed secret while someone is
+ *    logged in; it is opened into an enclave buffer for the duration of one
+ *    store call.
+ *  - private-object key and private index key: derived from the master key
+ *    (BLAKE2b keyed, distinct contexts).
+ *  - public-object key and public index key: derived from a random "public
+ *    secret" stored in clear in the token file, so public objects can be
+ *    read before login. They protect public records against corruption and
+ *    swapping, not against someone who can write the file (documented).
+ *
+ * Records: each attribute is sealed on its own with XChaCha20-Poly1305, the
+ * associated data binding it to the token, the object's unique id, its
+ * attribute type and the record's attribute count, so attributes cannot be
+ * moved between objects or types, dropped or altered undetected.
+ *
+ * Sensitive attributes never appear in ordinary memory: on load they are
+ * decrypted into an enclave buffer and resealed as an enc_sealed; on save
+ * they are given as enc_sealed and opened into an enclave buffer only to be
+ * encrypted under the record key.
+ *
+ * Every change is one SQLite transaction committed (WAL, synchronous=FULL)
+ * before the call returns. Several processes may use one token file; a
+ * call notices another process's commits through PRAGMA data_version
+ * (store_token_refresh).
+ *
+ * Layering: uses the enclave, libsodium and SQLite only; knows attribute
+ * types as plain numbers (CK_ATTRIBUTE_TYPE values) and nothing else of
+ * PKCS#11. All functions are safe to call from several threads on
+ * different tokens; one token's calls are serialised by a per-token mutex
+ * inside the store.
+ */
+#ifndef GUARDHSM_STORE_H
+#define GUARDHSM_STORE_H
+
+#include "enclave/enclave.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum store_status {
+	STORE_OK = 0,
+	STORE_ERR_INVALID,      /* bad argument */
+	STORE_ERR_NOMEM,
+	STORE_ERR_IO,           /* SQLite or file system failure */
+	STORE_ERR_CORRUPT,      /* not a guardhsm token, bad record, bad MAC */
+	STORE_ERR_VERSION,      /* a format version this build cannot read */
+	STORE_ERR_PIN_INCORRECT,
+	STORE_ERR_PIN_LOCKED,   /* the PIN's failure counter reached the limit */
+	STORE_ERR_PIN_NOT_SET,  /* the user PIN was never initialised */
+	STORE_ERR_NOT_LOGGED_IN,/* a private record without the master key */
+	STORE_ERR_NOT_FOUND,    /* no such object */
+	STORE_ERR_ENCLAVE,      /* the enclave refused (budget, lock, forked) */
+} store_status;
+
+const char *store_strerror(store_status status);
+
+typedef enum store_user { STORE_SO = 0, STORE_USER = 1 } store_user;
+
+typedef struct store_token store_token;
+
+/* ---- Token files -------------------------------------------------------- */
+
+#define STORE_LABEL_BYTES 32  /* PKCS#11 label: blank padded, no NUL */
+#define STORE_SERIAL_BYTES 16 /* hex digits, no NUL */
+
+typedef struct store_token_options {
+	uint32_t max_pin_tries;   /* 0: 10 */
+	/* Argon2id limits; 0: libsodium's INTERACTIVE. Values below
+	 * INTERACTIVE are refused (STORE_ERR_INVALID) except after
+	 * store_testing_allow_weak_kdf(). */
+	uint64_t kdf_opslimit;
+	size_t kdf_memlimit;
+} store_token_options;
+
+/* Lists the token files (full paths, malloc'd, sorted) in directory, which
+ * is created (mode 0700, with parents) if missing. Free with
+ * store_free_paths. */
+store_status store_list_token_files(const char *directory, char ***paths,
+                                    size_t *count);
+void store_free_paths(char **paths, size_t count);
+
+/* Creates a new token file in directory with a fresh random serial and
+ * master key, wrapped under the SO PIN. The user PIN is not set. */
+store_status store_token_create(const char *directory,
+                                const char label[STORE_LABEL_BYTES],
+                                const unsigned char *so_pin, size_t so_pin_length,
+                                const store_token_options *options,
+                                store_token **out);
+
+/* Opens an existing token file. STORE_ERR_CORRUPT / _VERSION if the file
+ * is not a readable guardhsm token; never crashes on a damaged file. */
+store_status store_token_open(const char *path, store_token **out);
+
+void store_token_close(store_token *token);
+
+/* Re-initialises a token (C_InitToken on an existing token): checks the SO
+ * PIN (counting failures), then in one transaction destroys every object,
+ * sets the new label, replaces the master key (wrapped under the SO PIN)
+ * and forgets the user PIN. Logs out. */
+store_status store_token_reinitialise(store_token *token,
+                                      const unsigned char *so_pin,
+                                      size_t so_pin_length,
+                                      const char label[STORE_LABEL_BYTES]);
+
+/* Deletes the token file and its WAL/SHM side files, and closes token. */
+store_status store_token_delete(store_token *token);
+
+typedef struct store_token_info {
+	char label[STORE_LABEL_BYTES];
+	char serial[STORE_SERIAL_BYTES];
+	bool user_pin_initialised;
+	uint32_t max_pin_tries;
+	uint32_t user_failures; /* consecutive failed user logins */
+	uint32_t so_failures;
+	uint64_t object_count;  /* public + private token objects */
+	char path[4096];
+} store_token_info;
+
+/* Reads the token's public information, refreshing from disk first. */
+store_status store_token_get_info(store_token *token, store_token_info *info);
+
+/* If another connection (process) committed since the last call, reloads
+ * cached metadata and sets *changed (may be NULL). A cheap PRAGMA
+ * data_version when nothing changed. */
+store_status store_token_refresh(store_token *token, bool *changed);
+
+/* ---- PINs and login ----------------------------------------------------- */
+
+/* Checks the PIN of user. The failure counter is incremented durably
+ * BEFORE the check (so killing the process mid-check still counts) and
+ * reset on success. STORE_ERR_PIN_LOCKED without checking once the counter
+ * reached max_pin_tries. On success the master key is held (sealed in the
+ * enclave) and private records become readable; store_logged_in() is true
+ * until store_logout. */
+store_status store_login(store_token *token, store_user user,
+                         const unsigned char *pin, size_t pin_length);
+void store_logout(store_token *token);
+bool store_logged_in(const store_token *token);
+
+/* Sets the user PIN (C_InitPIN): requires a login (normally the SO's).
+ * Resets the user failure counter. */
+store_status store_init_user_pin(store_token *token, const unsigned char *pin,
+                                 size_t pin_length);
+
+/* Changes user's PIN after checking the old one (counting failures like
+ * store_login). Does not require or change the login state. */
+store_status store_set_pin(store_token *token, store_user user,
+                           const unsigned char *old_pin, size_t old_length,
+                           const unsigned char *new_pin, size_t new_length);
+
+/* ---- Objects ------------------------------------------------------------ */
+
+typedef int64_t store_object_id; /* > 0; stable, never reused in a file */
+
+#define STORE_UNIQUE_ID_BYTES 16
+
+typedef struct store_attribute {
+	uint64_t type;          /* a CK_ATTRIBUTE_TYPE value */
+	bool sensitive;         /* value is in sealed, not in value */
+	unsigned char *value;   /* plain value (may be NULL if length 0) */
+	size_t length;
+	enc_sealed *sealed;     /* sensitive value, sealed by the enclave */
+} store_attribute;
+
+/* The values the blind index is built from; the caller extracts them from
+ * the object's attributes (CKA_CLASS, CKA_ID, CKA_LABEL). */
+typedef struct store_index {
+	bool has_class;
+	uint64_t object_class;
+	bool has_id;
+	const unsigned char *id;
+	size_t id_length;
+	bool has_label;
+	const unsigned char *label;
+	size_t label_length;
+} store_index;
+
+/* Stores a new object in one durable transaction. A private object needs
+ * the master key (STORE_ERR_NOT_LOGGED_IN otherwise). unique_id is the
+ * object's CKA_UNIQUE_ID (the store fills it with fresh random bytes if
+ * all zero on entry, and returns it). */
+store_status store_object_create(store_token *token, bool is_private,
+                                 const store_attribute *attributes,
+                                 size_t count, const store_index *index,
+                                 unsigned char unique_id[STORE_UNIQUE_ID_BYTES],
+                                 store_object_id *id);
+
+/* Replaces all attributes of an object (after C_SetAttributeValue). */
+store_status store_object_update(store_token *token, store_object_id id,
+                                 const store_attribute *attributes,
+                                 size_t count, const store_index *index);
+
+store_status store_object_delete(store_token *token, store_object_id id);
+
+/* Loads and authenticates an object. Private ones need the master key.
+ * *attributes is malloc'd; free with store_attributes_free. */
+store_status store_object_load(store_token *token, store_object_id id,
+                               bool *is_private,
+                               unsigned char unique_id[STORE_UNIQUE_ID_BYTES],
+                               store_attribute **attributes, size_t *count);
+void store_attributes_free(store_attribute *attributes, size_t count);
+
+/* The ids of objects whose index values equal every field present in
+ * query (all objects if none is present), ascending. Private objects are
+ * included only while logged in. Candidates only: the index is keyed but
+ * not authenticated, so the caller checks loaded attributes. *ids is
+ * malloc'd (free()). */
+store_status store_object_find(store_token *token, const store_index *query,
+                               store_object_id **ids, size_t *count);
+
+/* ---- Tests only ----------------------------------------------------------- */
+
+/* Lets unit tests use Argon2id limits below INTERACTIVE (for speed under
+ * valgrind). Never called by the module. */
+void store_testing_allow_weak_kdf(bool allow);
+
+#endif /* GUARDHSM_STORE_H */
