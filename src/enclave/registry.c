@@ -88,7 +88,9 @@ static void atfork_parent(void)
 
 static void atfork_child(void)
 {
-	pthread_mutex_init(&enc_global.lock, NULL);
+	/* The forking thread took the lock in atfork_prepare, and it is
+	 * this thread in the child. */
+	enc_unlock();
 	if (atomic_load(&enc_global.init_count) > 0)
 		atomic_store(&enc_global.forked, true);
 	enc_coffer_after_fork();
