@@ -1,0 +1,45 @@
+/* The module's configuration: built-in defaults, overridden by a config
+ * file of `key = value` lines. Looked up in $GUARDHSM_CONF (which must
+ * exist if set), else $XDG_CONFIG_HOME/guardhsm/guardhsm.conf (XDG default
+ * ~/.config), else /etc/guardhsm/guardhsm.conf. */
+#ifndef GUARDHSM_PKCS11_CONFIG_H
+#define GUARDHSM_PKCS11_CONFIG_H
+
+#include "enclave/enclave.h"
+#include "pkcs11/log.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define P11_CONFIG_PATH_MAX 4096
+
+typedef enum p11_kdf_strength {
+	P11_KDF_INTERACTIVE = 0,
+	P11_KDF_MODERATE,
+	P11_KDF_SENSITIVE,
+} p11_kdf_strength;
+
+typedef struct p11_config {
+	char store_path[P11_CONFIG_PATH_MAX];
+	p11_log_level log_level;
+	char log_file[P11_CONFIG_PATH_MAX]; /* empty: stderr */
+	uint32_t pin_tries;                 /* for new tokens */
+	size_t enclave_budget;              /* 0: from RLIMIT_MEMLOCK */
+	enc_secretmem_mode secretmem;
+	p11_kdf_strength kdf;
+	/* Where the values came from: "default" or "FILE:LINE", per key. */
+	char source_file[P11_CONFIG_PATH_MAX]; /* empty: none was read */
+} p11_config;
+
+/* Fills defaults, then reads the config file found as above. On error
+ * writes a one-line explanation (naming file, line and key) into error and
+ * returns -1; unknown keys and bad values are errors. */
+int p11_config_load(p11_config *config, char *error, size_t error_size);
+
+/* The same for one given file (used by the above and by tests). */
+int p11_config_read_file(p11_config *config, const char *path, char *error,
+                         size_t error_size);
+
+void p11_config_defaults(p11_config *config);
+
+#endif

@@ -1,0 +1,159 @@
+/* The configuration file: defaults, every key, and clear errors for
+ * unknown keys and bad values (naming file and line). */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "pkcs11/configuration.h"
+
+static char directory[] = "/tmp/guardhsm-config-test-XXXXXX";
+static char path[256];
+
+static int make_directory(void **state)
+{
+	(void)state;
+	if (mkdtemp(directory) == NULL)
+		return -1;
+	snprintf(path, sizeof(path), "%s/guardhsm.conf", directory);
+	return 0;
+}
+
+static int remove_directory(void **state)
+{
+	(void)state;
+	unlink(path);
+	return rmdir(directory);
+}
+
+static void write_config(const char *text)
+{
+	FILE *file = fopen(path, "w");
+	assert_non_null(file);
+	fputs(text, file);
+	fclose(file);
+}
+
+static int read_config(p11_config *config, char *error, size_t size)
+{
+	p11_config_defaults(config);
+	error[0] = '\0';
+	return p11_config_read_file(config, path, error, size);
+}
+
+static void test_defaults_follow_xdg(void **state)
+{
+	(void)state;
+	p11_config config;
+	setenv("XDG_DATA_HOME", "/srv/data", 1);
+	p11_config_defaults(&config);
+	assert_string_equal(config.store_path, "/srv/data/guardhsm");
+	unsetenv("XDG_DATA_HOME");
+	setenv("HOME", "/home/someone", 1);
+	p11_config_defaults(&config);
+	assert_string_equal(config.store_path,
+	                    "/home/someone/.local/share/guardhsm");
+	assert_int_equal(config.pin_tries, 10);
+	assert_int_equal(config.log_level, P11_LOG_WARNING);
+	assert_int_equal(config.kdf, P11_KDF_INTERACTIVE);
+	assert_int_equal(config.secretmem, ENC_SECRETMEM_OFF);
+}
+
+static void test_every_key(void **state)
+{
+	(void)state;
+	write_config("# comment\n"
+	             "\n"
+	             "store_path = /var/lib/tokens\n"
+	             "  log_level=debug  \n"
+	             "log_file = /var/log/guardhsm.log\n"
+	             "pin_tries = 3\n"
+	             "enclave_budget = 16M\n"
+	             "secretmem = auto\n"
+	             "pin_kdf = moderate\n");
+	p11_config config;
+	char error[512];
+	assert_int_equal(read_config(&config, error, sizeof(error)), 0);
+	assert_string_equal(config.store_path, "/var/lib/tokens");
+	assert_int_equal(config.log_level, P11_LOG_DEBUG);
+	assert_string_equal(config.log_file, "/var/log/guardhsm.log");
+	assert_int_equal(config.pin_tries, 3);
+	assert_int_equal(config.enclave_budget, 16u << 20);
+	assert_int_equal(config.secretmem, ENC_SECRETMEM_AUTO);
+	assert_int_equal(config.kdf, P11_KDF_MODERATE);
+	assert_string_equal(config.source_file, path);
+}
+
+static void expect_error(const char *text, const char *fragment, int line)
+{
+	write_config(text);
+	p11_config config;
+	char error[512];
+	assert_int_equal(read_config(&config, error, sizeof(error)), -1);
+	if (strstr(error, fragment) == NULL)
+		fail_msg("error '%s' lacks '%s'", error, fragment);
+	char where[300];
+	snprintf(where, sizeof(where), "%s:%d:", path, line);
+	if (strstr(error, where) == NULL)
+		fail_msg("error '%s' does not name %s", error, where);
+}
+
+static void test_errors_are_clear(void **state)
+{
+	(void)state;
+	expect_error("store_pth = /x\n", "unknown key", 1);
+	expect_error("\nlog_level = loud\n", "log_level", 2);
+	expect_error("pin_tries = 0\n", "pin_tries", 1);
+	expect_error("pin_tries = 101\n", "pin_tries", 1);
+	expect_error("pin_tries = 3x\n", "pin_tries", 1);
+	expect_error("enclave_budget = 1K\n", "enclave_budget", 1);
+	expect_error("enclave_budget = 12Q\n", "enclave_budget", 1);
+	expect_error("enclave_budget = -5\n", "enclave_budget", 1);
+	expect_error("secretmem = maybe\n", "secretmem", 1);
+	expect_error("store_path = relative/dir\n", "absolute", 1);
+	expect_error("just words\n", "key = value", 1);
+	expect_error("pin_kdf = weak\n", "pin_kdf", 1);
+}
+
+static void test_missing_explicit_file_is_an_error(void **state)
+{
+	(void)state;
+	p11_config config;
+	char error[512];
+	setenv("GUARDHSM_CONF", "/nonexistent/guardhsm.conf", 1);
+	assert_int_equal(p11_config_load(&config, error, sizeof(error)), -1);
+	assert_non_null(strstr(error, "/nonexistent/guardhsm.conf"));
+	unsetenv("GUARDHSM_CONF");
+}
+
+static void test_no_file_means_defaults(void **state)
+{
+	(void)state;
+	p11_config config;
+	char error[512];
+	unsetenv("GUARDHSM_CONF");
+	setenv("XDG_CONFIG_HOME", directory, 1); /* no guardhsm/ inside */
+	/* /etc/guardhsm/guardhsm.conf may exist on a user's machine; the
+	 * test only requires that loading succeeds. */
+	assert_int_equal(p11_config_load(&config, error, sizeof(error)), 0);
+	unsetenv("XDG_CONFIG_HOME");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults_follow_xdg),
+		cmocka_unit_test(test_every_key),
+		cmocka_unit_test(test_errors_are_clear),
+		cmocka_unit_test(test_missing_explicit_file_is_an_error),
+		cmocka_unit_test(test_no_file_means_defaults),
+	};
+	return cmocka_run_group_tests(tests, make_directory, remove_directory);
+}
