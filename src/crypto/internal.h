@@ -1,0 +1,60 @@
+/*
+ * guardhsm crypto: helpers shared by the files of the crypto layer (not
+ * part of its interface).
+ */
+#ifndef GUARDHSM_CRYPTO_INTERNAL_H
+#define GUARDHSM_CRYPTO_INTERNAL_H
+
+#include "crypto/crypto.h"
+
+#include <openssl/evp.h>
+
+#define CRY_IS_NIST(curve) \
+	((curve) == CRY_CURVE_P256 || (curve) == CRY_CURVE_P384 || \
+	 (curve) == CRY_CURVE_P521)
+
+/* The largest digest (SHA-512) and block (SHA-3-256's 136 bytes). */
+#define CRY_MAX_HASH_LENGTH 64
+#define CRY_MAX_BLOCK_LENGTH 144
+
+bool cry_curve_valid(cry_curve curve);
+cry_status cry_from_enclave(enc_status status);
+
+/* A key buffer must exist, hold exactly size bytes (0: any size) and be
+ * readable: we never change the access state of a caller's buffer, since
+ * another thread may be using it at the same time. */
+cry_status cry_check_key(const enc_buffer *key, size_t size);
+
+/* NIST curves (ec_nist.c). */
+const char *cry_nist_group_name(cry_curve curve);
+cry_status cry_nist_public_pkey(cry_curve curve, const uint8_t *point,
+                                size_t length, EVP_PKEY **out);
+cry_status cry_nist_generate(cry_curve curve, enc_buffer **private_key,
+                             uint8_t *public_point);
+cry_status cry_nist_public(cry_curve curve, const enc_buffer *private_key,
+                           uint8_t *public_point);
+cry_status cry_nist_ecdh(cry_curve curve, const enc_buffer *private_key,
+                         const uint8_t *peer_point, size_t peer_length,
+                         enc_buffer **shared_secret);
+
+/* Ed25519 and X25519 (ed25519.c, x25519.c). */
+cry_status cry_ed25519_generate(enc_buffer **seed, uint8_t public_key[32]);
+cry_status cry_ed25519_public(const enc_buffer *seed, uint8_t public_key[32]);
+cry_status cry_x25519_generate(enc_buffer **scalar, uint8_t public_key[32]);
+cry_status cry_x25519_public(const enc_buffer *scalar,
+                             uint8_t public_key[32]);
+cry_status cry_x25519_ecdh(const enc_buffer *scalar, const uint8_t *peer,
+                           size_t peer_length, enc_buffer **shared_secret);
+
+/* SHA-1/SHA-2 states in caller-provided (enclave) memory of
+ * cry_sha_state_size() bytes, 16-byte aligned (digest.c). */
+bool cry_hash_valid(cry_hash hash);
+bool cry_hash_is_sha3(cry_hash hash);
+const EVP_MD *cry_hash_md(cry_hash hash);
+size_t cry_sha_state_size(void);
+void cry_sha_init(cry_hash hash, void *state);
+void cry_sha_update(cry_hash hash, void *state, const void *data,
+                    size_t length);
+void cry_sha_final(cry_hash hash, void *state, uint8_t *out);
+
+#endif /* GUARDHSM_CRYPTO_INTERNAL_H */

@@ -1,0 +1,66 @@
+# Unit tests of the crypto layer (CMocka), one program per concern, with
+# known-answer vectors from the RFCs and NIST. All share common.c.
+
+noinst_LTLIBRARIES += tests/unit/crypto/libcryptotest.la
+tests_unit_crypto_libcryptotest_la_SOURCES = \
+	tests/unit/crypto/common.c \
+	tests/unit/crypto/common.h
+tests_unit_crypto_libcryptotest_la_CFLAGS = $(AM_CFLAGS) \
+	$(SODIUM_CFLAGS) $(CMOCKA_CFLAGS) -pthread
+
+CRYPTO_UNIT_TESTS = \
+	tests/unit/crypto/test_curves \
+	tests/unit/crypto/test_ecdsa \
+	tests/unit/crypto/test_ed25519 \
+	tests/unit/crypto/test_x25519 \
+	tests/unit/crypto/test_digest \
+	tests/unit/crypto/test_hmac \
+	tests/unit/crypto/test_kdf
+
+check_PROGRAMS += $(CRYPTO_UNIT_TESTS)
+TESTS += $(CRYPTO_UNIT_TESTS)
+
+CRYPTO_TEST_CFLAGS = $(AM_CFLAGS) $(SODIUM_CFLAGS) $(CRYPTO_CFLAGS) \
+	$(CMOCKA_CFLAGS) -pthread
+CRYPTO_TEST_LDADD = tests/unit/crypto/libcryptotest.la \
+	src/crypto/libcrypto_guardhsm.la src/enclave/libenclave.la \
+	$(CRYPTO_LIBS) $(SODIUM_LIBS) $(CMOCKA_LIBS) -lpthread
+
+tests_unit_crypto_test_curves_SOURCES = tests/unit/crypto/test_curves.c
+tests_unit_crypto_test_curves_CFLAGS = $(CRYPTO_TEST_CFLAGS)
+tests_unit_crypto_test_curves_LDADD = $(CRYPTO_TEST_LDADD)
+
+tests_unit_crypto_test_ecdsa_SOURCES = tests/unit/crypto/test_ecdsa.c
+tests_unit_crypto_test_ecdsa_CFLAGS = $(CRYPTO_TEST_CFLAGS)
+tests_unit_crypto_test_ecdsa_LDADD = $(CRYPTO_TEST_LDADD)
+
+tests_unit_crypto_test_ed25519_SOURCES = tests/unit/crypto/test_ed25519.c
+tests_unit_crypto_test_ed25519_CFLAGS = $(CRYPTO_TEST_CFLAGS)
+tests_unit_crypto_test_ed25519_LDADD = $(CRYPTO_TEST_LDADD)
+
+tests_unit_crypto_test_x25519_SOURCES = tests/unit/crypto/test_x25519.c
+tests_unit_crypto_test_x25519_CFLAGS = $(CRYPTO_TEST_CFLAGS)
+tests_unit_crypto_test_x25519_LDADD = $(CRYPTO_TEST_LDADD)
+
+tests_unit_crypto_test_digest_SOURCES = tests/unit/crypto/test_digest.c
+tests_unit_crypto_test_digest_CFLAGS = $(CRYPTO_TEST_CFLAGS)
+tests_unit_crypto_test_digest_LDADD = $(CRYPTO_TEST_LDADD)
+
+tests_unit_crypto_test_hmac_SOURCES = tests/unit/crypto/test_hmac.c
+tests_unit_crypto_test_hmac_CFLAGS = $(CRYPTO_TEST_CFLAGS)
+tests_unit_crypto_test_hmac_LDADD = $(CRYPTO_TEST_LDADD)
+
+tests_unit_crypto_test_kdf_SOURCES = tests/unit/crypto/test_kdf.c
+tests_unit_crypto_test_kdf_CFLAGS = $(CRYPTO_TEST_CFLAGS)
+tests_unit_crypto_test_kdf_LDADD = $(CRYPTO_TEST_LDADD)
+
+# `make check-valgrind-crypto`: every crypto test under valgrind.
+.PHONY: check-valgrind-crypto
+check-valgrind-crypto: $(CRYPTO_UNIT_TESTS)
+	@failed=""; for t in $(CRYPTO_UNIT_TESTS); do \
+		echo "== valgrind $$t"; \
+		$(LIBTOOL) --mode=execute $(VALGRIND) --error-exitcode=1 \
+			--leak-check=full --errors-for-leak-kinds=definite \
+			--quiet ./$$t || failed="$$failed $$t"; \
+	done; \
+	if test -n "$$failed"; then echo "FAILED:$$failed"; exit 1; fi
