@@ -163,6 +163,9 @@ enc_status enc_open_into(const enc_sealed *sealed, const void *ad,
 /* The plaintext length. */
 size_t enc_sealed_length(const enc_sealed *sealed);
 
+/* A copy of a sealed secret (ciphertext only: nothing is decrypted). */
+enc_status enc_sealed_copy(const enc_sealed *sealed, enc_sealed **out);
+
 /* Releases a sealed secret (it is ciphertext: nothing to wipe). */
 void enc_sealed_free(enc_sealed *sealed);
 

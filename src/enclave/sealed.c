@@ -151,6 +151,22 @@ size_t enc_sealed_length(const enc_sealed *sealed)
 	return sealed != NULL ? sealed->length : 0;
 }
 
+enc_status enc_sealed_copy(const enc_sealed *sealed, enc_sealed **out)
+{
+	if (out == NULL)
+		return ENC_ERR_INVALID;
+	*out = NULL;
+	if (sealed == NULL)
+		return ENC_ERR_INVALID;
+	size_t bytes = sizeof(*sealed) + sealed->length + ENC_SEALED_TAG_BYTES;
+	enc_sealed *copy = malloc(bytes);
+	if (copy == NULL)
+		return ENC_ERR_NOMEM;
+	memcpy(copy, sealed, bytes);
+	*out = copy;
+	return ENC_OK;
+}
+
 void enc_sealed_free(enc_sealed *sealed)
 {
 	free(sealed);

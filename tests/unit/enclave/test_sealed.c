@@ -59,6 +59,28 @@ static void test_seal_bytes_round_trip(void **state)
 }
 
 /* Two seals of the same bytes differ (fresh nonce). */
+static void test_sealed_copy(void **state)
+{
+	unsigned char plain[48];
+	enc_sealed *sealed = NULL;
+	enc_sealed *copy = NULL;
+
+	fill_pattern(plain, sizeof plain, 7);
+	assert_int_equal(enc_seal_bytes(plain, sizeof plain, ad_text,
+	                                sizeof ad_text, &sealed), ENC_OK);
+	assert_int_equal(enc_sealed_copy(sealed, &copy), ENC_OK);
+	assert_non_null(copy);
+	assert_ptr_not_equal(copy, sealed);
+	/* The copy outlives the original and opens to the same bytes. */
+	enc_sealed_free(sealed);
+	open_and_check(copy, ad_text, sizeof ad_text, sizeof plain, 7, 0);
+	enc_sealed *none = copy;
+	assert_int_equal(enc_sealed_copy(NULL, &none), ENC_ERR_INVALID);
+	assert_null(none);
+	assert_int_equal(enc_sealed_copy(copy, NULL), ENC_ERR_INVALID);
+	enc_sealed_free(copy);
+}
+
 static void test_seal_uses_fresh_nonces(void **state)
 {
 	unsigned char plain[32] = {0};
@@ -304,6 +326,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_seal_bytes_round_trip),
 		cmocka_unit_test(test_seal_uses_fresh_nonces),
+		cmocka_unit_test(test_sealed_copy),
 		cmocka_unit_test(test_seal_buffer_in_every_state),
 		cmocka_unit_test(test_open_into),
 		cmocka_unit_test(test_open_into_wrong_buffer),
