@@ -39,6 +39,7 @@ void p11_config_defaults(p11_config *config)
 	config->log_level = P11_LOG_WARNING;
 	config->pin_tries = DEFAULT_PIN_TRIES;
 	config->enclave_budget = 0;
+	config->secure_heap = 256 * 1024;
 	config->secretmem = ENC_SECRETMEM_OFF;
 	config->kdf = P11_KDF_INTERACTIVE;
 }
@@ -144,6 +145,14 @@ static const char *apply(p11_config *config, const char *key,
 		config->enclave_budget = bytes;
 		return NULL;
 	}
+	if (strcmp(key, "openssl_secure_heap") == 0) {
+		size_t bytes;
+		if (parse_size(value, &bytes) != 0 || bytes < 16384 ||
+		    bytes > (256u << 20) || (bytes & (bytes - 1)) != 0)
+			return "must be a power of two from 16K to 256M";
+		config->secure_heap = bytes;
+		return NULL;
+	}
 	if (strcmp(key, "secretmem") == 0) {
 		int mode = parse_choice(value, secretmem_names, 3);
 		if (mode < 0)
@@ -159,7 +168,8 @@ static const char *apply(p11_config *config, const char *key,
 		return NULL;
 	}
 	return "unknown key (known: store_path, log_level, log_file, "
-	       "pin_tries, enclave_budget, secretmem, pin_kdf)";
+	       "pin_tries, enclave_budget, openssl_secure_heap, secretmem, "
+	       "pin_kdf)";
 }
 
 int p11_config_read_file(p11_config *config, const char *path, char *error,

@@ -25,6 +25,7 @@ typedef struct p11_config {
 	char log_file[P11_CONFIG_PATH_MAX]; /* empty: stderr */
 	uint32_t pin_tries;                 /* for new tokens */
 	size_t enclave_budget;              /* 0: from RLIMIT_MEMLOCK */
+	size_t secure_heap;                 /* OpenSSL's, if we set it up */
 	enc_secretmem_mode secretmem;
 	p11_kdf_strength kdf;
 	/* Where the values came from: "default" or "FILE:LINE", per key. */

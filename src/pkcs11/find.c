@@ -30,9 +30,10 @@ static CK_RV find_session_objects(p11_session *session,
 	p11_slot *slot = session->slot;
 	uint64_t key;
 	void *value;
-	for (size_t cursor = 0; p11_map_next(&slot->objects, &cursor, &key, &value);) {
+	for (size_t cursor = 0;
+	     p11_map_next(&slot->session_objects, &cursor, &key, &value);) {
 		p11_object_ref *ref = value;
-		if (ref->is_token || !p11_object_visible(session, ref) ||
+		if (!p11_object_visible(session, ref) ||
 		    !tok_object_matches(ref->object, template, count))
 			continue;
 		CK_RV rv = append(find, capacity, ref->handle);

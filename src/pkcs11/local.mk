@@ -24,14 +24,25 @@ src_pkcs11_libpkcs11_la_SOURCES = \
 	src/pkcs11/objects.c \
 	src/pkcs11/find.c \
 	src/pkcs11/random.c \
+	src/pkcs11/operation.h \
+	src/pkcs11/operation.c \
+	src/pkcs11/sign.h \
+	src/pkcs11/sign_init.c \
+	src/pkcs11/sign.c \
+	src/pkcs11/digest.c \
+	src/pkcs11/keys.h \
+	src/pkcs11/keys.c \
+	src/pkcs11/keygen.c \
+	src/pkcs11/derive.c \
 	src/pkcs11/unsupported.c
 src_pkcs11_libpkcs11_la_CFLAGS = $(AM_CFLAGS) $(SODIUM_CFLAGS) \
-	$(P11KIT_CFLAGS) -pthread
+	$(CRYPTO_CFLAGS) $(P11KIT_CFLAGS) -pthread
 
 p11module_LTLIBRARIES = src/pkcs11/guardhsm.la
 src_pkcs11_guardhsm_la_SOURCES =
 src_pkcs11_guardhsm_la_LIBADD = src/pkcs11/libpkcs11.la \
-	src/token/libtoken.la src/store/libstore.la src/enclave/libenclave.la \
+	src/token/libtoken.la src/store/libstore.la \
+	src/crypto/libcrypto_guardhsm.la src/enclave/libenclave.la \
 	$(SQLITE_LIBS) $(SODIUM_LIBS) $(CRYPTO_LIBS) -lpthread
 src_pkcs11_guardhsm_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version \
 	-shared -no-undefined \
@@ -48,3 +59,9 @@ p11-kit/guardhsm.module: $(srcdir)/p11-kit/guardhsm.module.in Makefile
 	$(AM_V_GEN)$(MKDIR_P) p11-kit && \
 	sed -e 's|@p11moduledir[@]|$(p11moduledir)|g' \
 		$(srcdir)/p11-kit/guardhsm.module.in > $@
+
+# A module directory holds modules, not libtool archives.
+install-exec-hook:
+	rm -f $(DESTDIR)$(p11moduledir)/guardhsm.la
+uninstall-hook:
+	rm -f $(DESTDIR)$(p11moduledir)/guardhsm.so

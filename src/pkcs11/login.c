@@ -5,6 +5,7 @@
 
 #include "pkcs11/entry.h"
 #include "pkcs11/module.h"
+#include "pkcs11/operation.h"
 
 static bool pin_length_ok(CK_ULONG length)
 {
@@ -16,19 +17,40 @@ static bool has_read_only_session(const p11_slot *slot)
 	return slot->session_count > slot->rw_session_count;
 }
 
+/* CKU_CONTEXT_SPECIFIC: re-authenticates the user for one signature with
+ * a CKA_ALWAYS_AUTHENTICATE key. Slot lock held. */
+static CK_RV context_login(p11_session *session, CK_UTF8CHAR_PTR pin,
+                           CK_ULONG length)
+{
+	p11_slot *slot = session->slot;
+	if (slot->login != P11_LOGGED_IN_USER)
+		return CKR_USER_NOT_LOGGED_IN;
+	p11_mutex_lock(session->lock);
+	p11_operation *operation = session->sign;
+	CK_RV rv = CKR_OK;
+	if (operation == NULL || !operation->needs_context_login)
+		rv = CKR_OPERATION_NOT_INITIALIZED;
+	else if (pin == NULL)
+		rv = CKR_ARGUMENTS_BAD;
+	else if (!pin_length_ok(length))
+		rv = CKR_PIN_INCORRECT;
+	else
+		rv = p11_rv_from_store(
+			store_login(slot->token, STORE_USER, pin, length),
+			"context-specific login");
+	if (rv == CKR_OK)
+		operation->needs_context_login = false;
+	p11_mutex_unlock(session->lock);
+	return rv;
+}
+
 /* Slot lock held. */
 static CK_RV login(p11_session *session, CK_USER_TYPE user, CK_UTF8CHAR_PTR pin,
                    CK_ULONG length)
 {
 	p11_slot *slot = session->slot;
-	if (user == CKU_CONTEXT_SPECIFIC) {
-		/* Only meaningful for a key with CKA_ALWAYS_AUTHENTICATE, once
-		 * an operation is started: none exists before the mechanism
-		 * layer. */
-		return slot->login == P11_LOGGED_OUT
-		           ? CKR_USER_NOT_LOGGED_IN
-		           : CKR_OPERATION_NOT_INITIALIZED;
-	}
+	if (user == CKU_CONTEXT_SPECIFIC)
+		return context_login(session, pin, length);
 	if (user != CKU_SO && user != CKU_USER)
 		return CKR_USER_TYPE_INVALID;
 	p11_login_state wanted =

@@ -2,11 +2,13 @@
  * 3.0 function lists and interfaces. */
 #include "config.h"
 
+#include "crypto/crypto.h"
 #include "enclave/enclave.h"
 #include "pkcs11/entry.h"
 #include "pkcs11/module.h"
 
 #include <pthread.h>
+#include <sys/resource.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,11 +49,39 @@ static CK_RV check_init_args(const CK_C_INITIALIZE_ARGS *args)
 	return p11_locking_configure(args);
 }
 
-static CK_RV start_enclave(const p11_config *config)
+/* OpenSSL's secure heap holds private BIGNUMs while a call uses a key.
+ * If we set it up, its locked arena comes out of the enclave's budget. */
+static CK_RV start_crypto(const p11_config *config, size_t *heap_locked)
+{
+	bool here = false;
+	cry_status status = cry_init(config->secure_heap, &here);
+	if (status != CRY_OK) {
+		p11_log(P11_LOG_ERROR, "cannot set up OpenSSL's secure heap: %s",
+		        cry_strerror(status));
+		return CKR_DEVICE_ERROR;
+	}
+	*heap_locked = here ? config->secure_heap : 0;
+	return CKR_OK;
+}
+
+static size_t enclave_budget(const p11_config *config, size_t heap_locked)
+{
+	size_t budget = config->enclave_budget;
+	if (budget == 0) {
+		struct rlimit limit;
+		if (getrlimit(RLIMIT_MEMLOCK, &limit) != 0 ||
+		    limit.rlim_cur == RLIM_INFINITY)
+			return 0; /* the enclave's own default */
+		budget = (size_t)limit.rlim_cur;
+	}
+	return budget > heap_locked + 65536 ? budget - heap_locked : 65536;
+}
+
+static CK_RV start_enclave(const p11_config *config, size_t heap_locked)
 {
 	enc_config enclave;
 	enc_config_default(&enclave);
-	enclave.locked_budget = config->enclave_budget;
+	enclave.locked_budget = enclave_budget(config, heap_locked);
 	enclave.secretmem = config->secretmem;
 	enc_status status = enc_init(&enclave);
 	if (status == ENC_OK)
@@ -96,7 +126,10 @@ CK_RV C_Initialize(CK_VOID_PTR init_args)
 	                 config.log_file[0] ? config.log_file : NULL) != 0)
 		p11_log(P11_LOG_WARNING, "cannot open log file %s; using stderr",
 		        config.log_file);
-	rv = start_enclave(&config);
+	size_t heap_locked = 0;
+	rv = start_crypto(&config, &heap_locked);
+	if (rv == CKR_OK)
+		rv = start_enclave(&config, heap_locked);
 	if (rv != CKR_OK)
 		goto out;
 

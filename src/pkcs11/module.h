@@ -40,6 +40,9 @@ typedef struct p11_object_ref {
 	CK_SESSION_HANDLE owner;      /* session objects: the creating session */
 	tok_object *object;           /* session objects: owned; token
 	                                 objects: the cache, or NULL */
+	/* A derived form of the key kept for speed (Ed25519: libsodium's
+	 * 64-byte signing key), sealed; never stored on disk. */
+	enc_sealed *operational_key;
 } p11_object_ref;
 
 typedef enum p11_login_state {
@@ -60,6 +63,7 @@ typedef struct p11_slot {
 	size_t rw_session_count;
 	p11_handle_map objects;  /* handle -> p11_object_ref */
 	p11_handle_map by_store; /* store id -> p11_object_ref */
+	p11_handle_map session_objects; /* handle -> ref, session objects */
 	size_t cached_objects;
 } p11_slot;
 
@@ -69,12 +73,21 @@ typedef struct p11_find {
 	size_t next;
 } p11_find;
 
+typedef struct p11_operation p11_operation; /* operation.h */
+
 typedef struct p11_session {
 	CK_SESSION_HANDLE handle;
 	p11_slot *slot;
 	CK_FLAGS flags;
-	p11_mutex *lock;
-	p11_find *find; /* an active C_FindObjects operation */
+	p11_mutex *lock;    /* serialises the session's operations */
+	p11_find *find;     /* an active C_FindObjects operation */
+	p11_operation *sign;
+	p11_operation *verify;
+	p11_operation *digest;
+	/* Calls in flight hold a reference; the session is freed by whoever
+	 * drops the last one after it was closed (module lock held). */
+	int references;
+	bool closed;
 } p11_session;
 
 typedef struct p11_module {
@@ -99,6 +112,11 @@ CK_RV p11_session_get(CK_SESSION_HANDLE handle, p11_session **session);
  * p11_slot_unlock). Refreshes the token from disk. */
 CK_RV p11_session_get_locked(CK_SESSION_HANDLE handle, p11_session **session);
 void p11_slot_unlock(p11_slot *slot);
+/* For calls that run without the slot lock (crypto operations): a
+ * reference that keeps the session's memory alive even if another thread
+ * closes it meanwhile (the call then sees session->closed). */
+CK_RV p11_session_acquire(CK_SESSION_HANDLE handle, p11_session **session);
+void p11_session_release(p11_session *session);
 
 /* Slots (slots.c). */
 CK_RV p11_slots_load(void);  /* module lock held */
@@ -139,6 +157,14 @@ void p11_objects_destroy_session_objects(p11_slot *slot,
 void p11_objects_free_all(p11_slot *slot);
 /* May this session see / change this object? */
 bool p11_object_visible(const p11_session *session, const p11_object_ref *ref);
+
+/* Objects (objects.c), slot lock held. */
+CK_RV p11_check_write_access(const p11_session *session, bool is_token,
+                             bool is_private);
+/* Takes ownership of object: persists it (token object) or keeps it
+ * (session object), and returns its handle. */
+CK_RV p11_objects_store_new(p11_session *session, tok_object *object,
+                            CK_OBJECT_HANDLE *handle);
 
 /* Store status to CKR_ (logging unexpected ones). */
 CK_RV p11_rv_from_store(store_status status, const char *what);

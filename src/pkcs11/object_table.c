@@ -23,6 +23,7 @@ bool p11_object_visible(const p11_session *session, const p11_object_ref *ref)
 
 static void free_ref(p11_object_ref *ref)
 {
+	enc_sealed_free(ref->operational_key);
 	tok_object_free(ref->object);
 	free(ref);
 }
@@ -98,8 +99,10 @@ static CK_RV insert_ref(p11_slot *slot, p11_object_ref *ref)
 	ref->handle = p11_objects_next_handle();
 	if (!p11_map_put(&slot->objects, ref->handle, ref))
 		return CKR_HOST_MEMORY;
-	if (ref->is_token && !p11_map_put(&slot->by_store,
-	                                  (uint64_t)ref->store_id, ref)) {
+	p11_handle_map *index = ref->is_token ? &slot->by_store
+	                                      : &slot->session_objects;
+	uint64_t key = ref->is_token ? (uint64_t)ref->store_id : ref->handle;
+	if (!p11_map_put(index, key, ref)) {
 		p11_map_remove(&slot->objects, ref->handle);
 		return CKR_HOST_MEMORY;
 	}
@@ -153,6 +156,8 @@ void p11_objects_remove(p11_slot *slot, p11_object_ref *ref)
 		p11_map_remove(&slot->by_store, (uint64_t)ref->store_id);
 		if (ref->object != NULL)
 			slot->cached_objects--;
+	} else {
+		p11_map_remove(&slot->session_objects, ref->handle);
 	}
 	free_ref(ref);
 }
@@ -203,7 +208,8 @@ void p11_objects_forget_private(p11_slot *slot)
 void p11_objects_destroy_session_objects(p11_slot *slot,
                                          CK_SESSION_HANDLE owner)
 {
-	remove_where(slot, owned_by, owner);
+	if (slot->session_objects.count > 0)
+		remove_where(slot, owned_by, owner);
 }
 
 void p11_objects_free_all(p11_slot *slot)
@@ -211,5 +217,6 @@ void p11_objects_free_all(p11_slot *slot)
 	remove_where(slot, any_ref, 0);
 	p11_map_clear(&slot->objects);
 	p11_map_clear(&slot->by_store);
+	p11_map_clear(&slot->session_objects);
 	slot->cached_objects = 0;
 }

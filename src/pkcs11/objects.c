@@ -3,10 +3,11 @@
  * in which session, and persists token objects. */
 #include "config.h"
 
+#include "pkcs11/keys.h"
 #include "pkcs11/module.h"
 
 /* May this session create or change an object of this kind? */
-static CK_RV check_write_access(const p11_session *session, bool is_token,
+CK_RV p11_check_write_access(const p11_session *session, bool is_token,
                                 bool is_private)
 {
 	if (is_token && !p11_session_is_rw(session))
@@ -16,8 +17,7 @@ static CK_RV check_write_access(const p11_session *session, bool is_token,
 	return CKR_OK;
 }
 
-/* Takes ownership of object: stores it (token) or keeps it (session). */
-static CK_RV add_object(p11_session *session, tok_object *object,
+CK_RV p11_objects_store_new(p11_session *session, tok_object *object,
                         CK_OBJECT_HANDLE *handle)
 {
 	p11_slot *slot = session->slot;
@@ -73,10 +73,12 @@ CK_RV C_CreateObject(CK_SESSION_HANDLE handle, CK_ATTRIBUTE_PTR template,
 			CK_UNAVAILABLE_INFORMATION, CK_UNAVAILABLE_INFORMATION,
 			session->slot->login == P11_LOGGED_IN_SO, &object);
 	if (rv == CKR_OK)
-		rv = check_write_access(session, object->is_token,
-		                        object->is_private);
+		rv = p11_check_write_access(session, object->is_token,
+		                            object->is_private);
+	if (rv == CKR_OK)
+		rv = p11_key_import_check(object);
 	if (rv == CKR_OK) {
-		rv = add_object(session, object, object_handle);
+		rv = p11_objects_store_new(session, object, object_handle);
 		object = NULL;
 	}
 	tok_object_free(object);
@@ -101,9 +103,9 @@ CK_RV C_CopyObject(CK_SESSION_HANDLE handle, CK_OBJECT_HANDLE source_handle,
 	if (rv == CKR_OK)
 		rv = tok_object_copy(source->object, template, count, &copy);
 	if (rv == CKR_OK)
-		rv = check_write_access(session, copy->is_token, copy->is_private);
+		rv = p11_check_write_access(session, copy->is_token, copy->is_private);
 	if (rv == CKR_OK) {
-		rv = add_object(session, copy, copy_handle);
+		rv = p11_objects_store_new(session, copy, copy_handle);
 		copy = NULL;
 	}
 	tok_object_free(copy);
@@ -121,7 +123,7 @@ CK_RV C_DestroyObject(CK_SESSION_HANDLE handle, CK_OBJECT_HANDLE object_handle)
 	p11_object_ref *ref;
 	rv = p11_objects_lookup(session, object_handle, &ref);
 	if (rv == CKR_OK)
-		rv = check_write_access(session, ref->is_token, ref->is_private);
+		rv = p11_check_write_access(session, ref->is_token, ref->is_private);
 	if (rv == CKR_OK && !tok_object_destroyable(ref->object))
 		rv = CKR_ACTION_PROHIBITED;
 	if (rv == CKR_OK && ref->is_token) {
@@ -188,7 +190,7 @@ CK_RV C_SetAttributeValue(CK_SESSION_HANDLE handle,
 	else
 		rv = p11_objects_lookup(session, object_handle, &ref);
 	if (rv == CKR_OK)
-		rv = check_write_access(session, ref->is_token, ref->is_private);
+		rv = p11_check_write_access(session, ref->is_token, ref->is_private);
 	if (rv == CKR_OK)
 		rv = tok_object_set_attributes(ref->object, template, count,
 		                               slot->login == P11_LOGGED_IN_SO);

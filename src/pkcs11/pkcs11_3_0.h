@@ -40,6 +40,39 @@
 #define CKM_EC_MONTGOMERY_KEY_PAIR_GEN 0x00001056UL
 #endif
 
+/* ---- SHA-3 digests and HMACs (3.0) ------------------------------------- */
+#ifndef CKM_SHA3_256
+#define CKM_SHA3_256 0x000002B0UL
+#define CKM_SHA3_256_HMAC 0x000002B1UL
+#define CKM_SHA3_256_HMAC_GENERAL 0x000002B2UL
+#define CKM_SHA3_224 0x000002B5UL
+#define CKM_SHA3_224_HMAC 0x000002B6UL
+#define CKM_SHA3_224_HMAC_GENERAL 0x000002B7UL
+#define CKM_SHA3_384 0x000002C0UL
+#define CKM_SHA3_384_HMAC 0x000002C1UL
+#define CKM_SHA3_384_HMAC_GENERAL 0x000002C2UL
+#define CKM_SHA3_512 0x000002D0UL
+#define CKM_SHA3_512_HMAC 0x000002D1UL
+#define CKM_SHA3_512_HMAC_GENERAL 0x000002D2UL
+#endif
+#ifndef CKD_SHA3_256_KDF
+#define CKD_SHA3_224_KDF 0x0000000AUL
+#define CKD_SHA3_256_KDF 0x0000000BUL
+#define CKD_SHA3_384_KDF 0x0000000CUL
+#define CKD_SHA3_512_KDF 0x0000000DUL
+#endif
+
+/* ---- Mechanism parameters ------------------------------------------------ */
+#ifndef CKF_INTERFACE_FORK_SAFE /* i.e. p11-kit's 2.40 header */
+typedef struct CK_EDDSA_PARAMS {
+	CK_BBOOL phFlag;
+	CK_ULONG ulContextDataLen;
+	CK_BYTE_PTR pContextData;
+} CK_EDDSA_PARAMS;
+typedef CK_EDDSA_PARAMS *CK_EDDSA_PARAMS_PTR;
+#endif
+typedef CK_ULONG GUARDHSM_MAC_GENERAL_PARAMS; /* CK_MAC_GENERAL_PARAMS */
+
 /* ---- Interfaces (PKCS#11 3.0, section 5.4) ------------------------------ */
 #ifndef CKF_INTERFACE_FORK_SAFE
 #define CKF_INTERFACE_FORK_SAFE 0x00000001UL

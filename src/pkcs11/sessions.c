@@ -4,6 +4,7 @@
 
 #include "pkcs11/entry.h"
 #include "pkcs11/module.h"
+#include "pkcs11/operation.h"
 
 #include <stdlib.h>
 
@@ -63,6 +64,41 @@ CK_RV p11_session_get_locked(CK_SESSION_HANDLE handle, p11_session **session)
 void p11_slot_unlock(p11_slot *slot)
 {
 	p11_mutex_unlock(slot->lock);
+}
+
+CK_RV p11_session_acquire(CK_SESSION_HANDLE handle, p11_session **session)
+{
+	CK_RV rv = p11_check_initialised();
+	if (rv != CKR_OK)
+		return rv;
+	p11_mutex_lock(p11_state.lock);
+	*session = p11_map_get(&p11_state.sessions, handle);
+	if (*session != NULL)
+		(*session)->references++;
+	p11_mutex_unlock(p11_state.lock);
+	return *session != NULL ? CKR_OK : CKR_SESSION_HANDLE_INVALID;
+}
+
+static void free_find(p11_session *session);
+
+/* Module lock held; nobody references the session any more. */
+static void free_session(p11_session *session)
+{
+	free_find(session);
+	p11_operation_free(session->sign);
+	p11_operation_free(session->verify);
+	p11_operation_free(session->digest);
+	p11_mutex_free(session->lock);
+	free(session);
+}
+
+void p11_session_release(p11_session *session)
+{
+	p11_mutex_lock(p11_state.lock);
+	bool last = --session->references == 0 && session->closed;
+	if (last)
+		free_session(session);
+	p11_mutex_unlock(p11_state.lock);
 }
 
 CK_RV C_OpenSession(CK_SLOT_ID id, CK_FLAGS flags, CK_VOID_PTR application,
@@ -142,12 +178,9 @@ static void close_session(p11_session *session)
 		store_logout(slot->token);
 		slot->login = P11_LOGGED_OUT;
 	}
-	/* Wait for any call still using the session to finish. */
-	p11_mutex_lock(session->lock);
-	free_find(session);
-	p11_mutex_unlock(session->lock);
-	p11_mutex_free(session->lock);
-	free(session);
+	session->closed = true;
+	if (session->references == 0)
+		free_session(session);
 }
 
 CK_RV C_CloseSession(CK_SESSION_HANDLE handle)

@@ -6,7 +6,9 @@
 #include "pkcs11/mechanisms.h"
 #include "pkcs11/module.h"
 
+#include <errno.h>
 #include <sodium.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +33,7 @@ static p11_slot *slot_new(void)
 	slot->id = (CK_SLOT_ID)p11_state.slot_count;
 	p11_map_init(&slot->objects);
 	p11_map_init(&slot->by_store);
+	p11_map_init(&slot->session_objects);
 	return slot;
 }
 
@@ -150,16 +153,35 @@ CK_RV p11_slot_get(CK_SLOT_ID id, p11_slot **slot)
 
 CK_RV p11_slot_refresh(p11_slot *slot)
 {
+	if (slot->removed)
+		return CKR_TOKEN_NOT_PRESENT;
 	if (slot->unrecognised)
 		return CKR_TOKEN_NOT_RECOGNIZED;
 	if (slot->token == NULL)
 		return CKR_OK;
+	/* SQLite keeps writing to an unlinked file: notice the deletion
+	 * (another process, or a user) rather than lose what is written. */
+	struct stat file;
+	if (stat(slot->path, &file) != 0 && errno == ENOENT) {
+		p11_log(P11_LOG_WARNING, "token file %s was deleted", slot->path);
+		slot->removed = true;
+		p11_objects_forget_private(slot);
+		p11_objects_flush_cache(slot);
+		slot->login = P11_LOGGED_OUT;
+		return CKR_TOKEN_NOT_PRESENT;
+	}
 	bool changed = false;
 	store_status status = store_token_refresh(slot->token, &changed);
 	if (status != STORE_OK)
 		return p11_rv_from_store(status, "refreshing the token");
 	if (changed)
 		p11_objects_flush_cache(slot);
+	/* Another process re-initialised the token: the store dropped our
+	 * login with the old master key, so does the application. */
+	if (slot->login != P11_LOGGED_OUT && !store_logged_in(slot->token)) {
+		p11_objects_forget_private(slot);
+		slot->login = P11_LOGGED_OUT;
+	}
 	return CKR_OK;
 }
 
@@ -290,8 +312,11 @@ CK_RV C_GetTokenInfo(CK_SLOT_ID id, CK_TOKEN_INFO_PTR info)
 	rv = p11_slot_get(id, &slot);
 	if (rv == CKR_OK) {
 		p11_mutex_lock(slot->lock);
+		CK_RV refreshed = p11_slot_refresh(slot);
 		if (slot->removed) {
 			rv = CKR_TOKEN_NOT_PRESENT;
+		} else if (refreshed != CKR_OK && !slot->unrecognised) {
+			rv = refreshed;
 		} else if (slot->unrecognised) {
 			rv = CKR_TOKEN_NOT_RECOGNIZED;
 		} else if (slot->token == NULL) {

@@ -1,0 +1,197 @@
+/* C_GenerateKeyPair (NIST curves, Ed25519, X25519) and C_GenerateKey
+ * (generic secrets). Fresh private material is born in an enclave buffer
+ * and sealed into the object straight from there. */
+#include "config.h"
+
+#include "pkcs11/entry.h"
+#include "pkcs11/keys.h"
+#include "pkcs11/mechanisms.h"
+#include "pkcs11/operation.h"
+
+#include <stdlib.h>
+
+#define MAX_POINT 133
+
+static CK_KEY_TYPE pair_key_type(p11_family family)
+{
+	switch (family) {
+	case P11_FAMILY_EC_KEY_PAIR_GEN:
+		return CKK_EC;
+	case P11_FAMILY_EDWARDS_KEY_PAIR_GEN:
+		return CKK_EC_EDWARDS;
+	case P11_FAMILY_MONTGOMERY_KEY_PAIR_GEN:
+		return CKK_EC_MONTGOMERY;
+	default:
+		return CK_UNAVAILABLE_INFORMATION;
+	}
+}
+
+/* Both templates must agree with what the mechanism makes. */
+static CK_RV check_pair_objects(const tok_object *public_key,
+                                const tok_object *private_key,
+                                CK_KEY_TYPE key_type)
+{
+	if (public_key->object_class != CKO_PUBLIC_KEY ||
+	    private_key->object_class != CKO_PRIVATE_KEY ||
+	    public_key->key_type != key_type || private_key->key_type != key_type)
+		return CKR_TEMPLATE_INCONSISTENT;
+	const store_attribute *given =
+		tok_object_attribute(private_key, CKA_EC_PARAMS);
+	const store_attribute *wanted =
+		tok_object_attribute(public_key, CKA_EC_PARAMS);
+	if (given != NULL && (wanted == NULL || given->length != wanted->length ||
+	                      !enc_ct_equal(given->value, wanted->value,
+	                                    given->length)))
+		return CKR_TEMPLATE_INCONSISTENT;
+	return CKR_OK;
+}
+
+/* Fills both objects with a fresh key pair of the public key's curve. */
+static CK_RV make_pair(tok_object *public_key, tok_object *private_key)
+{
+	cry_curve curve;
+	CK_RV rv = p11_key_curve(public_key, &curve);
+	if (rv == CKR_KEY_TYPE_INCONSISTENT)
+		return CKR_TEMPLATE_INCONSISTENT;
+	if (rv != CKR_OK)
+		return rv;
+	enc_buffer *secret = NULL;
+	uint8_t point[MAX_POINT];
+	cry_status status = cry_ec_generate(curve, &secret, point);
+	if (status != CRY_OK)
+		return p11_rv_from_crypto(status);
+	size_t params_length;
+	const uint8_t *params = cry_curve_params(curve, &params_length);
+	rv = tok_object_set_material(private_key, CKA_VALUE, enc_data(secret),
+	                             enc_size(secret));
+	enc_free(secret);
+	if (rv == CKR_OK && tok_object_attribute(private_key, CKA_EC_PARAMS) == NULL)
+		rv = tok_object_set_material(private_key, CKA_EC_PARAMS, params,
+		                             params_length);
+	if (rv == CKR_OK)
+		rv = p11_key_set_public_point(public_key, curve, point);
+	if (rv == CKR_OK)
+		rv = p11_key_set_public_key_info(public_key, curve, point);
+	if (rv == CKR_OK)
+		rv = p11_key_set_public_key_info(private_key, curve, point);
+	return rv;
+}
+
+CK_RV C_GenerateKeyPair(CK_SESSION_HANDLE handle, CK_MECHANISM_PTR mechanism,
+                        CK_ATTRIBUTE_PTR public_template, CK_ULONG public_count,
+                        CK_ATTRIBUTE_PTR private_template,
+                        CK_ULONG private_count, CK_OBJECT_HANDLE_PTR public_key,
+                        CK_OBJECT_HANDLE_PTR private_key)
+{
+	p11_session *session;
+	CK_RV rv = p11_session_get_locked(handle, &session);
+	if (rv != CKR_OK)
+		return rv;
+	bool so = session->slot->login == P11_LOGGED_IN_SO;
+	const p11_mechanism *info = NULL;
+	tok_object *public_object = NULL, *private_object = NULL;
+	CK_KEY_TYPE key_type = CK_UNAVAILABLE_INFORMATION;
+	if (mechanism == NULL || public_key == NULL || private_key == NULL ||
+	    (public_template == NULL && public_count > 0) ||
+	    (private_template == NULL && private_count > 0))
+		rv = CKR_ARGUMENTS_BAD;
+	else if ((info = p11_mechanism_find(mechanism->mechanism)) == NULL ||
+	         (key_type = pair_key_type(info->family)) ==
+	                 CK_UNAVAILABLE_INFORMATION)
+		rv = CKR_MECHANISM_INVALID;
+	else if (mechanism->pParameter != NULL || mechanism->ulParameterLen)
+		rv = CKR_MECHANISM_PARAM_INVALID;
+	if (rv == CKR_OK)
+		rv = tok_object_create_ex(public_template, public_count,
+		                          TOK_ORIGIN_GENERATE, CKO_PUBLIC_KEY,
+		                          key_type, info->type, so, &public_object);
+	if (rv == CKR_OK)
+		rv = tok_object_create_ex(private_template, private_count,
+		                          TOK_ORIGIN_GENERATE, CKO_PRIVATE_KEY,
+		                          key_type, info->type, so,
+		                          &private_object);
+	if (rv == CKR_OK)
+		rv = check_pair_objects(public_object, private_object, key_type);
+	if (rv == CKR_OK)
+		rv = p11_check_write_access(session, public_object->is_token,
+		                            public_object->is_private);
+	if (rv == CKR_OK)
+		rv = p11_check_write_access(session, private_object->is_token,
+		                            private_object->is_private);
+	if (rv == CKR_OK)
+		rv = make_pair(public_object, private_object);
+	if (rv == CKR_OK) {
+		rv = p11_objects_store_new(session, public_object, public_key);
+		public_object = NULL;
+	}
+	if (rv == CKR_OK) {
+		rv = p11_objects_store_new(session, private_object, private_key);
+		private_object = NULL;
+		if (rv != CKR_OK)
+			C_DestroyObject(handle, *public_key); /* re-enters: see below */
+	}
+	tok_object_free(public_object);
+	tok_object_free(private_object);
+	p11_slot_unlock(session->slot);
+	return rv;
+}
+
+CK_RV C_GenerateKey(CK_SESSION_HANDLE handle, CK_MECHANISM_PTR mechanism,
+                    CK_ATTRIBUTE_PTR template, CK_ULONG count,
+                    CK_OBJECT_HANDLE_PTR key)
+{
+	p11_session *session;
+	CK_RV rv = p11_session_get_locked(handle, &session);
+	if (rv != CKR_OK)
+		return rv;
+	const p11_mechanism *info = NULL;
+	tok_object *object = NULL;
+	if (mechanism == NULL || key == NULL || (template == NULL && count > 0))
+		rv = CKR_ARGUMENTS_BAD;
+	else if ((info = p11_mechanism_find(mechanism->mechanism)) == NULL ||
+	         info->family != P11_FAMILY_GENERIC_SECRET_GEN)
+		rv = CKR_MECHANISM_INVALID;
+	else if (mechanism->pParameter != NULL || mechanism->ulParameterLen)
+		rv = CKR_MECHANISM_PARAM_INVALID;
+	if (rv == CKR_OK)
+		rv = tok_object_create_ex(template, count, TOK_ORIGIN_GENERATE,
+		                          CKO_SECRET_KEY, CKK_GENERIC_SECRET,
+		                          info->type,
+		                          session->slot->login == P11_LOGGED_IN_SO,
+		                          &object);
+	if (rv == CKR_OK && (object->object_class != CKO_SECRET_KEY ||
+	                     object->key_type != CKK_GENERIC_SECRET))
+		rv = CKR_TEMPLATE_INCONSISTENT;
+	const store_attribute *length_attribute =
+		rv == CKR_OK ? tok_object_attribute(object, CKA_VALUE_LEN) : NULL;
+	size_t length = 0;
+	if (rv == CKR_OK && (length_attribute == NULL ||
+	                     length_attribute->length != 8))
+		rv = CKR_TEMPLATE_INCOMPLETE;
+	if (rv == CKR_OK) {
+		for (int i = 7; i >= 0; i--)
+			length = length << 8 | length_attribute->value[i];
+		if (length < info->info.ulMinKeySize ||
+		    length > info->info.ulMaxKeySize)
+			rv = CKR_KEY_SIZE_RANGE;
+	}
+	if (rv == CKR_OK)
+		rv = p11_check_write_access(session, object->is_token,
+		                            object->is_private);
+	enc_buffer *value = NULL;
+	if (rv == CKR_OK && enc_alloc(length, 0, &value) != ENC_OK)
+		rv = CKR_DEVICE_ERROR;
+	if (rv == CKR_OK) {
+		enc_random(enc_data(value), length);
+		rv = tok_object_set_material(object, CKA_VALUE, enc_data(value),
+		                             length);
+	}
+	enc_free(value);
+	if (rv == CKR_OK) {
+		rv = p11_objects_store_new(session, object, key);
+		object = NULL;
+	}
+	tok_object_free(object);
+	p11_slot_unlock(session->slot);
+	return rv;
+}

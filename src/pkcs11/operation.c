@@ -1,0 +1,107 @@
+/* What every cryptographic entry point shares: key material pulled out of
+ * objects (sealed, never opened here), error mapping, operation cleanup. */
+#include "config.h"
+
+#include "pkcs11/operation.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void p11_operation_free(p11_operation *operation)
+{
+	if (operation == NULL)
+		return;
+	enc_sealed_free(operation->key);
+	free(operation->public_key);
+	cry_digest_free(operation->digest);
+	cry_hmac_free(operation->hmac);
+	free(operation->message);
+	free(operation->eddsa_context);
+	free(operation);
+}
+
+CK_RV p11_rv_from_crypto(cry_status status)
+{
+	switch (status) {
+	case CRY_OK:
+		return CKR_OK;
+	case CRY_ERR_INVALID:
+		return CKR_MECHANISM_PARAM_INVALID;
+	case CRY_ERR_KEY:
+		return CKR_KEY_TYPE_INCONSISTENT;
+	case CRY_ERR_SIGNATURE:
+		return CKR_SIGNATURE_INVALID;
+	case CRY_ERR_SIGNATURE_LENGTH:
+		return CKR_SIGNATURE_LEN_RANGE;
+	case CRY_ERR_BUFFER:
+		return CKR_BUFFER_TOO_SMALL;
+	case CRY_ERR_NOMEM:
+		return CKR_HOST_MEMORY;
+	case CRY_ERR_ENCLAVE:
+	case CRY_ERR_INTERNAL:
+		break;
+	}
+	p11_log(P11_LOG_ERROR, "crypto layer: %s", cry_strerror(status));
+	return CKR_DEVICE_ERROR;
+}
+
+CK_RV p11_key_curve(const tok_object *object, cry_curve *curve)
+{
+	const store_attribute *params = tok_object_attribute(object,
+	                                                     CKA_EC_PARAMS);
+	if (params == NULL || params->value == NULL)
+		return CKR_KEY_TYPE_INCONSISTENT;
+	if (cry_curve_from_params(params->value, params->length, curve) !=
+	    CRY_OK)
+		return CKR_CURVE_NOT_SUPPORTED;
+	bool edwards = *curve == CRY_CURVE_ED25519;
+	bool montgomery = *curve == CRY_CURVE_X25519;
+	switch (object->key_type) {
+	case CKK_EC:
+		return edwards || montgomery ? CKR_KEY_TYPE_INCONSISTENT : CKR_OK;
+	case CKK_EC_EDWARDS:
+		return edwards ? CKR_OK : CKR_KEY_TYPE_INCONSISTENT;
+	case CKK_EC_MONTGOMERY:
+		return montgomery ? CKR_OK : CKR_KEY_TYPE_INCONSISTENT;
+	default:
+		return CKR_KEY_TYPE_INCONSISTENT;
+	}
+}
+
+/* CKA_EC_POINT is, per the spec, a DER OCTET STRING holding the point;
+ * some clients send the raw point. Accept both. */
+CK_RV p11_key_public_point(const tok_object *object, cry_curve curve,
+                           uint8_t *point, size_t *length)
+{
+	const store_attribute *attribute = tok_object_attribute(object,
+	                                                        CKA_EC_POINT);
+	if (attribute == NULL || attribute->value == NULL)
+		return CKR_KEY_TYPE_INCONSISTENT;
+	size_t expected = cry_curve_public_bytes(curve);
+	const uint8_t *value = attribute->value;
+	size_t value_length = attribute->length;
+	if (value_length == expected + 2 && value[0] == 0x04 &&
+	    value[1] == expected) {
+		value += 2;
+		value_length -= 2;
+	} else if (expected > 127 && value_length == expected + 3 &&
+	           value[0] == 0x04 && value[1] == 0x81 &&
+	           value[2] == expected) {
+		value += 3;
+		value_length -= 3;
+	}
+	if (value_length != expected)
+		return CKR_KEY_TYPE_INCONSISTENT;
+	memcpy(point, value, expected);
+	*length = expected;
+	return CKR_OK;
+}
+
+CK_RV p11_key_sealed_value(const tok_object *object, enc_sealed **out)
+{
+	const store_attribute *value = tok_object_attribute(object, CKA_VALUE);
+	if (value == NULL || value->sealed == NULL)
+		return CKR_KEY_TYPE_INCONSISTENT;
+	return enc_sealed_copy(value->sealed, out) == ENC_OK ? CKR_OK
+	                                                     : CKR_HOST_MEMORY;
+}

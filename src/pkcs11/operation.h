@@ -1,0 +1,51 @@
+/* A session's active cryptographic operation (sign, verify or digest).
+ * It holds what it needs to run without the token's lock: a sealed copy
+ * of the key (ciphertext only: plaintext exists just inside the call that
+ * uses it), public key bytes, and multi-part state whose keyed parts live
+ * in enclave buffers (cry_hmac; cry_digest for SHA-1/SHA-2). */
+#ifndef GUARDHSM_PKCS11_OPERATION_H
+#define GUARDHSM_PKCS11_OPERATION_H
+
+#include "crypto/crypto.h"
+#include "pkcs11/mechanisms.h"
+#include "pkcs11/module.h"
+
+struct p11_operation {
+	const p11_mechanism *mechanism;
+	cry_curve curve;
+	enc_sealed *key;         /* private or secret key material */
+	uint8_t *public_key;     /* verify: the public point */
+	size_t public_length;
+	size_t signature_length; /* what C_Sign produces / C_Verify expects */
+	cry_digest *digest;      /* digest, or ECDSA_SHA* prehash */
+	cry_hmac *hmac;          /* HMAC, created at init */
+	uint8_t *message;        /* EdDSA multi-part: buffered data */
+	size_t message_length;
+	size_t message_capacity;
+	bool multipart;          /* C_*Update was called */
+	bool eddsa_prehash;
+	uint8_t *eddsa_context;
+	size_t eddsa_context_length;
+	/* CKA_ALWAYS_AUTHENTICATE: C_Login(CKU_CONTEXT_SPECIFIC) needed. */
+	bool needs_context_login;
+};
+
+void p11_operation_free(p11_operation *operation);
+
+/* Maps crypto errors to CKR_ codes. */
+CK_RV p11_rv_from_crypto(cry_status status);
+
+/* The curve of an EC/Edwards/Montgomery key object (from CKA_EC_PARAMS). */
+CK_RV p11_key_curve(const tok_object *object, cry_curve *curve);
+/* The raw public point of a public key object (CKA_EC_POINT, which may be
+ * a DER OCTET STRING or raw) into point (cry_curve_public_bytes). */
+CK_RV p11_key_public_point(const tok_object *object, cry_curve curve,
+                           uint8_t *point, size_t *length);
+/* A sealed copy of the object's CKA_VALUE. */
+CK_RV p11_key_sealed_value(const tok_object *object, enc_sealed **out);
+
+/* C_Login(CKU_CONTEXT_SPECIFIC) for the session's operation (login.c). */
+CK_RV p11_operation_context_login(p11_session *session, CK_UTF8CHAR_PTR pin,
+                                  CK_ULONG length);
+
+#endif
