@@ -1,0 +1,115 @@
+# Integration tests of the PKCS#11 module through its ABI (CMocka). Each
+# program dlopen()s the REAL module, as a client does (it does not link
+# it): $GUARDHSM_MODULE, else the build tree's .libs/guardhsm.so. They share
+# p11_harness.c (one fresh store and config per test) and p11_material.c
+# (an embedded P-256 key and certificate). pkcs11_tool.sh drives the module
+# with OpenSC's pkcs11-tool (skipped, exit 77, if that is not installed).
+
+noinst_LTLIBRARIES += tests/integration/libp11harness.la
+tests_integration_libp11harness_la_SOURCES = \
+	tests/integration/p11_harness.c \
+	tests/integration/p11_harness.h \
+	tests/integration/p11_material.c
+tests_integration_libp11harness_la_CFLAGS = $(INTEGRATION_TEST_CFLAGS)
+
+INTEGRATION_C_TESTS = \
+	tests/integration/test_p11_interface \
+	tests/integration/test_p11_tokens \
+	tests/integration/test_p11_login \
+	tests/integration/test_p11_sessions \
+	tests/integration/test_p11_objects \
+	tests/integration/test_p11_find \
+	tests/integration/test_p11_multiprocess \
+	tests/integration/test_p11_crash \
+	tests/integration/test_p11_corrupt \
+	tests/integration/test_p11_fork \
+	tests/integration/test_p11_external
+
+INTEGRATION_TESTS = $(INTEGRATION_C_TESTS) tests/integration/pkcs11_tool.sh
+
+check_PROGRAMS += $(INTEGRATION_C_TESTS)
+TESTS += $(INTEGRATION_TESTS)
+EXTRA_DIST += tests/integration/pkcs11_tool.sh
+
+# The shell test runs under $(SHELL); the build directory is its working
+# directory, from which it finds the module unless GUARDHSM_MODULE is set.
+TEST_EXTENSIONS = .sh
+SH_LOG_COMPILER = $(SHELL)
+
+INTEGRATION_TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(P11KIT_CFLAGS) \
+	-pthread \
+	-DGUARDHSM_MODULE_PATH='"$(abs_top_builddir)/src/pkcs11/.libs/guardhsm.so"'
+INTEGRATION_TEST_LDADD = tests/integration/libp11harness.la \
+	$(CMOCKA_LIBS) -ldl -lpthread
+
+tests_integration_test_p11_interface_SOURCES = \
+	tests/integration/test_p11_interface.c
+tests_integration_test_p11_interface_CFLAGS = $(INTEGRATION_TEST_CFLAGS)
+tests_integration_test_p11_interface_LDADD = $(INTEGRATION_TEST_LDADD)
+EXTRA_tests_integration_test_p11_interface_DEPENDENCIES = src/pkcs11/guardhsm.la
+
+tests_integration_test_p11_tokens_SOURCES = tests/integration/test_p11_tokens.c
+tests_integration_test_p11_tokens_CFLAGS = $(INTEGRATION_TEST_CFLAGS)
+tests_integration_test_p11_tokens_LDADD = $(INTEGRATION_TEST_LDADD)
+EXTRA_tests_integration_test_p11_tokens_DEPENDENCIES = src/pkcs11/guardhsm.la
+
+tests_integration_test_p11_login_SOURCES = tests/integration/test_p11_login.c
+tests_integration_test_p11_login_CFLAGS = $(INTEGRATION_TEST_CFLAGS)
+tests_integration_test_p11_login_LDADD = $(INTEGRATION_TEST_LDADD)
+EXTRA_tests_integration_test_p11_login_DEPENDENCIES = src/pkcs11/guardhsm.la
+
+tests_integration_test_p11_sessions_SOURCES = \
+	tests/integration/test_p11_sessions.c
+tests_integration_test_p11_sessions_CFLAGS = $(INTEGRATION_TEST_CFLAGS)
+tests_integration_test_p11_sessions_LDADD = $(INTEGRATION_TEST_LDADD)
+EXTRA_tests_integration_test_p11_sessions_DEPENDENCIES = src/pkcs11/guardhsm.la
+
+tests_integration_test_p11_objects_SOURCES = \
+	tests/integration/test_p11_objects.c
+tests_integration_test_p11_objects_CFLAGS = $(INTEGRATION_TEST_CFLAGS)
+tests_integration_test_p11_objects_LDADD = $(INTEGRATION_TEST_LDADD)
+EXTRA_tests_integration_test_p11_objects_DEPENDENCIES = src/pkcs11/guardhsm.la
+
+tests_integration_test_p11_find_SOURCES = tests/integration/test_p11_find.c
+tests_integration_test_p11_find_CFLAGS = $(INTEGRATION_TEST_CFLAGS)
+tests_integration_test_p11_find_LDADD = $(INTEGRATION_TEST_LDADD)
+EXTRA_tests_integration_test_p11_find_DEPENDENCIES = src/pkcs11/guardhsm.la
+
+tests_integration_test_p11_multiprocess_SOURCES = \
+	tests/integration/test_p11_multiprocess.c
+tests_integration_test_p11_multiprocess_CFLAGS = $(INTEGRATION_TEST_CFLAGS)
+tests_integration_test_p11_multiprocess_LDADD = $(INTEGRATION_TEST_LDADD)
+EXTRA_tests_integration_test_p11_multiprocess_DEPENDENCIES = \
+	src/pkcs11/guardhsm.la
+
+tests_integration_test_p11_crash_SOURCES = tests/integration/test_p11_crash.c
+tests_integration_test_p11_crash_CFLAGS = $(INTEGRATION_TEST_CFLAGS)
+tests_integration_test_p11_crash_LDADD = $(INTEGRATION_TEST_LDADD)
+EXTRA_tests_integration_test_p11_crash_DEPENDENCIES = src/pkcs11/guardhsm.la
+
+# The corruption test edits token files with libsqlite3 directly.
+tests_integration_test_p11_corrupt_SOURCES = \
+	tests/integration/test_p11_corrupt.c
+tests_integration_test_p11_corrupt_CFLAGS = $(INTEGRATION_TEST_CFLAGS) \
+	$(SQLITE_CFLAGS)
+tests_integration_test_p11_corrupt_LDADD = $(INTEGRATION_TEST_LDADD) \
+	$(SQLITE_LIBS)
+EXTRA_tests_integration_test_p11_corrupt_DEPENDENCIES = src/pkcs11/guardhsm.la
+
+tests_integration_test_p11_fork_SOURCES = tests/integration/test_p11_fork.c
+tests_integration_test_p11_fork_CFLAGS = $(INTEGRATION_TEST_CFLAGS)
+tests_integration_test_p11_fork_LDADD = $(INTEGRATION_TEST_LDADD)
+EXTRA_tests_integration_test_p11_fork_DEPENDENCIES = src/pkcs11/guardhsm.la
+
+# Tokens changed under a running process (file deleted, re-initialised
+# by another process).
+tests_integration_test_p11_external_SOURCES = \
+	tests/integration/test_p11_external.c
+tests_integration_test_p11_external_CFLAGS = $(INTEGRATION_TEST_CFLAGS)
+tests_integration_test_p11_external_LDADD = $(INTEGRATION_TEST_LDADD)
+EXTRA_tests_integration_test_p11_external_DEPENDENCIES = src/pkcs11/guardhsm.la
+
+# `make check-integration`: only these tests.
+.PHONY: check-integration
+check-integration:
+	$(MAKE) $(AM_MAKEFLAGS) check TESTS='$(INTEGRATION_TESTS)'
