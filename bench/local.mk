@@ -1,0 +1,23 @@
+# Benchmarks, run by `make bench` (every program in BENCHMARKS). They
+# link the installed shared library, so they measure what a user gets.
+noinst_PROGRAMS += bench/enclave_bench
+BENCHMARKS = bench/enclave_bench
+bench_enclave_bench_SOURCES = bench/enclave_bench.c
+bench_enclave_bench_CFLAGS = $(AM_CFLAGS) $(SODIUM_CFLAGS)
+bench_enclave_bench_LDADD = src/enclave/libguardhsm-enclave.la $(SODIUM_LIBS)
+
+# p11bench: guardhsm.so and SoftHSM (if installed) loaded by path and
+# measured by the same code, beside SQLite's durable commit rate and the
+# bare signature primitives (libsodium, OpenSSL). It dlopens the module
+# rather than linking it, so it lists the module as a dependency to have
+# `make bench` build it first.
+noinst_PROGRAMS += bench/p11bench
+BENCHMARKS += bench/p11bench
+bench_p11bench_SOURCES = bench/p11bench.c bench/p11bench_common.h \
+	bench/p11bench_module.c bench/p11bench_workloads.c \
+	bench/p11bench_sign.c
+bench_p11bench_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS) $(P11KIT_CFLAGS) \
+	$(SODIUM_CFLAGS) $(CRYPTO_CFLAGS) -pthread
+bench_p11bench_LDADD = $(SQLITE_LIBS) $(SODIUM_LIBS) $(CRYPTO_LIBS) -ldl \
+	-lpthread
+EXTRA_bench_p11bench_DEPENDENCIES = src/pkcs11/guardhsm.la
