@@ -67,6 +67,8 @@ void store_logout_locked(store_token *token)
 	enc_sealed_free(token->master);
 	token->master = NULL;
 	memset(token->login_epoch, 0, sizeof(token->login_epoch));
+	/* The private subkeys go with the master key. */
+	store_keys_forget(token);
 }
 
 store_status store_exec(store_token *token, const char *sql)
@@ -83,14 +85,67 @@ store_status store_prepare(store_token *token, const char *sql,
 	                                              statement, NULL));
 }
 
+store_status store_statement(store_token *token, int which, const char *sql,
+                             sqlite3_stmt **statement)
+{
+	*statement = NULL;
+	if (which < 0 || which >= STORE_SQL_STATEMENTS)
+		return STORE_ERR_INVALID;
+	if (token->statements[which] == NULL) {
+		sqlite3_stmt *prepared = NULL;
+		int result = sqlite3_prepare_v3(token->database, sql, -1,
+		                                SQLITE_PREPARE_PERSISTENT,
+		                                &prepared, NULL);
+		if (result != SQLITE_OK) {
+			sqlite3_finalize(prepared);
+			return store_sqlite_status(result);
+		}
+		/* An empty statement (never ours) would be NULL. */
+		if (prepared == NULL)
+			return STORE_ERR_CORRUPT;
+		token->statements[which] = prepared;
+	}
+	*statement = token->statements[which];
+	return STORE_OK;
+}
+
+void store_release(sqlite3_stmt *statement)
+{
+	if (statement == NULL)
+		return;
+	/* reset reports the last step's error again: already handled. */
+	sqlite3_reset(statement);
+	sqlite3_clear_bindings(statement);
+}
+
+void store_finalize_statements(store_token *token)
+{
+	for (int i = 0; i < STORE_SQL_STATEMENTS; i++) {
+		sqlite3_finalize(token->statements[i]);
+		token->statements[i] = NULL;
+	}
+}
+
+/* Steps a cached statement without results. */
+static store_status run_cached(store_token *token, int which, const char *sql)
+{
+	sqlite3_stmt *statement;
+	store_status status = store_statement(token, which, sql, &statement);
+	if (status != STORE_OK)
+		return status;
+	status = store_sqlite_status(sqlite3_step(statement));
+	store_release(statement);
+	return status;
+}
+
 store_status store_begin(store_token *token)
 {
-	return store_exec(token, "BEGIN IMMEDIATE");
+	return run_cached(token, STORE_SQL_BEGIN_IMMEDIATE, "BEGIN IMMEDIATE");
 }
 
 store_status store_commit(store_token *token)
 {
-	store_status status = store_exec(token, "COMMIT");
+	store_status status = run_cached(token, STORE_SQL_COMMIT, "COMMIT");
 	if (status != STORE_OK)
 		store_rollback(token);
 	return status;
@@ -100,22 +155,24 @@ void store_rollback(store_token *token)
 {
 	/* Fails harmlessly if SQLite already rolled back after an error. */
 	if (!sqlite3_get_autocommit(token->database))
-		sqlite3_exec(token->database, "ROLLBACK", NULL, NULL, NULL);
+		run_cached(token, STORE_SQL_ROLLBACK, "ROLLBACK");
 }
 
-/* Steps a "SELECT value FROM meta WHERE name = ?" statement. */
+/* Steps a "SELECT value FROM meta WHERE name = ?" statement; on STORE_OK
+ * the caller reads the row and releases *statement. */
 static store_status meta_select(store_token *token, const char *name,
                                 sqlite3_stmt **statement)
 {
-	store_status status = store_prepare(
-		token, "SELECT value FROM meta WHERE name = ?", statement);
+	store_status status = store_statement(
+		token, STORE_SQL_META_SELECT,
+		"SELECT value FROM meta WHERE name = ?", statement);
 	if (status != STORE_OK)
 		return status;
 	sqlite3_bind_text(*statement, 1, name, -1, SQLITE_STATIC);
 	int result = sqlite3_step(*statement);
 	if (result == SQLITE_ROW)
 		return STORE_OK;
-	sqlite3_finalize(*statement);
+	store_release(*statement);
 	*statement = NULL;
 	if (result == SQLITE_DONE)
 		return STORE_ERR_NOT_FOUND;
@@ -133,7 +190,7 @@ store_status store_meta_get_integer(store_token *token, const char *name,
 		status = STORE_ERR_CORRUPT;
 	else
 		*value = sqlite3_column_int64(statement, 0);
-	sqlite3_finalize(statement);
+	store_release(statement);
 	return status;
 }
 
@@ -147,7 +204,7 @@ store_status store_meta_get_blob(store_token *token, const char *name,
 	if (status != STORE_OK)
 		return status;
 	if (sqlite3_column_type(statement, 0) != SQLITE_BLOB) {
-		sqlite3_finalize(statement);
+		store_release(statement);
 		return STORE_ERR_CORRUPT;
 	}
 	const void *data = sqlite3_column_blob(statement, 0);
@@ -161,23 +218,30 @@ store_status store_meta_get_blob(store_token *token, const char *name,
 			*length = (size_t)size;
 		}
 	}
-	sqlite3_finalize(statement);
+	store_release(statement);
 	return status;
 }
 
 store_status store_meta_get_fixed(store_token *token, const char *name,
                                   unsigned char *value, size_t length)
 {
-	unsigned char *data;
-	size_t size;
-	store_status status = store_meta_get_blob(token, name, &data, &size);
+	sqlite3_stmt *statement;
+	store_status status = meta_select(token, name, &statement);
 	if (status != STORE_OK)
 		return status;
-	if (size != length)
-		status = STORE_ERR_CORRUPT;
-	else
+	if (sqlite3_column_type(statement, 0) != SQLITE_BLOB) {
+		store_release(statement);
+		return STORE_ERR_CORRUPT;
+	}
+	const void *data = sqlite3_column_blob(statement, 0);
+	int size = sqlite3_column_bytes(statement, 0);
+	if (size < 0 || (size_t)size != length || (size > 0 && data == NULL))
+		status = sqlite3_errcode(token->database) == SQLITE_NOMEM
+		                 ? STORE_ERR_NOMEM
+		                 : STORE_ERR_CORRUPT;
+	else if (length != 0)
 		memcpy(value, data, length);
-	free(data);
+	store_release(statement);
 	return status;
 }
 
@@ -186,8 +250,9 @@ static store_status meta_set(store_token *token, const char *name,
                              bool is_blob)
 {
 	sqlite3_stmt *statement;
-	store_status status = store_prepare(
-		token, "INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)",
+	store_status status = store_statement(
+		token, STORE_SQL_META_SET,
+		"INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)",
 		&statement);
 	if (status != STORE_OK)
 		return status;
@@ -198,7 +263,7 @@ static store_status meta_set(store_token *token, const char *name,
 	else
 		sqlite3_bind_int64(statement, 2, integer);
 	status = store_sqlite_status(sqlite3_step(statement));
-	sqlite3_finalize(statement);
+	store_release(statement);
 	return status;
 }
 
@@ -220,12 +285,13 @@ store_status store_meta_delete(store_token *token, const char *name)
 {
 	sqlite3_stmt *statement;
 	store_status status =
-		store_prepare(token, "DELETE FROM meta WHERE name = ?", &statement);
+		store_statement(token, STORE_SQL_META_DELETE,
+		                "DELETE FROM meta WHERE name = ?", &statement);
 	if (status != STORE_OK)
 		return status;
 	sqlite3_bind_text(statement, 1, name, -1, SQLITE_STATIC);
 	status = store_sqlite_status(sqlite3_step(statement));
-	sqlite3_finalize(statement);
+	store_release(statement);
 	return status;
 }
 
@@ -270,7 +336,7 @@ static store_status load_meta(store_token *token)
 	unsigned char public_secret[STORE_PUBLIC_SECRET_BYTES];
 	unsigned char salt[STORE_SALT_BYTES];
 	unsigned char wrapped[STORE_WRAPPED_BYTES];
-	int64_t tries, user_failures, so_failures, opslimit, memlimit;
+	int64_t tries, user_failures, so_failures, opslimit, memlimit, id_floor;
 	if ((status = fixed_required(token, "token_uid", token_uid,
 	                             sizeof token_uid)) != STORE_OK ||
 	    (status = fixed_required(token, "serial", serial, sizeof serial)) !=
@@ -298,7 +364,9 @@ static store_status load_meta(store_token *token)
 	    (status = get_bounded(token, "kdf_memlimit",
 	                          crypto_pwhash_argon2id_MEMLIMIT_MIN,
 	                          (int64_t)crypto_pwhash_argon2id_MEMLIMIT_MAX,
-	                          &memlimit)) != STORE_OK)
+	                          &memlimit)) != STORE_OK ||
+	    (status = get_bounded(token, "id_floor", 0, INT64_MAX,
+	                          &id_floor)) != STORE_OK)
 		return status;
 	for (size_t i = 0; i < sizeof serial; i++)
 		if (!((serial[i] >= '0' && serial[i] <= '9') ||
@@ -341,6 +409,7 @@ static store_status load_meta(store_token *token)
 	token->so_failures = (uint32_t)so_failures;
 	token->kdf_opslimit = (uint64_t)opslimit;
 	token->kdf_memlimit = (size_t)memlimit;
+	token->id_floor = id_floor;
 	token->user_pin_set = user_wrapped;
 	return STORE_OK;
 }
@@ -349,7 +418,8 @@ static store_status read_data_version(store_token *token, int64_t *version)
 {
 	sqlite3_stmt *statement;
 	store_status status =
-		store_prepare(token, "PRAGMA data_version", &statement);
+		store_statement(token, STORE_SQL_DATA_VERSION,
+		                "PRAGMA data_version", &statement);
 	if (status != STORE_OK)
 		return status;
 	int result = sqlite3_step(statement);
@@ -358,7 +428,7 @@ static store_status read_data_version(store_token *token, int64_t *version)
 	else
 		status = result == SQLITE_DONE ? STORE_ERR_IO
 		                               : store_sqlite_status(result);
-	sqlite3_finalize(statement);
+	store_release(statement);
 	return status;
 }
 
@@ -377,7 +447,7 @@ store_status store_refresh_locked(store_token *token, bool *changed)
 	bool in_transaction = !sqlite3_get_autocommit(token->database);
 	/* Read the meta rows from one snapshot. */
 	if (!in_transaction &&
-	    (status = store_exec(token, "BEGIN")) != STORE_OK)
+	    (status = run_cached(token, STORE_SQL_BEGIN, "BEGIN")) != STORE_OK)
 		return status;
 	status = read_data_version(token, &version);
 	if (status == STORE_OK)

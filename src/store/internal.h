@@ -31,6 +31,32 @@
 /* A sanity bound on a stored retry limit, so a damaged file cannot make
  * the counter meaningless. */
 #define STORE_MAX_PIN_TRIES 1000000
+#define STORE_ROW_MAC_BYTES 16 /* keyed BLAKE2b-128 over an index row */
+
+/* The statements a token keeps prepared (SQLITE_PREPARE_PERSISTENT) from
+ * first use to close. The find statements come in every combination of
+ * query fields, login state and selected columns. */
+enum store_statement_id {
+	STORE_SQL_BEGIN = 0,
+	STORE_SQL_BEGIN_IMMEDIATE,
+	STORE_SQL_COMMIT,
+	STORE_SQL_ROLLBACK,
+	STORE_SQL_DATA_VERSION,
+	STORE_SQL_META_SELECT,
+	STORE_SQL_META_SET,
+	STORE_SQL_META_DELETE,
+	STORE_SQL_COUNT_OBJECTS,
+	STORE_SQL_MAX_ID,
+	STORE_SQL_READ_HEADER,
+	STORE_SQL_INSERT,
+	STORE_SQL_UPDATE,
+	STORE_SQL_DELETE,
+	STORE_SQL_LOAD,
+	STORE_SQL_FIND_FIRST,
+	/* bit 0: class, 1: id, 2: label, 3: logged in, 4: verified */
+	STORE_SQL_FIND_VARIANTS = 32,
+	STORE_SQL_STATEMENTS = STORE_SQL_FIND_FIRST + STORE_SQL_FIND_VARIANTS,
+};
 
 struct store_token {
 	pthread_mutex_t mutex; /* serialises every call on this token */
@@ -48,6 +74,8 @@ struct store_token {
 	bool user_pin_set;
 	uint64_t kdf_opslimit;
 	size_t kdf_memlimit;
+	/* Object ids up to this one are used up (objects.c: next_id). */
+	int64_t id_floor;
 	/* Random, replaced by every re-initialisation: a held master key
 	 * belongs to the epoch it was unwrapped in. */
 	unsigned char key_epoch[STORE_EPOCH_BYTES];
@@ -55,6 +83,17 @@ struct store_token {
 	/* Stored in clear in the file, but kept sealed here anyway so that
 	 * the public subkeys derived from it only ever exist in the enclave. */
 	enc_sealed *public_secret;
+
+	/* The derived subkeys (keys.c): one enclave buffer, NOACCESS between
+	 * calls and READONLY during one. The public ones live from first use
+	 * to close, the private ones from first use after a login to the
+	 * logout (which frees the whole buffer). */
+	enc_buffer *subkeys;
+	bool subkeys_public;
+	bool subkeys_private;
+
+	/* Prepared statements, finalized by close (database.c). */
+	sqlite3_stmt *statements[STORE_SQL_STATEMENTS];
 
 	/* Login state: the master key, sealed, while someone is logged in. */
 	enc_sealed *master;
@@ -71,6 +110,14 @@ void store_rollback(store_token *token);
 store_status store_exec(store_token *token, const char *sql);
 store_status store_prepare(store_token *token, const char *sql,
                            sqlite3_stmt **statement);
+/* The cached statement number which for sql (prepared on first use).
+ * Give it back with store_release (reset, bindings cleared) before the
+ * call returns. */
+store_status store_statement(store_token *token, int which, const char *sql,
+                             sqlite3_stmt **statement);
+void store_release(sqlite3_stmt *statement);
+/* Finalizes every cached statement (before closing the connection). */
+void store_finalize_statements(store_token *token);
 
 store_status store_meta_get_integer(store_token *token, const char *name,
                                     int64_t *value);
@@ -98,18 +145,22 @@ void store_logout_locked(store_token *token);
 
 /* ---- keys.c ------------------------------------------------------------- */
 
-/* Offsets of the subkeys in a store_keys buffer. */
+/* Offsets of the subkeys in the token's subkey buffer. */
 enum {
 	STORE_KEY_PUBLIC_RECORD = 0,
 	STORE_KEY_PUBLIC_INDEX = 32,
-	STORE_KEY_PRIVATE_RECORD = 64,
-	STORE_KEY_PRIVATE_INDEX = 96,
-	STORE_KEYS_BYTES = 128,
+	STORE_KEY_PUBLIC_ROW = 64,
+	STORE_KEY_PRIVATE_RECORD = 96,
+	STORE_KEY_PRIVATE_INDEX = 128,
+	STORE_KEY_PRIVATE_ROW = 160,
+	STORE_KEYS_BYTES = 192,
 };
 
-/* The subkeys for one store call, in one enclave buffer freed by
- * store_keys_close. The private ones only if with_private (which needs
- * the master key: STORE_ERR_NOT_LOGGED_IN otherwise). */
+/* The subkeys for one store call: the token's subkey buffer, made
+ * READONLY by store_keys_open (deriving what is missing) and NOACCESS
+ * again by store_keys_close. The private ones only if with_private (which
+ * needs the master key: STORE_ERR_NOT_LOGGED_IN otherwise). The mutex
+ * must be held from open to close. */
 typedef struct store_keys {
 	enc_buffer *buffer;
 	bool has_private;
@@ -118,8 +169,11 @@ typedef struct store_keys {
 store_status store_keys_open(store_token *token, bool with_private,
                              store_keys *keys);
 void store_keys_close(store_keys *keys);
+/* Frees the token's subkeys (logout, epoch change, close). */
+void store_keys_forget(store_token *token);
 const unsigned char *store_record_key(const store_keys *keys, bool is_private);
 const unsigned char *store_index_key(const store_keys *keys, bool is_private);
+const unsigned char *store_row_key(const store_keys *keys, bool is_private);
 
 /* Blind index tag: keyed BLAKE2b-128 of domain || value. */
 store_status store_blind_tag(const unsigned char *index_key, char domain,
@@ -146,6 +200,14 @@ store_status store_wrap_master(const enc_buffer *master,
                                uint64_t opslimit, size_t memlimit,
                                unsigned char salt[STORE_SALT_BYTES],
                                unsigned char wrapped[STORE_WRAPPED_BYTES]);
+
+/* ---- objects.c ---------------------------------------------------------- */
+
+/* Deletes every object (in an open write transaction), keeping their ids
+ * from ever being given out again: *floor_id is the id floor to cache
+ * once the transaction commits. */
+store_status store_objects_delete_all(store_token *token,
+                                      int64_t *floor_id);
 
 /* ---- record.c ----------------------------------------------------------- */
 

@@ -1,6 +1,9 @@
-/* Subkeys and blind index tags. Every key lives only in enclave memory:
- * the master key and the public secret are opened from their sealed form
- * into a buffer for the derivation and freed at once. */
+/* Subkeys, blind index tags and row MACs. Every key lives only in enclave
+ * memory: the master key and the public secret are opened from their
+ * sealed form into a buffer for a derivation and freed at once; the
+ * subkeys derived from them stay in one enclave buffer per token, which is
+ * NOACCESS except during a store call (READONLY then). The public subkeys
+ * are derived once per open, the private ones once per login. */
 #include "config.h"
 
 #include "store/internal.h"
@@ -14,6 +17,8 @@ static const char context_private_record[crypto_kdf_CONTEXTBYTES + 1] = "ghPrvRe
 static const char context_private_index[crypto_kdf_CONTEXTBYTES + 1] = "ghPrvIdx";
 static const char context_public_record[crypto_kdf_CONTEXTBYTES + 1] = "ghPubRec";
 static const char context_public_index[crypto_kdf_CONTEXTBYTES + 1] = "ghPubIdx";
+static const char context_private_row[crypto_kdf_CONTEXTBYTES + 1] = "ghPrvRow";
+static const char context_public_row[crypto_kdf_CONTEXTBYTES + 1] = "ghPubRow";
 
 store_status store_enclave_status(enc_status status)
 {
@@ -53,11 +58,12 @@ uint64_t store_get_u64(const unsigned char *in)
 	return value;
 }
 
-/* Opens sealed (a 32-byte parent key) and derives two subkeys from it
- * into keys at the given offsets. */
-static store_status derive_pair(const enc_sealed *sealed, unsigned char *keys,
-                                size_t record_offset, const char *record_context,
-                                size_t index_offset, const char *index_context)
+/* Opens sealed (a 32-byte parent key) and derives three subkeys from it
+ * into keys at offset (record, index, row MAC: 32 bytes each). */
+static store_status derive_set(const enc_sealed *sealed, unsigned char *keys,
+                               const char *record_context,
+                               const char *index_context,
+                               const char *row_context)
 {
 	if (enc_sealed_length(sealed) != crypto_kdf_KEYBYTES)
 		return STORE_ERR_CORRUPT;
@@ -67,13 +73,63 @@ static store_status derive_pair(const enc_sealed *sealed, unsigned char *keys,
 	if (status != STORE_OK)
 		return status;
 	const unsigned char *parent_key = enc_data(parent);
-	if (crypto_kdf_derive_from_key(keys + record_offset, 32, 1,
-	                               record_context, parent_key) != 0 ||
-	    crypto_kdf_derive_from_key(keys + index_offset, 32, 1,
-	                               index_context, parent_key) != 0)
+	if (crypto_kdf_derive_from_key(keys, 32, 1, record_context,
+	                               parent_key) != 0 ||
+	    crypto_kdf_derive_from_key(keys + 32, 32, 1, index_context,
+	                               parent_key) != 0 ||
+	    crypto_kdf_derive_from_key(keys + 64, 32, 1, row_context,
+	                               parent_key) != 0)
 		status = STORE_ERR_INVALID;
 	enc_free(parent);
 	return status;
+}
+
+void store_keys_forget(store_token *token)
+{
+	/* enc_free wipes (also a buffer a purge made unusable). */
+	enc_free(token->subkeys);
+	token->subkeys = NULL;
+	token->subkeys_public = false;
+	token->subkeys_private = false;
+}
+
+/* Derives what the token's subkey buffer lacks; leaves it READWRITE. */
+static store_status derive_missing(store_token *token, bool with_private)
+{
+	if (token->subkeys == NULL) {
+		store_status status = store_enclave_status(
+			enc_alloc(STORE_KEYS_BYTES, ENC_ALLOC_ALIGNED,
+			          &token->subkeys));
+		if (status != STORE_OK) {
+			token->subkeys = NULL;
+			return status;
+		}
+	} else {
+		store_status status = store_enclave_status(
+			enc_protect(token->subkeys, ENC_READWRITE));
+		if (status != STORE_OK)
+			return status;
+	}
+	unsigned char *data = enc_data(token->subkeys);
+	if (!token->subkeys_public) {
+		store_status status = derive_set(
+			token->public_secret, data + STORE_KEY_PUBLIC_RECORD,
+			context_public_record, context_public_index,
+			context_public_row);
+		if (status != STORE_OK)
+			return status;
+		token->subkeys_public = true;
+	}
+	if (with_private && !token->subkeys_private) {
+		store_status status = derive_set(
+			token->master, data + STORE_KEY_PRIVATE_RECORD,
+			context_private_record, context_private_index,
+			context_private_row);
+		if (status != STORE_OK)
+			return status;
+		token->subkeys_private = true;
+	}
+	return STORE_OK;
 }
 
 store_status store_keys_open(store_token *token, bool with_private,
@@ -85,35 +141,30 @@ store_status store_keys_open(store_token *token, bool with_private,
 		return STORE_ERR_NOT_LOGGED_IN;
 	if (token->public_secret == NULL)
 		return STORE_ERR_CORRUPT;
-	enc_buffer *buffer;
-	store_status status = store_enclave_status(
-		enc_alloc(STORE_KEYS_BYTES, ENC_ALLOC_ALIGNED, &buffer));
-	if (status != STORE_OK)
-		return status;
-	unsigned char *data = enc_data(buffer);
-	status = derive_pair(token->public_secret, data,
-	                     STORE_KEY_PUBLIC_RECORD, context_public_record,
-	                     STORE_KEY_PUBLIC_INDEX, context_public_index);
-	if (status == STORE_OK && with_private)
-		status = derive_pair(token->master, data,
-		                     STORE_KEY_PRIVATE_RECORD,
-		                     context_private_record,
-		                     STORE_KEY_PRIVATE_INDEX,
-		                     context_private_index);
+	store_status status = STORE_OK;
+	if (token->subkeys == NULL || !token->subkeys_public ||
+	    (with_private && !token->subkeys_private))
+		status = derive_missing(token, with_private);
 	if (status == STORE_OK)
-		status = store_enclave_status(enc_protect(buffer, ENC_READONLY));
+		status = store_enclave_status(
+			enc_protect(token->subkeys, ENC_READONLY));
 	if (status != STORE_OK) {
-		enc_free(buffer);
+		/* Half-derived, or unusable after a purge: start afresh
+		 * next time. */
+		store_keys_forget(token);
 		return status;
 	}
-	keys->buffer = buffer;
+	keys->buffer = token->subkeys;
 	keys->has_private = with_private;
 	return STORE_OK;
 }
 
 void store_keys_close(store_keys *keys)
 {
-	enc_free(keys->buffer);
+	/* Only a purge (which wiped it) or a fork can make this fail; the
+	 * next store_keys_open then notices. */
+	if (keys->buffer != NULL)
+		enc_protect(keys->buffer, ENC_NOACCESS);
 	keys->buffer = NULL;
 	keys->has_private = false;
 }
@@ -132,6 +183,13 @@ const unsigned char *store_index_key(const store_keys *keys, bool is_private)
 	                          : STORE_KEY_PUBLIC_INDEX);
 }
 
+const unsigned char *store_row_key(const store_keys *keys, bool is_private)
+{
+	const unsigned char *data = enc_data(keys->buffer);
+	return data + (is_private ? STORE_KEY_PRIVATE_ROW
+	                          : STORE_KEY_PUBLIC_ROW);
+}
+
 store_status store_blind_tag(const unsigned char *index_key, char domain,
                              const unsigned char *value, size_t length,
                              unsigned char tag[STORE_TAG_BYTES])
@@ -140,16 +198,22 @@ store_status store_blind_tag(const unsigned char *index_key, char domain,
 		return STORE_ERR_INVALID;
 	if (length > SIZE_MAX - 1)
 		return STORE_ERR_INVALID;
-	/* The message (domain || value) is not secret: ordinary memory. */
-	unsigned char *message = malloc(length + 1);
-	if (message == NULL)
-		return STORE_ERR_NOMEM;
+	/* The message (domain || value) is not secret: ordinary memory,
+	 * on the stack when short. */
+	unsigned char small[256];
+	unsigned char *message = small;
+	if (length + 1 > sizeof small) {
+		message = malloc(length + 1);
+		if (message == NULL)
+			return STORE_ERR_NOMEM;
+	}
 	message[0] = (unsigned char)domain;
 	if (length != 0)
 		memcpy(message + 1, value, length);
 	int result = crypto_generichash(tag, STORE_TAG_BYTES, message,
 	                                length + 1, index_key, 32);
-	free(message);
+	if (message != small)
+		free(message);
 	return result == 0 ? STORE_OK : STORE_ERR_INVALID;
 }
 

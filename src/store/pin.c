@@ -420,6 +420,7 @@ store_status store_token_reinitialise(store_token *token,
 	unsigned char salt[STORE_SALT_BYTES];
 	unsigned char wrapped[STORE_WRAPPED_BYTES];
 	unsigned char epoch[STORE_EPOCH_BYTES];
+	int64_t floor_id = 0;
 	store_status status = store_refresh_locked(token, NULL);
 	if (status == STORE_OK)
 		status = check_pin(token, STORE_SO, so_pin, so_pin_length,
@@ -444,7 +445,7 @@ store_status store_token_reinitialise(store_token *token,
 		status = begin_same_epoch(token, check.epoch);
 	if (status == STORE_OK) {
 		randombytes_buf(epoch, sizeof epoch);
-		status = store_exec(token, "DELETE FROM objects");
+		status = store_objects_delete_all(token, &floor_id);
 		if (status == STORE_OK)
 			status = write_wrapping(token, STORE_SO, salt,
 			                        wrapped);
@@ -474,6 +475,7 @@ store_status store_token_reinitialise(store_token *token,
 		token->user_pin_set = false;
 		token->user_failures = 0;
 		token->so_failures = 0;
+		token->id_floor = floor_id;
 		store_logout_locked(token);
 	}
 	enc_free(fresh);

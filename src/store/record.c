@@ -136,9 +136,24 @@ store_status store_record_encode(const unsigned char *record_key,
 	if (out == NULL)
 		return STORE_ERR_NOMEM;
 
+	/* All nonces from one call to the system's generator (one system
+	 * call rather than one per attribute). */
+	unsigned char nonces_small[16 * STORE_WRAP_NONCE_BYTES];
+	unsigned char *nonces = nonces_small;
+	if (count > 16) {
+		nonces = malloc(count * STORE_WRAP_NONCE_BYTES);
+		if (nonces == NULL) {
+			free(out);
+			return STORE_ERR_NOMEM;
+		}
+	}
+	if (count != 0)
+		randombytes_buf(nonces, count * STORE_WRAP_NONCE_BYTES);
+
 	out[0] = RECORD_VERSION;
 	store_put_u32(out + 1, (uint32_t)count);
 	size_t offset = RECORD_HEADER_BYTES;
+	store_status status = STORE_OK;
 	for (size_t i = 0; i < count; i++) {
 		const store_attribute *attribute = &attributes[i];
 		size_t length;
@@ -149,18 +164,22 @@ store_status store_record_encode(const unsigned char *record_key,
 		at[8] = (unsigned char)flags;
 		store_put_u32(at + 9, (uint32_t)length);
 		unsigned char *nonce = at + 13;
-		randombytes_buf(nonce, STORE_WRAP_NONCE_BYTES);
+		memcpy(nonce, nonces + i * STORE_WRAP_NONCE_BYTES,
+		       STORE_WRAP_NONCE_BYTES);
 		unsigned char ad[AD_BYTES];
 		build_ad(ad, token_uid, unique_id, is_private, attribute->type,
 		         (uint32_t)count, flags);
-		store_status status = seal_value(attribute, length, nonce, ad,
-		                                 record_key,
-		                                 at + ATTRIBUTE_HEADER_BYTES);
-		if (status != STORE_OK) {
-			free(out);
-			return status;
-		}
+		status = seal_value(attribute, length, nonce, ad, record_key,
+		                    at + ATTRIBUTE_HEADER_BYTES);
+		if (status != STORE_OK)
+			break;
 		offset += ATTRIBUTE_MIN_BYTES + length;
+	}
+	if (nonces != nonces_small)
+		free(nonces);
+	if (status != STORE_OK) {
+		free(out);
+		return status;
 	}
 	*record = out;
 	*record_length = total;

@@ -7,10 +7,15 @@
  *    It is wrapped (XChaCha20-Poly1305) under a key derived by Argon2id from
  *    the SO PIN, and under one from the user PIN once that exists. In this
  *    process it exists only as an enclave sealed secret while someone is
- *    logged in; it is opened into an enclave buffer for the duration of one
- *    store call.
- *  - private-object key and private index key: derived from the master key
- *    (BLAKE2b keyed, distinct contexts).
+ *    logged in; it is opened into an enclave buffer only to derive the
+ *    private subkeys (once per login) or to wrap it under a new PIN.
+ *  - private-object key, private index key and private row-MAC key:
+ *    derived from the master key (BLAKE2b keyed, distinct contexts).
+ *  - public ones likewise from the public secret (below). All subkeys
+ *    live in one enclave buffer per token, NOACCESS except during a store
+ *    call: the public ones from first use to close, the private ones from
+ *    first use after a login to the logout (or a re-initialisation, here
+ *    or by another process), which frees the buffer.
  *  - public-object key and public index key: derived from a random "public
  *    secret" stored in clear in the token file, so public objects can be
  *    read before login. They protect public records against corruption and
@@ -187,7 +192,9 @@ typedef struct store_index {
 /* Stores a new object in one durable transaction. A private object needs
  * the master key (STORE_ERR_NOT_LOGGED_IN otherwise). unique_id is the
  * object's CKA_UNIQUE_ID (the store fills it with fresh random bytes if
- * all zero on entry, and returns it). */
+ * all zero on entry, and returns it). The store does not look for other
+ * objects with a caller-chosen unique id (an index for that would cost a
+ * page written per object): give all zero or fresh random bytes. */
 store_status store_object_create(store_token *token, bool is_private,
                                  const store_attribute *attributes,
                                  size_t count, const store_index *index,
@@ -211,11 +218,35 @@ void store_attributes_free(store_attribute *attributes, size_t count);
 
 /* The ids of objects whose index values equal every field present in
  * query (all objects if none is present), ascending. Private objects are
- * included only while logged in. Candidates only: the index is keyed but
- * not authenticated, so the caller checks loaded attributes. *ids is
- * malloc'd (free()). */
+ * included only while logged in. Candidates only: this function does not
+ * check the index rows' MACs, so the caller checks loaded attributes.
+ * *ids is malloc'd (free()). */
 store_status store_object_find(store_token *token, const store_index *query,
                                store_object_id **ids, size_t *count);
+
+/* As store_object_find, but every index row is authenticated: each row
+ * carries a MAC (keyed BLAKE2b-128 under a subkey of the object's
+ * visibility: the master key's for private objects, the public secret's
+ * for public ones) over the token, the object id, its unique id, its
+ * privacy and its class, id and label tags, written by create and update.
+ * A row whose MAC does not verify, or whose tags are not those of the
+ * query under the row's own keys, is silently left out (not an error).
+ * So the results are authenticated: each object in *ids was stored
+ * through this store with exactly the query's values for every field
+ * present in query, has the unique id at the same position in
+ * *unique_ids (count x STORE_UNIQUE_ID_BYTES bytes), and a caller whose
+ * template holds only indexed attributes (CKA_CLASS, CKA_ID, CKA_LABEL,
+ * plus CKA_TOKEN/CKA_PRIVATE, implied) need not load the records. For
+ * public objects the same caveat as for public records holds: someone who
+ * can read the file (it holds the public secret) can forge their rows.
+ * Neither this nor anything else detects a rollback of the whole file, or
+ * of one row to an earlier version of itself. *ids and *unique_ids are
+ * malloc'd (free()); both NULL when count is 0. */
+store_status store_object_find_verified(store_token *token,
+                                        const store_index *query,
+                                        store_object_id **ids,
+                                        unsigned char **unique_ids,
+                                        size_t *count);
 
 /* ---- Tests only ----------------------------------------------------------- */
 

@@ -16,15 +16,21 @@
 #define FILE_PREFIX "token-"
 #define FILE_SUFFIX ".sqlite"
 
+/* Every index costs a page written per object created (the blind tags
+ * are random keys), so there are only the two a find needs to be fast:
+ * by CKA_ID and by CKA_LABEL. A class is low-cardinality: a find by class
+ * alone reads most rows anyway, and with an id or label the other index
+ * narrows it. ids are never reused, without AUTOINCREMENT's extra page:
+ * see next_id in objects.c. row_mac authenticates the index columns. */
 static const char schema[] =
 	"CREATE TABLE meta (name TEXT PRIMARY KEY, value BLOB NOT NULL);"
 	"CREATE TABLE objects ("
-	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
-	" unique_id BLOB NOT NULL UNIQUE,"
+	" id INTEGER PRIMARY KEY,"
+	" unique_id BLOB NOT NULL,"
 	" private INTEGER NOT NULL,"
 	" class_tag BLOB, id_tag BLOB, label_tag BLOB,"
+	" row_mac BLOB NOT NULL,"
 	" record BLOB NOT NULL);"
-	"CREATE INDEX objects_class ON objects (class_tag);"
 	"CREATE INDEX objects_id ON objects (id_tag);"
 	"CREATE INDEX objects_label ON objects (label_tag);";
 
@@ -152,6 +158,10 @@ static store_status new_token(const char *path, store_token **out)
 static void free_token(store_token *token)
 {
 	store_logout_locked(token);
+	store_keys_forget(token);
+	/* Finalized first, or the close would leave a zombie connection
+	 * (and no checkpoint). */
+	store_finalize_statements(token);
 	sqlite3_close_v2(token->database);
 	token->database = NULL;
 	enc_sealed_free(token->public_secret);
@@ -203,6 +213,12 @@ static store_status set_durability(store_token *token)
 	sqlite3_finalize(statement);
 	if (status == STORE_OK)
 		status = store_exec(token, "PRAGMA synchronous=FULL");
+	/* A page cache (16 MiB rather than 2) that holds both indexes of a
+	 * token with 100,000 objects, so an insert or a find does not read
+	 * them again through the file system. Auto-checkpoints stay at
+	 * SQLite's 1,000 WAL pages: larger values measured no faster. */
+	if (status == STORE_OK)
+		status = store_exec(token, "PRAGMA cache_size=-16384");
 	return status;
 }
 
@@ -263,6 +279,7 @@ static store_status write_new_token(store_token *token,
 	if (status != STORE_OK)
 		return status;
 	status = store_exec(token, schema);
+
 	if (status == STORE_OK)
 		status = store_meta_set_integer(token, "format_version",
 		                                STORE_FORMAT_VERSION);
@@ -284,6 +301,7 @@ static store_status write_new_token(store_token *token,
 	SET_INTEGER("so_failures", 0);
 	SET_INTEGER("kdf_opslimit", (int64_t)opslimit);
 	SET_INTEGER("kdf_memlimit", (int64_t)memlimit);
+	SET_INTEGER("id_floor", 0);
 #undef SET_BLOB
 #undef SET_INTEGER
 	sodium_memzero(public_secret, sizeof public_secret);
@@ -431,8 +449,9 @@ store_status store_token_get_info(store_token *token, store_token_info *info)
 	store_status status = store_refresh_locked(token, NULL);
 	sqlite3_stmt *statement = NULL;
 	if (status == STORE_OK)
-		status = store_prepare(token, "SELECT COUNT(*) FROM objects",
-		                       &statement);
+		status = store_statement(token, STORE_SQL_COUNT_OBJECTS,
+		                         "SELECT COUNT(*) FROM objects",
+		                         &statement);
 	if (status == STORE_OK) {
 		int result = sqlite3_step(statement);
 		if (result == SQLITE_ROW)
@@ -443,7 +462,7 @@ store_status store_token_get_info(store_token *token, store_token_info *info)
 			                 ? STORE_ERR_CORRUPT
 			                 : store_sqlite_status(result);
 	}
-	sqlite3_finalize(statement);
+	store_release(statement);
 	if (status == STORE_OK) {
 		memcpy(info->label, token->label, STORE_LABEL_BYTES);
 		memcpy(info->serial, token->serial, STORE_SERIAL_BYTES);

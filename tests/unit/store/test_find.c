@@ -1,7 +1,8 @@
 /* Find through the blind index: 2,000 objects (a third private, some
  * without a label) and every combination of class, id and label in a
  * query, logged out and logged in, must give exactly the expected ids in
- * ascending order. Also: the tags are keyed (the same value gives
+ * ascending order, with and without the row MAC check (which also gives
+ * each object's unique id). Also: the tags are keyed (the same value gives
  * different tags in two tokens) and an index survives reopening. */
 #include "config.h"
 
@@ -22,6 +23,7 @@ typedef struct object_model {
 	char id_value[16];
 	bool has_label;
 	char label[16];
+	unsigned char unique_id[STORE_UNIQUE_ID_BYTES];
 } object_model;
 
 static object_model *models;
@@ -51,10 +53,10 @@ static void create_objects(store_token *token)
 			.label = (const unsigned char *)model->label,
 			.label_length = strlen(model->label),
 		};
-		unsigned char unique_id[STORE_UNIQUE_ID_BYTES] = {0};
 		assert_int_equal(store_object_create(token, model->is_private,
 		                                     &attribute, 1, &index,
-		                                     unique_id, &model->id),
+		                                     model->unique_id,
+		                                     &model->id),
 		                 STORE_OK);
 	}
 }
@@ -95,6 +97,27 @@ static size_t check_query(store_token *token, const store_index *query,
 		at++;
 	}
 	assert_int_equal(at, count);
+	/* The authenticated find gives the same ids, and their unique ids. */
+	store_object_id *verified = NULL;
+	unsigned char *unique_ids = NULL;
+	size_t verified_count = 0;
+	assert_int_equal(store_object_find_verified(token, query, &verified,
+	                                            &unique_ids,
+	                                            &verified_count),
+	                 STORE_OK);
+	assert_int_equal(verified_count, count);
+	at = 0;
+	for (int i = 0; i < OBJECTS && at < count; i++) {
+		if (models[i].id != ids[at])
+			continue;
+		assert_int_equal(verified[at], ids[at]);
+		assert_memory_equal(unique_ids + at * STORE_UNIQUE_ID_BYTES,
+		                    models[i].unique_id, STORE_UNIQUE_ID_BYTES);
+		at++;
+	}
+	assert_int_equal(at, count);
+	free(verified);
+	free(unique_ids);
 	free(ids);
 	return count;
 }

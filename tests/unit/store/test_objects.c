@@ -120,10 +120,15 @@ static void test_round_trip(void **state)
 	assert_int_equal(store_login(token, STORE_USER, PIN(TEST_USER_PIN)),
 	                 STORE_OK);
 	check_loaded(token, private_id, true, private_uid, "private object");
-	/* The same unique id twice is refused. */
+	/* The store does not look for duplicate caller-chosen unique ids
+	 * (that index would cost a page written per object): the caller
+	 * must give fresh random ones. Each object still loads as its own. */
+	store_object_id twin = 0;
 	assert_int_equal(store_object_create(token, true, attributes, 4, NULL,
-	                                     private_uid, NULL),
-	                 STORE_ERR_INVALID);
+	                                     private_uid, &twin),
+	                 STORE_OK);
+	assert_true(twin > private_id);
+	check_loaded(token, twin, true, private_uid, "private object");
 	enc_sealed_free(sealed);
 	store_token_close(token);
 }
@@ -288,7 +293,174 @@ static void test_delete_and_ids_never_reused(void **state)
 	assert_int_equal(found[1], ids[1]);
 	assert_int_equal(found[2], next);
 	free(found);
+
+	/* Deleting the highest id through another handle (process): this
+	 * handle still never hands it out again. */
+	store_token *other = NULL;
+	assert_int_equal(store_token_open(path, &other), STORE_OK);
+	assert_int_equal(store_object_delete(other, next), STORE_OK);
+	memset(unique_id, 0, sizeof unique_id);
+	store_object_id after = 0;
+	assert_int_equal(store_object_create(token, false, &attribute, 1, NULL,
+	                                     unique_id, &after),
+	                 STORE_OK);
+	assert_true(after > next);
+	/* Deleting one below the highest needs no floor; ids still grow. */
+	assert_int_equal(store_object_delete(other, ids[1]), STORE_OK);
+	memset(unique_id, 0, sizeof unique_id);
+	store_object_id later = 0;
+	assert_int_equal(store_object_create(token, false, &attribute, 1, NULL,
+	                                     unique_id, &later),
+	                 STORE_OK);
+	assert_true(later > after);
+	store_token_close(other);
+
+	/* A re-initialisation deletes everything, yet ids keep growing,
+	 * also after reopening. */
+	char label[STORE_LABEL_BYTES];
+	make_label(label, "again");
+	assert_int_equal(store_token_reinitialise(token, PIN(TEST_SO_PIN),
+	                                          label),
+	                 STORE_OK);
+	assert_int_equal(store_object_find(token, NULL, &found, &count),
+	                 STORE_OK);
+	assert_int_equal(count, 0);
+	free(found);
 	store_token_close(token);
+	assert_int_equal(store_token_open(path, &token), STORE_OK);
+	memset(unique_id, 0, sizeof unique_id);
+	store_object_id fresh = 0;
+	assert_int_equal(store_object_create(token, false, &attribute, 1, NULL,
+	                                     unique_id, &fresh),
+	                 STORE_OK);
+	assert_true(fresh > later);
+	store_token_close(token);
+}
+
+/* Live enclave buffers (slab and guarded). */
+static size_t live_buffers(void)
+{
+	enc_stats stats;
+	assert_int_equal(enc_get_stats(&stats), ENC_OK);
+	return stats.slab_buffers + stats.guarded_buffers;
+}
+
+/* The prepared statements and the subkey buffer are kept across calls:
+ * thousands of calls of every kind give the right answers, leave no
+ * enclave buffer behind per call, survive a schema change made by another
+ * connection, logout/login and reopening; logout and close free the
+ * subkeys. */
+static void test_statement_and_key_caches(void **state)
+{
+	store_token *token = create_token_with_user(fixture_directory(state), 0);
+	assert_int_equal(store_login(token, STORE_USER, PIN(TEST_USER_PIN)),
+	                 STORE_OK);
+	char path[4096];
+	token_path(token, path);
+	enum { OBJECTS = 40, ROUNDS = 25 };
+	store_object_id ids[OBJECTS];
+	unsigned char uids[OBJECTS][STORE_UNIQUE_ID_BYTES];
+	char names[OBJECTS][16];
+	for (int i = 0; i < OBJECTS; i++) {
+		snprintf(names[i], sizeof names[i], "object-%d", i);
+		store_attribute attribute = plain_attribute(
+			TYPE_LABEL, names[i], strlen(names[i]));
+		store_index index = {.has_id = true,
+		                     .id = (const unsigned char *)names[i],
+		                     .id_length = strlen(names[i])};
+		memset(uids[i], 0, sizeof uids[i]);
+		assert_int_equal(store_object_create(token, i % 2 == 0,
+		                                     &attribute, 1, &index,
+		                                     uids[i], &ids[i]),
+		                 STORE_OK);
+	}
+	size_t baseline = live_buffers();
+	for (int round = 0; round < ROUNDS; round++) {
+		if (round == ROUNDS / 3) {
+			/* Another connection changes the schema: cached
+			 * statements are prepared again by SQLite. */
+			raw_sql(path, "CREATE TABLE unrelated (x)");
+		}
+		if (round == ROUNDS / 2) {
+			store_token_close(token);
+			assert_int_equal(store_token_open(path, &token),
+			                 STORE_OK);
+			assert_int_equal(store_login(token, STORE_USER,
+			                             PIN(TEST_USER_PIN)),
+			                 STORE_OK);
+		}
+		for (int i = 0; i < OBJECTS; i++) {
+			store_index query = {
+				.has_id = true,
+				.id = (const unsigned char *)names[i],
+				.id_length = strlen(names[i])};
+			store_object_id *found = NULL;
+			unsigned char *found_uids = NULL;
+			size_t count = 0;
+			assert_int_equal(store_object_find_verified(
+						 token, &query, &found,
+						 &found_uids, &count),
+			                 STORE_OK);
+			assert_int_equal(count, 1);
+			assert_int_equal(found[0], ids[i]);
+			assert_memory_equal(found_uids, uids[i],
+			                    STORE_UNIQUE_ID_BYTES);
+			free(found);
+			free(found_uids);
+			store_attribute *loaded = NULL;
+			bool is_private = false;
+			assert_int_equal(store_object_load(token, ids[i],
+			                                   &is_private, NULL,
+			                                   &loaded, &count),
+			                 STORE_OK);
+			assert_int_equal(count, 1);
+			assert_memory_equal(loaded[0].value, names[i],
+			                    strlen(names[i]));
+			assert_int_equal(is_private, i % 2 == 0);
+			store_attributes_free(loaded, count);
+			store_attribute attribute = plain_attribute(
+				TYPE_LABEL, names[i], strlen(names[i]));
+			assert_int_equal(store_object_update(token, ids[i],
+			                                     &attribute, 1,
+			                                     &query),
+			                 STORE_OK);
+		}
+		store_token_info info;
+		assert_int_equal(store_token_get_info(token, &info), STORE_OK);
+		assert_int_equal(info.object_count, OBJECTS);
+		/* No enclave buffer is left behind by any call. */
+		assert_int_equal(live_buffers(), baseline);
+	}
+	/* Logged out: the private subkeys are gone, and with them the
+	 * private objects; logged in again they are back. */
+	store_logout(token);
+	assert_true(live_buffers() < baseline);
+	store_object_id *found = NULL;
+	size_t count = 0;
+	assert_int_equal(store_object_find(token, NULL, &found, &count),
+	                 STORE_OK);
+	assert_int_equal(count, OBJECTS / 2);
+	free(found);
+	store_attribute *loaded = NULL;
+	assert_int_equal(store_object_load(token, ids[0], NULL, NULL, &loaded,
+	                                   &count),
+	                 STORE_ERR_NOT_LOGGED_IN);
+	assert_int_equal(store_login(token, STORE_USER, PIN(TEST_USER_PIN)),
+	                 STORE_OK);
+	assert_int_equal(store_object_find(token, NULL, &found, &count),
+	                 STORE_OK);
+	assert_int_equal(count, OBJECTS);
+	free(found);
+	/* Deletes and creates go on working with the cached statements. */
+	for (int i = 0; i < OBJECTS; i++)
+		assert_int_equal(store_object_delete(token, ids[i]), STORE_OK);
+	assert_int_equal(store_object_find(token, NULL, &found, &count),
+	                 STORE_OK);
+	assert_int_equal(count, 0);
+	free(found);
+	store_token_close(token);
+	/* Closing frees every buffer the token held. */
+	assert_int_equal(live_buffers(), 0);
 }
 
 static void test_bad_arguments(void **state)
@@ -347,6 +519,8 @@ int main(void)
 			store_teardown),
 		cmocka_unit_test_setup_teardown(test_bad_arguments, store_setup,
 		                                store_teardown),
+		cmocka_unit_test_setup_teardown(test_statement_and_key_caches,
+		                                store_setup, store_teardown),
 	};
 	return cmocka_run_group_tests_name("store objects", tests, NULL, NULL);
 }

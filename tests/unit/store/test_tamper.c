@@ -321,7 +321,7 @@ static void test_meta_damage(void **state)
 		"format_version", "token_uid", "serial", "label", "key_epoch",
 		"public_secret", "so_salt", "so_wrapped", "max_pin_tries",
 		"user_failures", "so_failures", "kdf_opslimit", "kdf_memlimit",
-		"user_salt",
+		"user_salt", "id_floor",
 	};
 	raw_sql(path, "CREATE TABLE saved AS SELECT * FROM meta");
 	char sql[256];
@@ -475,6 +475,169 @@ static void test_no_plaintext_in_file(void **state)
 	}
 }
 
+/* The ids and unique ids an authenticated find by CKA_ID returns. */
+static size_t verified_ids(store_token *token, const char *id,
+                           store_object_id *out, size_t room)
+{
+	store_index query = {.has_id = true,
+	                     .id = (const unsigned char *)id,
+	                     .id_length = strlen(id)};
+	store_object_id *ids = NULL;
+	unsigned char *unique_ids = NULL;
+	size_t count = 0;
+	assert_int_equal(store_object_find_verified(token, &query, &ids,
+	                                            &unique_ids, &count),
+	                 STORE_OK);
+	assert_true(count <= room);
+	for (size_t i = 0; i < count; i++)
+		out[i] = ids[i];
+	free(ids);
+	free(unique_ids);
+	return count;
+}
+
+static size_t unverified_count(store_token *token, const char *id)
+{
+	store_index query = {.has_id = true,
+	                     .id = (const unsigned char *)id,
+	                     .id_length = strlen(id)};
+	store_object_id *ids = NULL;
+	size_t count = 0;
+	assert_int_equal(store_object_find(token, &query, &ids, &count),
+	                 STORE_OK);
+	free(ids);
+	return count;
+}
+
+/* Damage to the index columns or the row MAC: the authenticated find
+ * drops the row (never an error, never a crash), the plain find may
+ * still offer it as a candidate. */
+static void test_row_mac(void **state)
+{
+	store_token *token = create_token_with_user(fixture_directory(state), 0);
+	assert_int_equal(store_login(token, STORE_USER, PIN(TEST_USER_PIN)),
+	                 STORE_OK);
+	static const char *const names[4] = {"alpha", "beta", "gamma",
+	                                      "delta"};
+	store_object_id ids[4];
+	for (int i = 0; i < 4; i++) {
+		store_attribute attribute = plain_attribute(3, names[i], 5);
+		store_index index = {.has_class = true,
+		                     .object_class = 3,
+		                     .has_id = true,
+		                     .id = (const unsigned char *)names[i],
+		                     .id_length = strlen(names[i]),
+		                     .has_label = true,
+		                     .label = (const unsigned char *)names[i],
+		                     .label_length = strlen(names[i])};
+		unsigned char unique_id[STORE_UNIQUE_ID_BYTES] = {0};
+		/* alpha, gamma private; beta, delta public. */
+		assert_int_equal(store_object_create(token, i % 2 == 0,
+		                                     &attribute, 1, &index,
+		                                     unique_id, &ids[i]),
+		                 STORE_OK);
+	}
+	char path[4096], sql[512];
+	token_path(token, path);
+	store_object_id found[8];
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(verified_ids(token, names[i], found, 8), 1);
+		assert_int_equal(found[0], ids[i]);
+	}
+
+	/* beta's id tag copied onto delta (both public): the plain find
+	 * offers both, the authenticated one only beta. */
+	snprintf(sql, sizeof sql,
+	         "UPDATE objects SET id_tag = (SELECT id_tag FROM objects"
+	         " WHERE id = %lld) WHERE id = %lld",
+	         (long long)ids[1], (long long)ids[3]);
+	raw_sql(path, sql);
+	assert_int_equal(unverified_count(token, "beta"), 2);
+	assert_int_equal(verified_ids(token, "beta", found, 8), 1);
+	assert_int_equal(found[0], ids[1]);
+	assert_int_equal(verified_ids(token, "delta", found, 8), 0);
+
+	/* A whole row (with its valid MAC) copied under another id. */
+	snprintf(sql, sizeof sql,
+	         "INSERT INTO objects (id, unique_id, private, class_tag,"
+	         " id_tag, label_tag, row_mac, record) SELECT 999, unique_id,"
+	         " private, class_tag, id_tag, label_tag, row_mac, record"
+	         " FROM objects WHERE id = %lld",
+	         (long long)ids[0]);
+	raw_sql(path, sql);
+	assert_int_equal(unverified_count(token, "alpha"), 2);
+	assert_int_equal(verified_ids(token, "alpha", found, 8), 1);
+	assert_int_equal(found[0], ids[0]);
+	raw_sql(path, "DELETE FROM objects WHERE id = 999");
+
+	/* A flipped MAC bit, another unique id, another privacy. */
+	snprintf(sql, sizeof sql,
+	         "UPDATE objects SET row_mac = (SELECT row_mac FROM objects"
+	         " WHERE id = %lld) WHERE id = %lld",
+	         (long long)ids[0], (long long)ids[2]);
+	raw_sql(path, sql);
+	assert_int_equal(verified_ids(token, "gamma", found, 8), 0);
+	assert_int_equal(verified_ids(token, "alpha", found, 8), 1);
+	snprintf(sql, sizeof sql,
+	         "UPDATE objects SET unique_id = randomblob(16) WHERE id = %lld",
+	         (long long)ids[0]);
+	raw_sql(path, sql);
+	assert_int_equal(verified_ids(token, "alpha", found, 8), 0);
+	raw_sql(path, "UPDATE objects SET private = 1 - private");
+	assert_int_equal(verified_ids(token, "beta", found, 8), 0);
+	raw_sql(path, "UPDATE objects SET private = 1 - private");
+	assert_int_equal(verified_ids(token, "beta", found, 8), 1);
+	/* A label tag changed: the row no longer verifies, even for a find
+	 * by id. */
+	snprintf(sql, sizeof sql,
+	         "UPDATE objects SET label_tag = randomblob(16) WHERE id = %lld",
+	         (long long)ids[1]);
+	raw_sql(path, sql);
+	assert_int_equal(verified_ids(token, "beta", found, 8), 0);
+
+	/* Malformed columns: wrong types and sizes. */
+	static const char *const damage[] = {
+		"UPDATE objects SET row_mac = x'01'",
+		"UPDATE objects SET row_mac = x''",
+		"UPDATE objects SET row_mac = 7",
+		"UPDATE objects SET id_tag = x'0102'",
+		"UPDATE objects SET class_tag = 'text'",
+		"UPDATE objects SET label_tag = zeroblob(16)",
+		/* Last: store_object_update refuses to repair these. */
+		"UPDATE objects SET unique_id = x'01'",
+		"UPDATE objects SET private = 7",
+	};
+	for (size_t i = 0; i < sizeof damage / sizeof *damage; i++) {
+		/* Start from an intact row each time (an update re-MACs). */
+		store_attribute attribute = plain_attribute(3, names[3], 5);
+		store_index index = {.has_id = true,
+		                     .id = (const unsigned char *)names[3],
+		                     .id_length = strlen(names[3])};
+		if (i < sizeof damage / sizeof *damage - 1) {
+			assert_int_equal(store_object_update(token, ids[3],
+			                                     &attribute, 1,
+			                                     &index),
+			                 STORE_OK);
+			assert_int_equal(verified_ids(token, "delta", found, 8),
+			                 1);
+		}
+		raw_sql(path, damage[i]);
+		/* Never an error or a crash, whatever the plain find says. */
+		assert_int_equal(verified_ids(token, "delta", found, 8), 0);
+		store_index none = {0};
+		store_object_id *all = NULL;
+		unsigned char *unique_ids = NULL;
+		size_t count = 0;
+		assert_int_equal(store_object_find_verified(token, &none, &all,
+		                                            &unique_ids,
+		                                            &count),
+		                 STORE_OK);
+		free(all);
+		free(unique_ids);
+	}
+	store_token_close(token);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -492,6 +655,8 @@ int main(void)
 		                                store_teardown),
 		cmocka_unit_test_setup_teardown(test_no_plaintext_in_file,
 		                                store_setup, store_teardown),
+		cmocka_unit_test_setup_teardown(test_row_mac, store_setup,
+		                                store_teardown),
 	};
 	return cmocka_run_group_tests_name("store tampering", tests, NULL,
 	                                   NULL);
