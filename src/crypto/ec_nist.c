@@ -81,7 +81,7 @@ static const uint8_t *cry_nist_order(cry_curve curve)
 }
 
 /* 1 <= scalar < n, in constant time (the scalar is secret). */
-static bool cry_scalar_in_range(cry_curve curve, const uint8_t *scalar)
+bool cry_scalar_in_range(cry_curve curve, const uint8_t *scalar)
 {
 	const uint8_t *order = cry_nist_order(curve);
 	size_t length = cry_curve_private_bytes(curve);
@@ -262,50 +262,6 @@ cry_status cry_nist_generate(cry_curve curve, enc_buffer **private_key,
 	}
 	*private_key = key;
 	return CRY_OK;
-}
-
-cry_status cry_ecdsa_sign(cry_curve curve, const enc_buffer *private_key,
-                          const uint8_t *digest, size_t digest_length,
-                          uint8_t *signature)
-{
-	size_t length = cry_curve_private_bytes(curve);
-	uint8_t der[CRY_MAX_DER_SIGNATURE];
-	size_t der_length = sizeof(der);
-	const unsigned char *cursor = der;
-	EVP_PKEY *key = NULL;
-	EVP_PKEY_CTX *context = NULL;
-	ECDSA_SIG *pair = NULL;
-	const BIGNUM *r;
-	const BIGNUM *s;
-	cry_status status;
-
-	if (!CRY_IS_NIST(curve) || signature == NULL ||
-	    (digest == NULL && digest_length != 0))
-		return CRY_ERR_INVALID;
-	status = cry_check_key(private_key, length);
-	if (status == CRY_OK)
-		status = cry_nist_private_pkey(curve, private_key, &key);
-	if (status != CRY_OK)
-		return status;
-	status = CRY_ERR_INTERNAL;
-	context = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL);
-	if (context == NULL || EVP_PKEY_sign_init(context) <= 0 ||
-	    EVP_PKEY_sign(context, der, &der_length,
-	                  digest != NULL ? digest : der, digest_length) <= 0)
-		goto done;
-	pair = d2i_ECDSA_SIG(NULL, &cursor, (long)der_length);
-	if (pair == NULL)
-		goto done;
-	ECDSA_SIG_get0(pair, &r, &s);
-	if (BN_bn2binpad(r, signature, (int)length) != (int)length ||
-	    BN_bn2binpad(s, signature + length, (int)length) != (int)length)
-		goto done;
-	status = CRY_OK;
-done:
-	ECDSA_SIG_free(pair);
-	EVP_PKEY_CTX_free(context);
-	EVP_PKEY_free(key);
-	return status;
 }
 
 cry_status cry_ecdsa_verify(cry_curve curve, const uint8_t *public_point,

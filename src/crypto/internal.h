@@ -27,6 +27,9 @@ cry_status cry_check_key(const enc_buffer *key, size_t size);
 
 /* NIST curves (ec_nist.c). */
 const char *cry_nist_group_name(cry_curve curve);
+/* 1 <= scalar < n, in constant time (the scalar is big-endian, as long as
+ * the curve's private keys). */
+bool cry_scalar_in_range(cry_curve curve, const uint8_t *scalar);
 cry_status cry_nist_public_pkey(cry_curve curve, const uint8_t *point,
                                 size_t length, EVP_PKEY **out);
 cry_status cry_nist_generate(cry_curve curve, enc_buffer **private_key,

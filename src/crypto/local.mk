@@ -9,6 +9,7 @@ src_crypto_libcrypto_guardhsm_la_SOURCES = \
 	src/crypto/library.c \
 	src/crypto/curves.c \
 	src/crypto/ec_nist.c \
+	src/crypto/ecdsa_sign.c \
 	src/crypto/ed25519.c \
 	src/crypto/x25519.c \
 	src/crypto/digest.c \

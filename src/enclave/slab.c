@@ -3,8 +3,8 @@
  *
  * A chunk is a few pages between guard pages, cut into slots of one size
  * class; each slot is followed by a canary, and its data sits flush against
- * that canary. A page's protection is the most open state among the slots
- * that touch it, so it is no-access whenever none of them is in use. */
+ * that canary. A page's protection is the most open state among the live
+ * slots that touch it, so it is no-access whenever they all rest. */
 #include "config.h"
 
 #include "enclave/internal.h"
@@ -32,6 +32,7 @@ struct enc_slab_chunk {
 	uint16_t free_stack[MAX_CHUNK_SLOTS];
 	uint16_t page_writers[MAX_CHUNK_PAGES];
 	uint16_t page_readers[MAX_CHUNK_PAGES];
+	uint16_t page_live[MAX_CHUNK_PAGES]; /* live slots touching the page */
 	enc_access page_access[MAX_CHUNK_PAGES];
 	unsigned char canary[ENC_CANARY_BYTES];
 	bool retired; /* purged: never used for new slots */
@@ -102,11 +103,28 @@ static unsigned char canary_difference(const unsigned char *start,
 	return difference;
 }
 
+/* The protection a page needs: as open as its most open slot. A page that
+ * no live slot touches holds only wiped slots and canaries, so it keeps
+ * whatever it has: a loop that opens, uses and frees one buffer then costs
+ * no mprotect (each one is a TLB shootdown on every core the process runs
+ * on). */
 static enc_access most_open(const enc_slab_chunk *chunk, size_t page)
 {
 	if (chunk->page_writers[page] > 0)
 		return ENC_READWRITE;
-	return chunk->page_readers[page] > 0 ? ENC_READONLY : ENC_NOACCESS;
+	if (chunk->page_readers[page] > 0)
+		return ENC_READONLY;
+	return chunk->page_live[page] > 0 ? ENC_NOACCESS
+	                                  : chunk->page_access[page];
+}
+
+static void count_live(enc_slab_chunk *chunk, uint32_t index, int delta)
+{
+	size_t page = enc_page_size();
+	size_t offset = (size_t)index * chunk->stride;
+	for (size_t p = offset / page; p <= (offset + chunk->stride - 1) / page;
+	     p++)
+		chunk->page_live[p] += delta;
 }
 
 static void count_access(enc_slab_chunk *chunk, size_t page, enc_access access,
@@ -230,9 +248,11 @@ enc_status enc_slab_alloc(size_t size, unsigned flags, enc_buffer *buffer)
 	if (chunk == spare_chunk)
 		spare_chunk = NULL;
 	uint32_t index = chunk->free_stack[--chunk->free_count];
+	count_live(chunk, index, +1);
 	enc_status status =
 		change_slot_access(chunk, index, ENC_NOACCESS, ENC_READWRITE);
 	if (status != ENC_OK) {
+		count_live(chunk, index, -1);
 		change_slot_access(chunk, index, ENC_READWRITE, ENC_NOACCESS);
 		chunk->free_stack[chunk->free_count++] = (uint16_t)index;
 		return status;
@@ -317,6 +337,7 @@ void enc_slab_release(enc_buffer *buffer)
 	if (!slot_canary_intact(buffer))
 		enc_canary_failure(buffer, "a slab");
 	sodium_memzero(slot_start(chunk, index), chunk->class_size);
+	count_live(chunk, index, -1);
 	change_slot_access(chunk, index, ENC_READWRITE, ENC_NOACCESS);
 	chunk->free_stack[chunk->free_count++] = (uint16_t)index;
 
@@ -342,6 +363,7 @@ static void wipe_chunk(enc_slab_chunk *chunk)
 	                   ENC_NOACCESS);
 	memset(chunk->page_writers, 0, sizeof(chunk->page_writers));
 	memset(chunk->page_readers, 0, sizeof(chunk->page_readers));
+	memset(chunk->page_live, 0, sizeof(chunk->page_live));
 	for (size_t p = 0; p < MAX_CHUNK_PAGES; p++)
 		chunk->page_access[p] = ENC_NOACCESS;
 }

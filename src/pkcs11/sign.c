@@ -116,9 +116,15 @@ static CK_RV sign_with_key(p11_operation *operation, const uint8_t *data,
 		input = operation->message;
 		input_length = operation->message_length;
 	}
+	/* Opened into a writable slot and freed in this call: skipping the
+	 * read-only flip saves a protection change per signature. */
 	enc_buffer *key = NULL;
-	if (enc_open(operation->key, NULL, 0, 0, &key) != ENC_OK)
+	if (enc_alloc(enc_sealed_length(operation->key), 0, &key) != ENC_OK)
 		return CKR_DEVICE_ERROR;
+	if (enc_open_into(operation->key, NULL, 0, key) != ENC_OK) {
+		enc_free(key);
+		return CKR_DEVICE_ERROR;
+	}
 	cry_status status;
 	if (info->family == P11_FAMILY_ECDSA)
 		status = cry_ecdsa_sign(operation->curve, key, input,

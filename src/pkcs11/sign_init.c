@@ -209,8 +209,11 @@ CK_RV p11_sign_verify_init(CK_SESSION_HANDLE handle,
 		    !(info->info.flags & (signing ? CKF_SIGN : CKF_VERIFY)))
 			rv = CKR_MECHANISM_INVALID;
 	}
-	if (rv == CKR_OK)
-		rv = p11_slot_refresh(slot);
+	/* No store refresh here: the hot path uses the object table as it
+	 * is (an object another process destroyed a moment ago is still
+	 * usable here until the next object-management call notices). */
+	if (rv == CKR_OK && slot->removed)
+		rv = CKR_TOKEN_NOT_PRESENT;
 	if (rv == CKR_OK) {
 		rv = p11_objects_lookup(session, key, &ref);
 		if (rv == CKR_OBJECT_HANDLE_INVALID)

@@ -1,3 +1,4 @@
+#define OPENSSL_SUPPRESS_DEPRECATED
 /* ECDSA and ECDH on the NIST curves: RFC 6979 and NIST CAVS vectors,
  * cross-checks with OpenSSL's own EVP API, and the secure-heap rule. */
 #include "config.h"
@@ -316,22 +317,21 @@ static void test_ecdh_cavs(void **state)
 }
 
 /* The private key reaches OpenSSL only in its secure heap. We interpose
- * EVP_PKEY_sign (the library's calls resolve to this definition) to
- * look at the secure heap while the key object exists. */
+ * ECDSA_do_sign (the library's calls resolve to this definition) to look
+ * at the secure heap while the key object exists. */
 static size_t secure_used_while_signing;
 static unsigned sign_calls;
 
-int EVP_PKEY_sign(EVP_PKEY_CTX *ctx, unsigned char *sig, size_t *siglen,
-                  const unsigned char *tbs, size_t tbslen)
+ECDSA_SIG *ECDSA_do_sign(const unsigned char *digest, int length,
+                         EC_KEY *key)
 {
-	int (*real)(EVP_PKEY_CTX *, unsigned char *, size_t *,
-	            const unsigned char *, size_t);
+	ECDSA_SIG *(*real)(const unsigned char *, int, EC_KEY *);
 
-	*(void **)&real = dlsym(RTLD_NEXT, "EVP_PKEY_sign");
+	*(void **)&real = dlsym(RTLD_NEXT, "ECDSA_do_sign");
 	assert_non_null(real);
 	sign_calls++;
 	secure_used_while_signing = CRYPTO_secure_used();
-	return real(ctx, sig, siglen, tbs, tbslen);
+	return real(digest, length, key);
 }
 
 static void test_secure_heap(void **state)

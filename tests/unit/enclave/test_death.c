@@ -193,6 +193,42 @@ static void test_noaccess_read_faults(void **state)
 	                 DEATH_NONE);
 }
 
+/* A neighbour on the same slab page is opened, written and freed (the page
+ * may then stay open while nothing lives on it): the resting buffer must
+ * still fault, because a live buffer keeps its page closed. */
+static void read_noaccess_after_neighbour(void *arg)
+{
+	const death_case *which = arg;
+	enc_buffer *buffer = child_buffer(which->size, which->flags);
+	volatile unsigned char *data = enc_data(buffer);
+	volatile unsigned char sink;
+	enc_buffer *neighbour = NULL;
+
+	data[0] = 1;
+	CHILD_CHECK(enc_protect(buffer, ENC_NOACCESS) == ENC_OK);
+	for (int round = 0; round < 3; round++) {
+		CHILD_CHECK(enc_alloc(which->size, 0, &neighbour) == ENC_OK);
+		memset(enc_data(neighbour), 0x5a, which->size);
+		enc_free(neighbour);
+	}
+	if (!which->corrupt)
+		CHILD_CHECK(enc_protect(buffer, ENC_READONLY) == ENC_OK);
+	sink = data[0];
+	(void)sink;
+	enc_free(buffer);
+}
+
+static void test_slab_resting_neighbour_faults(void **state)
+{
+	death_case small = {32, 0, true};
+	death_case control = {32, 0, false};
+
+	assert_death(read_noaccess_after_neighbour, &small, SIGSEGV);
+	assert_int_equal(expect_death(read_noaccess_after_neighbour, &control,
+	                              (const int[]){SIGSEGV}, 1, NULL),
+	                 DEATH_NONE);
+}
+
 static void test_slab_alone_noaccess_read_faults(void **state)
 {
 	death_case small = {32, 0, true};
@@ -316,6 +352,7 @@ int main(void)
 		cmocka_unit_test(test_readonly_write_faults),
 		cmocka_unit_test(test_noaccess_read_faults),
 		cmocka_unit_test(test_slab_alone_noaccess_read_faults),
+		cmocka_unit_test(test_slab_resting_neighbour_faults),
 		cmocka_unit_test(test_guarded_canary_before_data),
 		cmocka_unit_test(test_slab_trailing_canary_on_free),
 		cmocka_unit_test(test_slab_trailing_canary_on_verify),
