@@ -31,16 +31,24 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Reads from fd for `seconds`, then SIGKILLs pid and reads the rest. */
+/* Reads from fd until the child has reported its first object, then for
+ * `seconds` more, then SIGKILLs pid and reads the rest. Timing starts at
+ * the first report so a slow start (a sanitizer build, a loaded machine)
+ * cannot make the kill land before the child is creating objects. */
 static char *kill_after(pid_t pid, int fd, double seconds, size_t *lines)
 {
 	size_t capacity = 1 << 16, used = 0;
 	char *data = malloc(capacity + 1);
 	assert_non_null(data);
-	double deadline = now() + seconds;
+	double start_limit = now() + 120.0;
+	double deadline = 0;
 	bool killed = false;
 	for (;;) {
-		if (!killed && now() >= deadline) {
+		if (deadline == 0 && used > 0)
+			deadline = now() + seconds;
+		if (deadline == 0 && now() >= start_limit)
+			fail_msg("the child reported nothing within 120 s");
+		if (!killed && deadline != 0 && now() >= deadline) {
 			assert_int_equal(kill(pid, SIGKILL), 0);
 			killed = true;
 		}
