@@ -10,12 +10,25 @@
  *     right' = random;  left' = left XOR H(right) XOR H(right')
  *
  * Doing this on use rather than from a timer thread means a host process
- * gets no thread it did not ask for; an idle key is not touched at all. */
+ * gets no thread it did not ask for; an idle key is not touched at all.
+ *
+ * Where the CPU has memory protection keys, the page is tagged with one:
+ * at rest no thread may touch it, and a thread opens it for itself alone
+ * with a register write (no system call, no TLB shootdown on the other
+ * cores, and other threads stay locked out while it is open). Elsewhere,
+ * and under valgrind (which does not emulate the key register), mprotect
+ * switches the page between no-access and read-write. */
 #include "config.h"
 
 #include "enclave/internal.h"
 
+#include <sys/mman.h>
 #include <time.h>
+#ifdef HAVE_VALGRIND_VALGRIND_H
+#include <valgrind/valgrind.h>
+#else
+#define RUNNING_ON_VALGRIND 0
+#endif
 
 typedef struct key_page {
 	unsigned char left[ENC_KEY_BYTES];
@@ -27,15 +40,73 @@ typedef struct key_page {
 static struct {
 	pthread_mutex_t lock;
 	enc_buffer page; /* a guarded buffer holding a key_page */
+	int protection_key; /* -1: mprotect instead */
 	bool ready;
 	_Atomic uint64_t epoch;
 	_Atomic uint64_t rekeys;
 	struct timespec last_rekey;
-} coffer = {.lock = PTHREAD_MUTEX_INITIALIZER};
+} coffer = {.lock = PTHREAD_MUTEX_INITIALIZER, .protection_key = -1};
 
 static key_page *halves(void)
 {
 	return (key_page *)coffer.page.data;
+}
+
+/* Tags the page with a protection key if the system has them. */
+static void adopt_protection_key(void)
+{
+	coffer.protection_key = -1;
+#ifdef PKEY_DISABLE_ACCESS
+	if (RUNNING_ON_VALGRIND)
+		return;
+	int key = pkey_alloc(0, PKEY_DISABLE_ACCESS);
+	if (key < 0)
+		return;
+	enc_region *region = &coffer.page.u.guarded.region;
+	if (pkey_mprotect(region->interior, region->interior_bytes,
+	                  PROT_READ | PROT_WRITE, key) != 0) {
+		pkey_free(key);
+		return;
+	}
+	coffer.protection_key = key;
+	coffer.page.access = ENC_NOACCESS;
+#endif
+}
+
+/* Back to plain page protections (key 0), before the page is released. */
+static void drop_protection_key(void)
+{
+#ifdef PKEY_DISABLE_ACCESS
+	if (coffer.protection_key < 0)
+		return;
+	enc_region *region = &coffer.page.u.guarded.region;
+	pkey_mprotect(region->interior, region->interior_bytes, PROT_NONE, 0);
+	pkey_free(coffer.protection_key);
+	coffer.protection_key = -1;
+	coffer.page.access = ENC_NOACCESS;
+#endif
+}
+
+/* Opens the page for this thread (coffer lock held). */
+static enc_status open_page(void)
+{
+#ifdef PKEY_DISABLE_ACCESS
+	if (coffer.protection_key >= 0)
+		return pkey_set(coffer.protection_key, 0) == 0 ? ENC_OK
+		                                               : ENC_ERR_SYSTEM;
+#endif
+	return enc_guarded_protect(&coffer.page, ENC_READWRITE);
+}
+
+static void close_page(void)
+{
+#ifdef PKEY_DISABLE_ACCESS
+	if (coffer.protection_key >= 0) {
+		pkey_set(coffer.protection_key, PKEY_DISABLE_ACCESS);
+		return;
+	}
+#endif
+	enc_guarded_protect(&coffer.page, ENC_NOACCESS);
 }
 
 static void hash_half(unsigned char out[ENC_KEY_BYTES],
@@ -85,6 +156,7 @@ enc_status enc_coffer_init(void)
 	pthread_mutex_lock(&coffer.lock);
 	fresh_halves(halves());
 	enc_guarded_protect(&coffer.page, ENC_NOACCESS);
+	adopt_protection_key();
 	/* A new key: nothing sealed before (say, by a parent) opens under it. */
 	atomic_fetch_add(&coffer.epoch, 1);
 	coffer.ready = true;
@@ -102,10 +174,13 @@ void enc_coffer_shutdown(void)
 	 * purge takes that lock. */
 	if (!was_ready)
 		return;
-	if (atomic_load(&enc_global.forked))
+	if (atomic_load(&enc_global.forked)) {
 		enc_region_unmap(&coffer.page.u.guarded.region, false);
-	else
-		enc_guarded_release(&coffer.page);
+		coffer.protection_key = -1; /* the parent's; not ours to free */
+		return;
+	}
+	drop_protection_key();
+	enc_guarded_release(&coffer.page);
 }
 
 void enc_coffer_after_fork(void)
@@ -118,9 +193,10 @@ void enc_coffer_replace(void)
 {
 	pthread_mutex_lock(&coffer.lock);
 	if (coffer.ready) {
-		enc_guarded_protect(&coffer.page, ENC_READWRITE);
-		fresh_halves(halves());
-		enc_guarded_protect(&coffer.page, ENC_NOACCESS);
+		if (open_page() == ENC_OK) {
+			fresh_halves(halves());
+			close_page();
+		}
 		atomic_fetch_add(&coffer.epoch, 1);
 	}
 	pthread_mutex_unlock(&coffer.lock);
@@ -129,6 +205,16 @@ void enc_coffer_replace(void)
 uint64_t enc_coffer_epoch(void)
 {
 	return atomic_load(&coffer.epoch);
+}
+
+bool enc_coffer_uses_protection_key(void)
+{
+	return coffer.protection_key >= 0;
+}
+
+const void *enc_coffer_page(void)
+{
+	return coffer.page.data;
 }
 
 uint64_t enc_coffer_rekeys(void)
@@ -143,7 +229,7 @@ enc_status enc_coffer_with_key(enc_keyed_fn fn, void *context)
 		pthread_mutex_unlock(&coffer.lock);
 		return ENC_ERR_NOT_READY;
 	}
-	if (enc_guarded_protect(&coffer.page, ENC_READWRITE) != ENC_OK) {
+	if (open_page() != ENC_OK) {
 		pthread_mutex_unlock(&coffer.lock);
 		return ENC_ERR_SYSTEM;
 	}
@@ -156,7 +242,7 @@ enc_status enc_coffer_with_key(enc_keyed_fn fn, void *context)
 		page->key[i] ^= page->left[i];
 	enc_status status = fn(page->key, atomic_load(&coffer.epoch), context);
 	sodium_memzero(page->key, ENC_KEY_BYTES);
-	enc_guarded_protect(&coffer.page, ENC_NOACCESS);
+	close_page();
 	pthread_mutex_unlock(&coffer.lock);
 	return status;
 }

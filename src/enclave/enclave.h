@@ -201,6 +201,8 @@ typedef struct enc_stats {
 	uint64_t key_epoch;     /* incremented by every purge */
 	uint64_t rekeys;        /* split-key re-randomisations so far */
 	bool secretmem;         /* the slab uses memfd_secret */
+	bool protection_key;    /* the key page is guarded by a CPU memory
+	                           protection key, not only mprotect */
 } enc_stats;
 
 enc_status enc_get_stats(enc_stats *stats);

@@ -137,6 +137,9 @@ void enc_coffer_after_fork(void);   /* in the child */
 /* Replaces the key with a fresh one and bumps the epoch. */
 void enc_coffer_replace(void);
 uint64_t enc_coffer_epoch(void);
+bool enc_coffer_uses_protection_key(void);
+/* The key page's address, for tests that check it cannot be read. */
+const void *enc_coffer_page(void);
 uint64_t enc_coffer_rekeys(void);
 
 /* Runs fn with the whole key, which exists only for the call, inside the

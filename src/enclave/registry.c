@@ -281,5 +281,6 @@ enc_status enc_get_stats(enc_stats *stats)
 	enc_unlock();
 	stats->key_epoch = enc_coffer_epoch();
 	stats->rekeys = enc_coffer_rekeys();
+	stats->protection_key = enc_coffer_uses_protection_key();
 	return ENC_OK;
 }

@@ -4,6 +4,14 @@
 
 #include "helpers.h"
 
+#include <stdio.h>
+#include <string.h>
+#ifdef HAVE_VALGRIND_VALGRIND_H
+#include <valgrind/valgrind.h>
+#else
+#define RUNNING_ON_VALGRIND 0
+#endif
+
 #include <string.h>
 #include <time.h>
 
@@ -142,9 +150,45 @@ static void test_default_interval_limits_rekeys(void **state)
 	            before + 1 + (uint64_t)((now_ms() - start) / 500));
 }
 
+/* Where the CPU has memory protection keys (and valgrind, which does not
+ * emulate them, is not running), the key page uses one. */
+static void test_protection_key_where_available(void **state)
+{
+	enc_stats stats;
+	assert_int_equal(enc_get_stats(&stats), ENC_OK);
+	bool cpu_has_keys = false;
+	FILE *cpuinfo = fopen("/proc/cpuinfo", "r");
+	char line[4096];
+	while (cpuinfo != NULL && fgets(line, sizeof line, cpuinfo) != NULL)
+		if (strncmp(line, "flags", 5) == 0 && strstr(line, " pku") &&
+		    strstr(line, " ospke"))
+			cpu_has_keys = true;
+	if (cpuinfo != NULL)
+		fclose(cpuinfo);
+	if (cpu_has_keys && !RUNNING_ON_VALGRIND)
+		assert_true(stats.protection_key);
+	else
+		assert_false(stats.protection_key);
+	/* Either way, sealing and opening work across many uses. */
+	for (int i = 0; i < 100; i++) {
+		unsigned char secret[32];
+		enc_random(secret, sizeof secret);
+		enc_sealed *sealed = NULL;
+		enc_buffer *opened = NULL;
+		assert_int_equal(enc_seal_bytes(secret, sizeof secret, NULL, 0,
+		                                &sealed), ENC_OK);
+		assert_int_equal(enc_open(sealed, NULL, 0, 0, &opened), ENC_OK);
+		assert_memory_equal(enc_data(opened), secret, sizeof secret);
+		enc_free(opened);
+		enc_sealed_free(sealed);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_protection_key_where_available,
+		                                enclave_setup, enclave_teardown),
 		cmocka_unit_test_setup_teardown(test_rekeys_keep_secrets_open,
 		                                coffer_setup,
 		                                enclave_teardown),

@@ -9,6 +9,7 @@
 #include "enclave/internal.h"
 
 #include <signal.h>
+#include <pthread.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -229,6 +230,54 @@ static void test_slab_resting_neighbour_faults(void **state)
 	                 DEATH_NONE);
 }
 
+/* The key page holding the split key's halves rests no-access, whether a
+ * protection key or mprotect guards it. */
+static void read_key_page(void *arg)
+{
+	const death_case *which = arg;
+	enc_buffer *buffer = child_buffer(16, 0); /* a fresh enclave */
+	const volatile unsigned char *page = enc_coffer_page();
+	volatile unsigned char sink;
+	enc_free(buffer);
+	if (!which->corrupt)
+		return; /* control: everything but the read */
+	sink = page[0];
+	(void)sink;
+}
+
+static void *read_key_page_thread(void *arg)
+{
+	const volatile unsigned char *page = arg;
+	volatile unsigned char sink = page[0];
+	(void)sink;
+	return NULL;
+}
+
+static void read_key_page_from_thread(void *arg)
+{
+	const death_case *which = arg;
+	enc_buffer *buffer = child_buffer(16, 0);
+	enc_free(buffer);
+	if (!which->corrupt)
+		return;
+	pthread_t thread;
+	CHILD_CHECK(pthread_create(&thread, NULL, read_key_page_thread,
+	                           (void *)enc_coffer_page()) == 0);
+	pthread_join(thread, NULL);
+}
+
+static void test_key_page_rests_noaccess(void **state)
+{
+	death_case read = {16, 0, true};
+	death_case control = {16, 0, false};
+
+	assert_death(read_key_page, &read, SIGSEGV);
+	assert_death(read_key_page_from_thread, &read, SIGSEGV);
+	assert_int_equal(expect_death(read_key_page, &control,
+	                              (const int[]){SIGSEGV}, 1, NULL),
+	                 DEATH_NONE);
+}
+
 static void test_slab_alone_noaccess_read_faults(void **state)
 {
 	death_case small = {32, 0, true};
@@ -353,6 +402,7 @@ int main(void)
 		cmocka_unit_test(test_noaccess_read_faults),
 		cmocka_unit_test(test_slab_alone_noaccess_read_faults),
 		cmocka_unit_test(test_slab_resting_neighbour_faults),
+		cmocka_unit_test(test_key_page_rests_noaccess),
 		cmocka_unit_test(test_guarded_canary_before_data),
 		cmocka_unit_test(test_slab_trailing_canary_on_free),
 		cmocka_unit_test(test_slab_trailing_canary_on_verify),
