@@ -113,6 +113,8 @@ static CK_RV agree(p11_session *session, CK_MECHANISM_PTR mechanism,
 		return CKR_KEY_TYPE_INCONSISTENT;
 	if (!tok_object_bool(key, CKA_DERIVE, false))
 		return CKR_KEY_FUNCTION_NOT_PERMITTED;
+	if (!p11_key_mechanism_allowed(key, mechanism->mechanism))
+		return CKR_MECHANISM_INVALID;
 	cry_curve curve;
 	rv = p11_key_curve(key, &curve);
 	const uint8_t *point = NULL;
@@ -183,15 +185,17 @@ CK_RV C_DeriveKey(CK_SESSION_HANDLE handle, CK_MECHANISM_PTR mechanism,
 	tok_object *object = NULL;
 	enc_buffer *value = NULL;
 	p11_object_ref *base = NULL;
-	size_t length = wanted_length(template, count, 0);
+	size_t length = 0;
 	if (mechanism == NULL || key == NULL || (template == NULL && count > 0))
 		rv = CKR_ARGUMENTS_BAD;
 	else if ((info = p11_mechanism_find(mechanism->mechanism)) == NULL ||
 	         info->family != P11_FAMILY_ECDH)
 		rv = CKR_MECHANISM_INVALID;
-	if (rv == CKR_OK)
+	if (rv == CKR_OK) {
+		length = wanted_length(template, count, 0);
 		rv = agree(session, mechanism, base_key, &length, &value,
 		           &base);
+	}
 	if (rv == CKR_OK) {
 		/* CKA_VALUE_LEN is the mechanism's to set from the value. */
 		CK_ATTRIBUTE filtered[64];

@@ -26,8 +26,10 @@ CK_RV p11_key_set_public_point(tok_object *object, cry_curve curve,
 CK_RV p11_key_set_public_key_info(tok_object *object, cry_curve curve,
                                   const uint8_t *point)
 {
-	if (tok_object_attribute(object, CKA_PUBLIC_KEY_INFO) != NULL)
-		return CKR_OK;
+	const store_attribute *given =
+		tok_object_attribute(object, CKA_PUBLIC_KEY_INFO);
+	if (given != NULL && given->length > 0)
+		return CKR_OK; /* the template gave one */
 	uint8_t der[MAX_KEY_INFO];
 	size_t length = sizeof(der);
 	cry_status status = cry_ec_public_key_info(

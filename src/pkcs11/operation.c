@@ -105,3 +105,20 @@ CK_RV p11_key_sealed_value(const tok_object *object, enc_sealed **out)
 	return enc_sealed_copy(value->sealed, out) == ENC_OK ? CKR_OK
 	                                                     : CKR_HOST_MEMORY;
 }
+
+bool p11_key_mechanism_allowed(const tok_object *key, CK_MECHANISM_TYPE type)
+{
+	const store_attribute *allowed =
+		tok_object_attribute(key, CKA_ALLOWED_MECHANISMS);
+	if (allowed == NULL || allowed->value == NULL)
+		return true;
+	/* Portable encoding: 8-byte little-endian entries. */
+	for (size_t offset = 0; offset + 8 <= allowed->length; offset += 8) {
+		uint64_t entry = 0;
+		for (int i = 7; i >= 0; i--)
+			entry = entry << 8 | allowed->value[offset + (size_t)i];
+		if (entry == type)
+			return true;
+	}
+	return false;
+}

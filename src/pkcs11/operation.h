@@ -41,6 +41,8 @@ CK_RV p11_key_curve(const tok_object *object, cry_curve *curve);
  * a DER OCTET STRING or raw) into point (cry_curve_public_bytes). */
 CK_RV p11_key_public_point(const tok_object *object, cry_curve curve,
                            uint8_t *point, size_t *length);
+/* False if the key's CKA_ALLOWED_MECHANISMS excludes the mechanism. */
+bool p11_key_mechanism_allowed(const tok_object *key, CK_MECHANISM_TYPE type);
 /* A sealed copy of the object's CKA_VALUE. */
 CK_RV p11_key_sealed_value(const tok_object *object, enc_sealed **out);
 

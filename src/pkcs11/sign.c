@@ -129,8 +129,9 @@ static CK_RV sign_with_key(p11_operation *operation, const uint8_t *data,
 	if (info->family == P11_FAMILY_ECDSA)
 		status = cry_ecdsa_sign(operation->curve, key, input,
 		                        input_length, signature);
-	else if (operation->eddsa_prehash)
-		status = cry_ed25519_sign_ex(key, true, operation->eddsa_context,
+	else if (operation->eddsa_prehash || operation->eddsa_context_length)
+		status = cry_ed25519_sign_ex(key, operation->eddsa_prehash,
+		                             operation->eddsa_context,
 		                             operation->eddsa_context_length,
 		                             input, input_length, signature);
 	else
@@ -264,9 +265,10 @@ static CK_RV check(p11_operation *operation, const uint8_t *data,
 	const uint8_t *message = operation->multipart ? operation->message : data;
 	size_t message_length =
 		operation->multipart ? operation->message_length : length;
-	if (operation->eddsa_prehash)
+	if (operation->eddsa_prehash || operation->eddsa_context_length)
 		return p11_rv_from_crypto(cry_ed25519_verify_ex(
-			operation->public_key, true, operation->eddsa_context,
+			operation->public_key, operation->eddsa_prehash,
+			operation->eddsa_context,
 			operation->eddsa_context_length, message, message_length,
 			signature, signature_length));
 	return p11_rv_from_crypto(cry_ed25519_verify(operation->public_key,

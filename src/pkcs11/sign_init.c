@@ -10,23 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static bool mechanism_allowed(const tok_object *key, CK_MECHANISM_TYPE type)
-{
-	const store_attribute *allowed =
-		tok_object_attribute(key, CKA_ALLOWED_MECHANISMS);
-	if (allowed == NULL || allowed->value == NULL)
-		return true;
-	/* Portable encoding: 8-byte little-endian entries. */
-	for (size_t offset = 0; offset + 8 <= allowed->length; offset += 8) {
-		uint64_t entry = 0;
-		for (int i = 7; i >= 0; i--)
-			entry = entry << 8 | allowed->value[offset + (size_t)i];
-		if (entry == type)
-			return true;
-	}
-	return false;
-}
-
 /* The key class and type a mechanism needs for this purpose. */
 static CK_RV check_key_kind(const p11_mechanism *mechanism, bool signing,
                             const tok_object *key)
@@ -75,10 +58,6 @@ static CK_RV read_eddsa_parameters(const CK_MECHANISM *mechanism,
 		       params->ulContextDataLen);
 		operation->eddsa_context_length = params->ulContextDataLen;
 	}
-	/* Ed25519ctx (a context without prehash) is not available from the
-	 * libraries we build on; refuse it here rather than at C_Sign. */
-	if (!operation->eddsa_prehash && operation->eddsa_context_length > 0)
-		return CKR_MECHANISM_PARAM_INVALID;
 	return CKR_OK;
 }
 
@@ -223,7 +202,7 @@ CK_RV p11_sign_verify_init(CK_SESSION_HANDLE handle,
 		rv = check_key_kind(info, signing, ref->object);
 	if (rv == CKR_OK && !tok_object_bool(ref->object, usage, false))
 		rv = CKR_KEY_FUNCTION_NOT_PERMITTED;
-	if (rv == CKR_OK && !mechanism_allowed(ref->object, info->type))
+	if (rv == CKR_OK && !p11_key_mechanism_allowed(ref->object, info->type))
 		rv = CKR_MECHANISM_INVALID;
 	if (rv == CKR_OK && (operation = calloc(1, sizeof(*operation))) == NULL)
 		rv = CKR_HOST_MEMORY;

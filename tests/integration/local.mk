@@ -113,3 +113,18 @@ EXTRA_tests_integration_test_p11_external_DEPENDENCIES = src/pkcs11/guardhsm.la
 .PHONY: check-integration
 check-integration:
 	$(MAKE) $(AM_MAKEFLAGS) check TESTS='$(INTEGRATION_TESTS)'
+
+# Mechanisms (ECDSA, EdDSA, HMAC, digests, ECDH) checked against OpenSSL's
+# libcrypto, which this program links, and through pkcs11-tool.
+INTEGRATION_C_TESTS += tests/integration/test_p11_mechanisms
+INTEGRATION_TESTS += tests/integration/pkcs11_tool_mechanisms.sh
+EXTRA_DIST += tests/integration/pkcs11_tool_mechanisms.sh
+
+tests_integration_test_p11_mechanisms_SOURCES = \
+	tests/integration/test_p11_mechanisms.c
+tests_integration_test_p11_mechanisms_CFLAGS = $(INTEGRATION_TEST_CFLAGS) \
+	$(CRYPTO_CFLAGS)
+tests_integration_test_p11_mechanisms_LDADD = $(INTEGRATION_TEST_LDADD) \
+	$(CRYPTO_LIBS)
+EXTRA_tests_integration_test_p11_mechanisms_DEPENDENCIES = \
+	src/pkcs11/guardhsm.la
