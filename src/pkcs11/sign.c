@@ -200,11 +200,13 @@ CK_RV C_Sign(CK_SESSION_HANDLE handle, CK_BYTE_PTR data, CK_ULONG length,
 	return leave(session, true, rv, keep);
 }
 
-CK_RV C_SignUpdate(CK_SESSION_HANDLE handle, CK_BYTE_PTR part, CK_ULONG length)
+/* C_SignUpdate and C_VerifyUpdate: feed a part to the operation. */
+static CK_RV update(CK_SESSION_HANDLE handle, bool signing, CK_BYTE_PTR part,
+                    CK_ULONG length)
 {
 	p11_session *session;
 	p11_operation *operation;
-	CK_RV rv = enter(handle, true, &session, &operation);
+	CK_RV rv = enter(handle, signing, &session, &operation);
 	if (rv != CKR_OK)
 		return rv;
 	if (part == NULL && length > 0)
@@ -212,7 +214,12 @@ CK_RV C_SignUpdate(CK_SESSION_HANDLE handle, CK_BYTE_PTR part, CK_ULONG length)
 	else
 		rv = feed(operation, part, length);
 	operation->multipart = true;
-	return leave(session, true, rv, rv == CKR_OK);
+	return leave(session, signing, rv, rv == CKR_OK);
+}
+
+CK_RV C_SignUpdate(CK_SESSION_HANDLE handle, CK_BYTE_PTR part, CK_ULONG length)
+{
+	return update(handle, true, part, length);
 }
 
 CK_RV C_SignFinal(CK_SESSION_HANDLE handle, CK_BYTE_PTR signature,
@@ -296,17 +303,7 @@ CK_RV C_Verify(CK_SESSION_HANDLE handle, CK_BYTE_PTR data, CK_ULONG length,
 CK_RV C_VerifyUpdate(CK_SESSION_HANDLE handle, CK_BYTE_PTR part,
                      CK_ULONG length)
 {
-	p11_session *session;
-	p11_operation *operation;
-	CK_RV rv = enter(handle, false, &session, &operation);
-	if (rv != CKR_OK)
-		return rv;
-	if (part == NULL && length > 0)
-		rv = CKR_ARGUMENTS_BAD;
-	else
-		rv = feed(operation, part, length);
-	operation->multipart = true;
-	return leave(session, false, rv, rv == CKR_OK);
+	return update(handle, false, part, length);
 }
 
 CK_RV C_VerifyFinal(CK_SESSION_HANDLE handle, CK_BYTE_PTR signature,

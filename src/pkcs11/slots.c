@@ -426,18 +426,27 @@ CK_RV C_InitToken(CK_SLOT_ID id, CK_UTF8CHAR_PTR pin, CK_ULONG pin_length,
 	return rv;
 }
 
-CK_RV C_GetMechanismList(CK_SLOT_ID id, CK_MECHANISM_TYPE_PTR list,
-                         CK_ULONG_PTR count)
+/* CKR_OK if the module is initialised and the slot exists. */
+static CK_RV check_slot(CK_SLOT_ID id)
 {
 	CK_RV rv = p11_check_initialised();
 	if (rv != CKR_OK)
 		return rv;
-	if (count == NULL)
-		return CKR_ARGUMENTS_BAD;
 	p11_mutex_lock(p11_state.lock);
 	p11_slot *slot;
 	rv = p11_slot_get(id, &slot);
 	p11_mutex_unlock(p11_state.lock);
+	return rv;
+}
+
+CK_RV C_GetMechanismList(CK_SLOT_ID id, CK_MECHANISM_TYPE_PTR list,
+                         CK_ULONG_PTR count)
+{
+	CK_RV rv = p11_check_initialised();
+	if (rv == CKR_OK && count == NULL)
+		rv = CKR_ARGUMENTS_BAD;
+	if (rv == CKR_OK)
+		rv = check_slot(id);
 	if (rv != CKR_OK)
 		return rv;
 	size_t total = p11_mechanism_count();
@@ -454,14 +463,10 @@ CK_RV C_GetMechanismInfo(CK_SLOT_ID id, CK_MECHANISM_TYPE type,
                          CK_MECHANISM_INFO_PTR info)
 {
 	CK_RV rv = p11_check_initialised();
-	if (rv != CKR_OK)
-		return rv;
-	if (info == NULL)
-		return CKR_ARGUMENTS_BAD;
-	p11_mutex_lock(p11_state.lock);
-	p11_slot *slot;
-	rv = p11_slot_get(id, &slot);
-	p11_mutex_unlock(p11_state.lock);
+	if (rv == CKR_OK && info == NULL)
+		rv = CKR_ARGUMENTS_BAD;
+	if (rv == CKR_OK)
+		rv = check_slot(id);
 	if (rv != CKR_OK)
 		return rv;
 	const p11_mechanism *mechanism = p11_mechanism_find(type);
