@@ -394,8 +394,9 @@ static void print_sign_table(const bench_module *modules, size_t module_count,
 		     m++) {
 			const bench_result *two =
 			        m < module_count ? &results[m][w] : &raw[w];
-			const bench_result *one =
-			        m < module_count ? &results[m][base] : &raw[base];
+			const bench_result *one = m < module_count
+			                                  ? &results[m][base]
+			                                  : &raw[base];
 			const char *name =
 			        m < module_count ? modules[m].name : "raw";
 
@@ -419,7 +420,8 @@ static void print_sign_table(const bench_module *modules, size_t module_count,
 		if (selected[w] && workload->threads > 1 && raw[w].done &&
 		    raw[w].cores > 0 &&
 		    raw[w].cores < 0.9 * (double)workload->threads)
-			printf("warning: %s: the raw baseline kept only %.2f of "
+			printf("warning: %s: the raw baseline kept only %.2f "
+			       "of "
 			       "%u cores busy; the machine is loaded and this "
 			       "row's scaling means little.\n",
 			       workload->title, raw[w].cores,
@@ -626,8 +628,9 @@ int main(int argc, char **argv)
 	bool selected[BENCH_MAX_WORKLOADS] = {false};
 	bool needs_population = false;
 	for (size_t w = 0; w < bench_workload_count; w++) {
-		selected[w] = selected_group(bench_workloads[w].group, names,
-		                             name_count, prefixes, prefix_count);
+		selected[w] =
+		        selected_group(bench_workloads[w].group, names,
+		                       name_count, prefixes, prefix_count);
 		needs_population =
 		        needs_population ||
 		        (selected[w] && bench_workloads[w].needs_population);

@@ -72,9 +72,9 @@ typedef struct bench_result {
 	bool failed;
 	bool unsupported; /* the module lacks the mechanism: not a failure */
 	double value;     /* in the workload's unit */
-	size_t objects; /* objects in the store; 0: not relevant */
-	double cores;   /* processor cores the run kept busy; 0: unknown */
-	char note[256]; /* details printed under the table */
+	size_t objects;   /* objects in the store; 0: not relevant */
+	double cores;     /* processor cores the run kept busy; 0: unknown */
+	char note[256];   /* details printed under the table */
 } bench_result;
 
 typedef struct bench_workload {

@@ -130,8 +130,8 @@ static void parallel(size_t threads, double seconds, parallel_op op,
 		until.tv_sec++;
 		until.tv_nsec -= 1000000000L;
 	}
-	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until,
-	                       NULL) == EINTR)
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL) ==
+	       EINTR)
 		;
 	atomic_store(&run.stop, true);
 	for (size_t i = 0; i < threads; i++) {
@@ -149,10 +149,10 @@ static void parallel(size_t threads, double seconds, parallel_op op,
 	}
 	double wall = bench_now() - started;
 	getrusage(RUSAGE_SELF, &after);
-	double user = cpu_seconds(&after.ru_utime) -
-	              cpu_seconds(&before.ru_utime);
-	double system = cpu_seconds(&after.ru_stime) -
-	                cpu_seconds(&before.ru_stime);
+	double user =
+	        cpu_seconds(&after.ru_utime) - cpu_seconds(&before.ru_utime);
+	double system =
+	        cpu_seconds(&after.ru_stime) - cpu_seconds(&before.ru_stime);
 	outcome->cores = wall > 0 ? (user + system) / wall : 0;
 	outcome->system_share =
 	        user + system > 0 ? system / (user + system) : 0;
@@ -203,8 +203,13 @@ static const sign_algorithm ed25519 = {
         sizeof(name_edwards25519),
 };
 static const sign_algorithm p256 = {
-        "ECDSA P-256",   CKM_EC_KEY_PAIR_GEN, CKM_ECDSA, oid_p256,
-        sizeof(oid_p256), NULL,               0,
+        "ECDSA P-256",
+        CKM_EC_KEY_PAIR_GEN,
+        CKM_ECDSA,
+        oid_p256,
+        sizeof(oid_p256),
+        NULL,
+        0,
 };
 
 typedef struct p11_sign_state {
@@ -226,14 +231,15 @@ static bool p11_sign_once(void *argument)
 	CK_FUNCTION_LIST_PTR f = state->functions;
 	CK_ULONG length = sizeof(state->signature);
 
-	state->rv = f->C_SignInit(state->session, &state->mechanism,
-	                          state->key);
+	state->rv =
+	        f->C_SignInit(state->session, &state->mechanism, state->key);
 	if (state->rv != CKR_OK) {
 		state->what = "C_SignInit";
 		return false;
 	}
-	state->rv = f->C_Sign(state->session, state->message,
-	                      sizeof(state->message), state->signature, &length);
+	state->rv =
+	        f->C_Sign(state->session, state->message,
+	                  sizeof(state->message), state->signature, &length);
 	if (state->rv != CKR_OK) {
 		state->what = "C_Sign";
 		return false;
@@ -245,7 +251,8 @@ static bool p11_sign_once(void *argument)
 /* The module cannot do this at all: a cell, not a failure. */
 static bool unsupported(CK_RV rv)
 {
-	return rv == CKR_MECHANISM_INVALID || rv == CKR_FUNCTION_NOT_SUPPORTED ||
+	return rv == CKR_MECHANISM_INVALID ||
+	       rv == CKR_FUNCTION_NOT_SUPPORTED ||
 	       rv == CKR_CURVE_NOT_SUPPORTED;
 }
 
@@ -302,7 +309,8 @@ static void measure_sign(bench_module *module, const bench_options *options,
 	CK_RV rv = generate_pair(module, algorithm, algorithm->params,
 	                         algorithm->params_length, &public_key,
 	                         &private_key);
-	if ((rv == CKR_ATTRIBUTE_VALUE_INVALID || rv == CKR_CURVE_NOT_SUPPORTED ||
+	if ((rv == CKR_ATTRIBUTE_VALUE_INVALID ||
+	     rv == CKR_CURVE_NOT_SUPPORTED ||
 	     rv == CKR_DOMAIN_PARAMS_INVALID) &&
 	    algorithm->other_params != NULL) {
 		spelling = "printable name";
@@ -350,11 +358,10 @@ static void measure_sign(bench_module *module, const bench_options *options,
 		CK_RV verify_rv = f->C_VerifyInit(module->session, &mechanism,
 		                                  public_key);
 		if (verify_rv == CKR_OK)
-			verify_rv = f->C_Verify(module->session,
-			                        states[0].message,
-			                        sizeof(states[0].message),
-			                        states[0].signature,
-			                        states[0].signature_length);
+			verify_rv = f->C_Verify(
+			        module->session, states[0].message,
+			        sizeof(states[0].message), states[0].signature,
+			        states[0].signature_length);
 		if (verify_rv == CKR_OK)
 			snprintf(verified, sizeof(verified),
 			         "C_Verify accepts it");
@@ -475,8 +482,7 @@ static void raw_ed25519(const bench_options *options, bench_result *result,
 	sodium_memzero(states, sizeof(states));
 	if (outcome.failed_thread >= 0 || !valid) {
 		result->failed = true;
-		snprintf(result->note, sizeof(result->note),
-		         "libsodium: %s",
+		snprintf(result->note, sizeof(result->note), "libsodium: %s",
 		         valid ? "crypto_sign_detached failed"
 		               : "the signature does not verify");
 		return;
@@ -502,7 +508,8 @@ void bench_raw_ed25519_2(const bench_options *options, bench_result *result)
 	raw_ed25519(options, result, 2);
 }
 
-/* ---- Raw ECDSA P-256: OpenSSL ------------------------------------------------
+/* ---- Raw ECDSA P-256: OpenSSL
+ * ------------------------------------------------
  */
 
 typedef struct openssl_state {
@@ -532,9 +539,9 @@ static bool openssl_sign_new_context(void *argument)
 	bool ok = context != NULL && EVP_PKEY_sign_init(context) == 1;
 
 	state->signature_length = sizeof(state->signature);
-	ok = ok && EVP_PKEY_sign(context, state->signature,
-	                         &state->signature_length, state->digest,
-	                         sizeof(state->digest)) == 1;
+	ok = ok &&
+	     EVP_PKEY_sign(context, state->signature, &state->signature_length,
+	                   state->digest, sizeof(state->digest)) == 1;
 	EVP_PKEY_CTX_free(context);
 	return ok;
 }

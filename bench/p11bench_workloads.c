@@ -418,7 +418,8 @@ const bench_workload bench_workloads[] = {
         },
         {
                 .group = "sign-p256",
-                .title = "sign ECDSA P-256, 1 thread, raw only: new EVP_PKEY_CTX per sign",
+                .title = "sign ECDSA P-256, 1 thread, raw only: new "
+                         "EVP_PKEY_CTX per sign",
                 .unit = "signs/s",
                 .higher_is_better = true,
                 .raw_name = "OpenSSL",

@@ -36,10 +36,10 @@ typedef enum cry_status {
 	                      or a point that is not on the curve */
 	CRY_ERR_SIGNATURE, /* a signature or MAC did not verify */
 	CRY_ERR_SIGNATURE_LENGTH, /* a signature of the wrong length */
-	CRY_ERR_BUFFER,    /* output buffer too small (*length says how big) */
+	CRY_ERR_BUFFER, /* output buffer too small (*length says how big) */
 	CRY_ERR_NOMEM,
-	CRY_ERR_ENCLAVE,   /* the enclave refused (budget, lock, forked) */
-	CRY_ERR_INTERNAL,  /* the library failed unexpectedly */
+	CRY_ERR_ENCLAVE,  /* the enclave refused (budget, lock, forked) */
+	CRY_ERR_INTERNAL, /* the library failed unexpectedly */
 } cry_status;
 
 const char *cry_strerror(cry_status status);
@@ -105,11 +105,13 @@ cry_status cry_ec_public_key_info(cry_curve curve, const uint8_t *point,
 cry_status cry_ed25519_expand(const enc_buffer *seed, enc_buffer **signing_key);
 
 /* Pure Ed25519 (RFC 8032) with the 64-byte signing key. */
-cry_status cry_ed25519_sign(const enc_buffer *signing_key, const uint8_t *message,
-                            size_t length, uint8_t signature[64]);
+cry_status cry_ed25519_sign(const enc_buffer *signing_key,
+                            const uint8_t *message, size_t length,
+                            uint8_t signature[64]);
 cry_status cry_ed25519_verify(const uint8_t public_key[32],
                               const uint8_t *message, size_t length,
-                              const uint8_t *signature, size_t signature_length);
+                              const uint8_t *signature,
+                              size_t signature_length);
 
 /* Ed25519ph / Ed25519ctx (RFC 8032 section 5.1) for CK_EDDSA_PARAMS:
  * prehash true: Ed25519ph (the message is hashed with SHA-512 first);

@@ -32,23 +32,23 @@ static const uint8_t cry_oid_p521[] = {0x06, 0x05, 0x2b, 0x81,
 static const uint8_t cry_oid_ed25519[] = {0x06, 0x03, 0x2b, 0x65, 0x70};
 static const uint8_t cry_oid_x25519[] = {0x06, 0x03, 0x2b, 0x65, 0x6e};
 static const uint8_t cry_name_edwards25519[] = {
-	0x13, 0x0c, 'e', 'd', 'w', 'a', 'r', 'd', 's', '2', '5', '5', '1', '9'};
-static const uint8_t cry_name_curve25519[] = {
-	0x13, 0x0a, 'c', 'u', 'r', 'v', 'e', '2', '5', '5', '1', '9'};
+        0x13, 0x0c, 'e', 'd', 'w', 'a', 'r', 'd', 's', '2', '5', '5', '1', '9'};
+static const uint8_t cry_name_curve25519[] = {0x13, 0x0a, 'c', 'u', 'r', 'v',
+                                              'e',  '2',  '5', '5', '1', '9'};
 
 static const struct cry_curve_info cry_curves[] = {
-	[CRY_CURVE_P256] = {cry_oid_p256, sizeof(cry_oid_p256), NULL, 0,
-	                    32, 65, 256},
-	[CRY_CURVE_P384] = {cry_oid_p384, sizeof(cry_oid_p384), NULL, 0,
-	                    48, 97, 384},
-	[CRY_CURVE_P521] = {cry_oid_p521, sizeof(cry_oid_p521), NULL, 0,
-	                    66, 133, 521},
-	[CRY_CURVE_ED25519] = {cry_oid_ed25519, sizeof(cry_oid_ed25519),
-	                       cry_name_edwards25519,
-	                       sizeof(cry_name_edwards25519), 32, 32, 255},
-	[CRY_CURVE_X25519] = {cry_oid_x25519, sizeof(cry_oid_x25519),
-	                      cry_name_curve25519, sizeof(cry_name_curve25519),
-	                      32, 32, 255},
+        [CRY_CURVE_P256] = {cry_oid_p256, sizeof(cry_oid_p256), NULL, 0, 32, 65,
+                            256},
+        [CRY_CURVE_P384] = {cry_oid_p384, sizeof(cry_oid_p384), NULL, 0, 48, 97,
+                            384},
+        [CRY_CURVE_P521] = {cry_oid_p521, sizeof(cry_oid_p521), NULL, 0, 66,
+                            133, 521},
+        [CRY_CURVE_ED25519] = {cry_oid_ed25519, sizeof(cry_oid_ed25519),
+                               cry_name_edwards25519,
+                               sizeof(cry_name_edwards25519), 32, 32, 255},
+        [CRY_CURVE_X25519] = {cry_oid_x25519, sizeof(cry_oid_x25519),
+                              cry_name_curve25519, sizeof(cry_name_curve25519),
+                              32, 32, 255},
 };
 
 #define CRY_CURVE_COUNT (sizeof(cry_curves) / sizeof(cry_curves[0]))
@@ -57,9 +57,9 @@ static const struct cry_curve_info cry_curves[] = {
  * OID }, BIT STRING (no unused bits) }, followed by the key. */
 #define CRY_RFC8410_PREFIX_LENGTH 12
 static const uint8_t cry_spki_ed25519[CRY_RFC8410_PREFIX_LENGTH] = {
-	0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00};
+        0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00};
 static const uint8_t cry_spki_x25519[CRY_RFC8410_PREFIX_LENGTH] = {
-	0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x03, 0x21, 0x00};
+        0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x03, 0x21, 0x00};
 
 bool cry_curve_valid(cry_curve curve)
 {
@@ -154,7 +154,7 @@ cry_status cry_ec_check_public(cry_curve curve, const uint8_t *point,
 	if (CRY_IS_NIST(curve)) {
 		EVP_PKEY *key = NULL;
 		cry_status status =
-			cry_nist_public_pkey(curve, point, length, &key);
+		        cry_nist_public_pkey(curve, point, length, &key);
 
 		EVP_PKEY_free(key);
 		return status;
@@ -172,13 +172,12 @@ cry_status cry_ec_check_public(cry_curve curve, const uint8_t *point,
 }
 
 static cry_status cry_nist_public_key_info(cry_curve curve,
-                                           const uint8_t *point,
-                                           uint8_t *der, size_t *length)
+                                           const uint8_t *point, uint8_t *der,
+                                           size_t *length)
 {
 	EVP_PKEY *key = NULL;
-	cry_status status = cry_nist_public_pkey(curve, point,
-	                                         cry_curve_public_bytes(curve),
-	                                         &key);
+	cry_status status = cry_nist_public_pkey(
+	        curve, point, cry_curve_public_bytes(curve), &key);
 	int needed;
 
 	if (status != CRY_OK)
@@ -212,8 +211,8 @@ cry_status cry_ec_public_key_info(cry_curve curve, const uint8_t *point,
 		return CRY_ERR_INVALID;
 	if (CRY_IS_NIST(curve))
 		return cry_nist_public_key_info(curve, point, der, length);
-	prefix = curve == CRY_CURVE_ED25519 ? cry_spki_ed25519
-	                                    : cry_spki_x25519;
+	prefix =
+	        curve == CRY_CURVE_ED25519 ? cry_spki_ed25519 : cry_spki_x25519;
 	if (der == NULL) {
 		*length = needed;
 		return CRY_OK;

@@ -110,8 +110,7 @@ void cry_sha_init(cry_hash hash, void *state)
 	}
 }
 
-void cry_sha_update(cry_hash hash, void *state, const void *data,
-                    size_t length)
+void cry_sha_update(cry_hash hash, void *state, const void *data, size_t length)
 {
 	union cry_sha_state *sha = state;
 
@@ -177,8 +176,8 @@ cry_status cry_digest_new(cry_hash hash, cry_digest **out)
 			free(digest);
 			return CRY_ERR_NOMEM;
 		}
-		if (EVP_DigestInit_ex(digest->sha3, cry_hash_md(hash),
-		                      NULL) != 1) {
+		if (EVP_DigestInit_ex(digest->sha3, cry_hash_md(hash), NULL) !=
+		    1) {
 			cry_digest_free(digest);
 			return CRY_ERR_INTERNAL;
 		}
@@ -186,8 +185,7 @@ cry_status cry_digest_new(cry_hash hash, cry_digest **out)
 		return CRY_OK;
 	}
 	status = cry_from_enclave(enc_alloc(sizeof(union cry_sha_state),
-	                                    ENC_ALLOC_ALIGNED,
-	                                    &digest->state));
+	                                    ENC_ALLOC_ALIGNED, &digest->state));
 	if (status != CRY_OK) {
 		free(digest);
 		return status;
@@ -206,8 +204,8 @@ cry_status cry_digest_new(cry_hash hash, cry_digest **out)
 static cry_status cry_digest_feed(cry_digest *digest, const void *data,
                                   size_t length)
 {
-	cry_status status = cry_from_enclave(
-		enc_protect(digest->state, ENC_READWRITE));
+	cry_status status =
+	        cry_from_enclave(enc_protect(digest->state, ENC_READWRITE));
 
 	if (status != CRY_OK)
 		return status;
@@ -218,8 +216,7 @@ static cry_status cry_digest_feed(cry_digest *digest, const void *data,
 cry_status cry_digest_update(cry_digest *digest, const uint8_t *data,
                              size_t length)
 {
-	if (digest == NULL || digest->finished ||
-	    (data == NULL && length != 0))
+	if (digest == NULL || digest->finished || (data == NULL && length != 0))
 		return CRY_ERR_INVALID;
 	if (length == 0)
 		return CRY_OK;

@@ -17,10 +17,10 @@
 #include "crypto/crypto.h"
 #include "crypto/internal.h"
 
+#include <limits.h>
 #include <openssl/bn.h>
 #include <openssl/ec.h>
 #include <openssl/obj_mac.h>
-#include <limits.h>
 #include <pthread.h>
 #include <stdbool.h>
 
@@ -29,7 +29,8 @@ static pthread_once_t groups_once = PTHREAD_ONCE_INIT;
 
 static void build_groups(void)
 {
-	groups[CRY_CURVE_P256] = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1);
+	groups[CRY_CURVE_P256] =
+	        EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1);
 	groups[CRY_CURVE_P384] = EC_GROUP_new_by_curve_name(NID_secp384r1);
 	groups[CRY_CURVE_P521] = EC_GROUP_new_by_curve_name(NID_secp521r1);
 }

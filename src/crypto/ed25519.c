@@ -43,7 +43,7 @@ cry_status cry_ed25519_public(const enc_buffer *seed, uint8_t public_key[32])
 	if (public_key == NULL)
 		return CRY_ERR_INVALID;
 	status = cry_from_enclave(
-		enc_alloc(crypto_sign_SECRETKEYBYTES, 0, &signing_key));
+	        enc_alloc(crypto_sign_SECRETKEYBYTES, 0, &signing_key));
 	if (status != CRY_OK)
 		return status;
 	if (crypto_sign_seed_keypair(public_key, enc_data(signing_key),
@@ -56,8 +56,8 @@ cry_status cry_ed25519_public(const enc_buffer *seed, uint8_t public_key[32])
 cry_status cry_ed25519_generate(enc_buffer **seed, uint8_t public_key[32])
 {
 	enc_buffer *key = NULL;
-	cry_status status = cry_from_enclave(
-		enc_alloc(crypto_sign_SEEDBYTES, 0, &key));
+	cry_status status =
+	        cry_from_enclave(enc_alloc(crypto_sign_SEEDBYTES, 0, &key));
 
 	if (status != CRY_OK)
 		return status;
@@ -86,7 +86,7 @@ cry_status cry_ed25519_expand(const enc_buffer *seed, enc_buffer **signing_key)
 	if (status != CRY_OK)
 		return status;
 	status = cry_from_enclave(
-		enc_alloc(crypto_sign_SECRETKEYBYTES, 0, &key));
+	        enc_alloc(crypto_sign_SECRETKEYBYTES, 0, &key));
 	if (status != CRY_OK)
 		return status;
 	if (crypto_sign_seed_keypair(public_key, enc_data(key),
@@ -103,19 +103,19 @@ cry_status cry_ed25519_expand(const enc_buffer *seed, enc_buffer **signing_key)
 }
 
 cry_status cry_ed25519_sign(const enc_buffer *signing_key,
-                            const uint8_t *message,
-                            size_t length, uint8_t signature[64])
+                            const uint8_t *message, size_t length,
+                            uint8_t signature[64])
 {
 	cry_status status =
-		cry_check_key(signing_key, crypto_sign_SECRETKEYBYTES);
+	        cry_check_key(signing_key, crypto_sign_SECRETKEYBYTES);
 
 	if (status != CRY_OK)
 		return status;
 	if (signature == NULL || (message == NULL && length != 0))
 		return CRY_ERR_INVALID;
 	if (crypto_sign_detached(signature, NULL,
-	                         message != NULL ? message : cry_empty,
-	                         length, enc_data(signing_key)) != 0)
+	                         message != NULL ? message : cry_empty, length,
+	                         enc_data(signing_key)) != 0)
 		return CRY_ERR_INTERNAL;
 	return CRY_OK;
 }
@@ -181,8 +181,8 @@ static cry_status cry_dom2_sign(const enc_buffer *signing_key, bool prehash,
 	uint8_t challenge[32];
 	cry_status status;
 
-	status = cry_from_enclave(enc_alloc(sizeof(*scratch),
-	                                    ENC_ALLOC_ALIGNED, &buffer));
+	status = cry_from_enclave(
+	        enc_alloc(sizeof(*scratch), ENC_ALLOC_ALIGNED, &buffer));
 	if (status != CRY_OK)
 		return status;
 	scratch = enc_data(buffer);
@@ -202,8 +202,8 @@ static cry_status cry_dom2_sign(const enc_buffer *signing_key, bool prehash,
 	crypto_hash_sha512_update(&scratch->hash, message, length);
 	crypto_hash_sha512_final(&scratch->hash, scratch->wide);
 	crypto_core_ed25519_scalar_reduce(scratch->nonce, scratch->wide);
-	if (crypto_scalarmult_ed25519_base_noclamp(signature,
-	                                           scratch->nonce) != 0) {
+	if (crypto_scalarmult_ed25519_base_noclamp(signature, scratch->nonce) !=
+	    0) {
 		status = CRY_ERR_INTERNAL; /* r = 0: probability 2^-252 */
 		goto done;
 	}
@@ -221,8 +221,7 @@ done:
 
 /* RFC 8032 5.1.7 with dom2; the checks are libsodium's strict ones. */
 static cry_status cry_dom2_verify(const uint8_t public_key[32], bool prehash,
-                                  const uint8_t *context,
-                                  size_t context_length,
+                                  const uint8_t *context, size_t context_length,
                                   const uint8_t *message, size_t length,
                                   const uint8_t *signature)
 {
@@ -245,8 +244,8 @@ static cry_status cry_dom2_verify(const uint8_t public_key[32], bool prehash,
 	                   public_key, message, length, challenge);
 	/* SB == R + kA */
 	if (crypto_scalarmult_ed25519_base_noclamp(left, signature + 32) != 0 ||
-	    crypto_scalarmult_ed25519_noclamp(product, challenge,
-	                                      public_key) != 0 ||
+	    crypto_scalarmult_ed25519_noclamp(product, challenge, public_key) !=
+	            0 ||
 	    crypto_core_ed25519_add(right, signature, product) != 0 ||
 	    sodium_memcmp(left, right, 32) != 0)
 		return CRY_ERR_SIGNATURE;
@@ -270,8 +269,8 @@ cry_status cry_ed25519_sign_ex(const enc_buffer *signing_key, bool prehash,
                                uint8_t signature[64])
 {
 	uint8_t digest[crypto_hash_sha512_BYTES];
-	cry_status status = cry_ex_check(context, context_length, message,
-	                                 length);
+	cry_status status =
+	        cry_ex_check(context, context_length, message, length);
 
 	if (status != CRY_OK)
 		return status;
@@ -289,9 +288,8 @@ cry_status cry_ed25519_sign_ex(const enc_buffer *signing_key, bool prehash,
 		message = cry_empty;
 	if (prehash) {
 		crypto_hash_sha512(digest, message, length);
-		return cry_dom2_sign(signing_key, true, context,
-		                     context_length, digest, sizeof(digest),
-		                     signature);
+		return cry_dom2_sign(signing_key, true, context, context_length,
+		                     digest, sizeof(digest), signature);
 	}
 	return cry_dom2_sign(signing_key, false, context, context_length,
 	                     message, length, signature);
@@ -304,8 +302,8 @@ cry_status cry_ed25519_verify_ex(const uint8_t public_key[32], bool prehash,
                                  size_t signature_length)
 {
 	uint8_t digest[crypto_hash_sha512_BYTES];
-	cry_status status = cry_ex_check(context, context_length, message,
-	                                 length);
+	cry_status status =
+	        cry_ex_check(context, context_length, message, length);
 
 	if (status != CRY_OK)
 		return status;

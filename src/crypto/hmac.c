@@ -96,8 +96,8 @@ cry_status cry_hmac_new(cry_hash hash, const enc_buffer *key, cry_hmac **out)
 	size = cry_hash_is_sha3(hash)
 	               ? enc_size(key)
 	               : 2 * cry_sha_state_size() + CRY_SHA_MAX_BLOCK;
-	status = cry_from_enclave(enc_alloc(size, ENC_ALLOC_ALIGNED,
-	                                    &hmac->keyed));
+	status = cry_from_enclave(
+	        enc_alloc(size, ENC_ALLOC_ALIGNED, &hmac->keyed));
 	if (status != CRY_OK) {
 		free(hmac);
 		return status;
@@ -165,8 +165,8 @@ static cry_status cry_hmac_sha3_final(cry_hmac *hmac, uint8_t *mac)
 	cry_status status = CRY_ERR_INTERNAL;
 
 	params[0] = OSSL_PARAM_construct_utf8_string(
-		OSSL_MAC_PARAM_DIGEST,
-		(char *)EVP_MD_get0_name(cry_hash_md(hmac->hash)), 0);
+	        OSSL_MAC_PARAM_DIGEST,
+	        (char *)EVP_MD_get0_name(cry_hash_md(hmac->hash)), 0);
 	params[1] = OSSL_PARAM_construct_end();
 	algorithm = EVP_MAC_fetch(NULL, "HMAC", NULL);
 	if (algorithm == NULL)
@@ -180,13 +180,13 @@ static cry_status cry_hmac_sha3_final(cry_hmac *hmac, uint8_t *mac)
 		status = CRY_ERR_ENCLAVE;
 		goto done;
 	}
-	if (EVP_MAC_init(context, enc_data(hmac->keyed),
-	                 enc_size(hmac->keyed), params) == 1 &&
+	if (EVP_MAC_init(context, enc_data(hmac->keyed), enc_size(hmac->keyed),
+	                 params) == 1 &&
 	    EVP_MAC_update(context,
 	                   hmac->message != NULL ? hmac->message : empty,
 	                   hmac->message_length) == 1 &&
-	    EVP_MAC_final(context, mac, &length,
-	                  cry_hash_length(hmac->hash)) == 1 &&
+	    EVP_MAC_final(context, mac, &length, cry_hash_length(hmac->hash)) ==
+	            1 &&
 	    length == cry_hash_length(hmac->hash))
 		status = CRY_OK;
 	if (enc_protect(hmac->keyed, ENC_NOACCESS) != ENC_OK)

@@ -9,8 +9,8 @@
 
 #include <openssl/evp.h>
 
-#define CRY_IS_NIST(curve) \
-	((curve) == CRY_CURVE_P256 || (curve) == CRY_CURVE_P384 || \
+#define CRY_IS_NIST(curve)                                                     \
+	((curve) == CRY_CURVE_P256 || (curve) == CRY_CURVE_P384 ||             \
 	 (curve) == CRY_CURVE_P521)
 
 /* The largest digest (SHA-512) and block (SHA-3-256's 136 bytes). */
@@ -44,8 +44,7 @@ cry_status cry_nist_ecdh(cry_curve curve, const enc_buffer *private_key,
 cry_status cry_ed25519_generate(enc_buffer **seed, uint8_t public_key[32]);
 cry_status cry_ed25519_public(const enc_buffer *seed, uint8_t public_key[32]);
 cry_status cry_x25519_generate(enc_buffer **scalar, uint8_t public_key[32]);
-cry_status cry_x25519_public(const enc_buffer *scalar,
-                             uint8_t public_key[32]);
+cry_status cry_x25519_public(const enc_buffer *scalar, uint8_t public_key[32]);
 cry_status cry_x25519_ecdh(const enc_buffer *scalar, const uint8_t *peer,
                            size_t peer_length, enc_buffer **shared_secret);
 

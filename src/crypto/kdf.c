@@ -15,17 +15,15 @@
  * a state in the enclave; SHA-3 on an OpenSSL context that lives only
  * in this call and is cleansed when freed. */
 static cry_status cry_x963_block(cry_hash hash, const enc_buffer *secret,
-                                 const uint8_t counter[4],
-                                 const uint8_t *info, size_t info_length,
-                                 void *state, uint8_t *out)
+                                 const uint8_t counter[4], const uint8_t *info,
+                                 size_t info_length, void *state, uint8_t *out)
 {
 	EVP_MD_CTX *context;
 	cry_status status = CRY_ERR_INTERNAL;
 
 	if (!cry_hash_is_sha3(hash)) {
 		cry_sha_init(hash, state);
-		cry_sha_update(hash, state, enc_data(secret),
-		               enc_size(secret));
+		cry_sha_update(hash, state, enc_data(secret), enc_size(secret));
 		cry_sha_update(hash, state, counter, 4);
 		cry_sha_update(hash, state, info, info_length);
 		cry_sha_final(hash, state, out);
@@ -35,8 +33,8 @@ static cry_status cry_x963_block(cry_hash hash, const enc_buffer *secret,
 	if (context == NULL)
 		return CRY_ERR_NOMEM;
 	if (EVP_DigestInit_ex(context, cry_hash_md(hash), NULL) == 1 &&
-	    EVP_DigestUpdate(context, enc_data(secret),
-	                     enc_size(secret)) == 1 &&
+	    EVP_DigestUpdate(context, enc_data(secret), enc_size(secret)) ==
+	            1 &&
 	    EVP_DigestUpdate(context, counter, 4) == 1 &&
 	    (info_length == 0 ||
 	     EVP_DigestUpdate(context, info, info_length) == 1) &&
@@ -72,17 +70,17 @@ cry_status cry_x963_kdf(cry_hash hash, const enc_buffer *shared_secret,
 	if (status != CRY_OK)
 		return status;
 	/* A hash state and one block for the last, partial output. */
-	status = cry_from_enclave(enc_alloc(cry_sha_state_size() +
-	                                            CRY_MAX_HASH_LENGTH,
-	                                    ENC_ALLOC_ALIGNED, &scratch));
+	status = cry_from_enclave(
+	        enc_alloc(cry_sha_state_size() + CRY_MAX_HASH_LENGTH,
+	                  ENC_ALLOC_ALIGNED, &scratch));
 	if (status != CRY_OK)
 		goto done;
 	state = enc_data(scratch);
 	block = state + cry_sha_state_size();
 	for (size_t produced = 0; produced < out_length; counter++) {
 		uint8_t big_endian[4] = {
-			(uint8_t)(counter >> 24), (uint8_t)(counter >> 16),
-			(uint8_t)(counter >> 8), (uint8_t)counter};
+		        (uint8_t)(counter >> 24), (uint8_t)(counter >> 16),
+		        (uint8_t)(counter >> 8), (uint8_t)counter};
 		size_t take = out_length - produced;
 		uint8_t *target = (uint8_t *)enc_data(result) + produced;
 

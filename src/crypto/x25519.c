@@ -12,7 +12,7 @@
 cry_status cry_x25519_public(const enc_buffer *scalar, uint8_t public_key[32])
 {
 	cry_status status =
-		cry_check_key(scalar, crypto_scalarmult_SCALARBYTES);
+	        cry_check_key(scalar, crypto_scalarmult_SCALARBYTES);
 
 	if (status != CRY_OK)
 		return status;
@@ -28,7 +28,7 @@ cry_status cry_x25519_generate(enc_buffer **scalar, uint8_t public_key[32])
 {
 	enc_buffer *key = NULL;
 	cry_status status = cry_from_enclave(
-		enc_alloc(crypto_scalarmult_SCALARBYTES, 0, &key));
+	        enc_alloc(crypto_scalarmult_SCALARBYTES, 0, &key));
 
 	if (status != CRY_OK)
 		return status;
@@ -49,14 +49,14 @@ cry_status cry_x25519_ecdh(const enc_buffer *scalar, const uint8_t *peer,
 {
 	enc_buffer *secret = NULL;
 	cry_status status =
-		cry_check_key(scalar, crypto_scalarmult_SCALARBYTES);
+	        cry_check_key(scalar, crypto_scalarmult_SCALARBYTES);
 
 	if (status != CRY_OK)
 		return status;
 	if (peer_length != crypto_scalarmult_BYTES)
 		return CRY_ERR_KEY;
 	status = cry_from_enclave(
-		enc_alloc(crypto_scalarmult_BYTES, 0, &secret));
+	        enc_alloc(crypto_scalarmult_BYTES, 0, &secret));
 	if (status != CRY_OK)
 		return status;
 	/* libsodium refuses an all-zero result (a small-order peer point);

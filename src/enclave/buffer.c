@@ -17,7 +17,7 @@ static void check_handle(const enc_buffer *buffer)
 	if (buffer->magic == ENC_BUFFER_MAGIC)
 		return;
 	static const char message[] =
-		"guardhsm-enclave: FATAL: invalid or freed enc_buffer handle\n";
+	        "guardhsm-enclave: FATAL: invalid or freed enc_buffer handle\n";
 	if (write(STDERR_FILENO, message, sizeof(message) - 1) < 0) {
 		/* aborting anyway */
 	}
@@ -135,8 +135,8 @@ enc_status enc_verify(const enc_buffer *buffer)
 		return ENC_ERR_PURGED;
 	}
 	bool intact = buffer->kind == ENC_KIND_GUARDED
-	                  ? enc_guarded_canary_ok(buffer)
-	                  : enc_slab_canary_ok(buffer);
+	                      ? enc_guarded_canary_ok(buffer)
+	                      : enc_slab_canary_ok(buffer);
 	if (!intact)
 		enc_canary_failure(buffer, buffer->kind == ENC_KIND_GUARDED
 		                                   ? "a guarded"

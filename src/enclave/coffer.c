@@ -39,7 +39,7 @@ typedef struct key_page {
 
 static struct {
 	pthread_mutex_t lock;
-	enc_buffer page; /* a guarded buffer holding a key_page */
+	enc_buffer page;    /* a guarded buffer holding a key_page */
 	int protection_key; /* -1: mprotect instead */
 	bool ready;
 	_Atomic uint64_t epoch;
@@ -149,15 +149,16 @@ static void fresh_halves(key_page *page)
 
 enc_status enc_coffer_init(void)
 {
-	enc_status status = enc_guarded_alloc(sizeof(key_page), ENC_ALLOC_ALIGNED,
-	                                      &coffer.page);
+	enc_status status = enc_guarded_alloc(sizeof(key_page),
+	                                      ENC_ALLOC_ALIGNED, &coffer.page);
 	if (status != ENC_OK)
 		return status;
 	pthread_mutex_lock(&coffer.lock);
 	fresh_halves(halves());
 	enc_guarded_protect(&coffer.page, ENC_NOACCESS);
 	adopt_protection_key();
-	/* A new key: nothing sealed before (say, by a parent) opens under it. */
+	/* A new key: nothing sealed before (say, by a parent) opens under it.
+	 */
 	atomic_fetch_add(&coffer.epoch, 1);
 	coffer.ready = true;
 	pthread_mutex_unlock(&coffer.lock);

@@ -30,15 +30,15 @@ extern "C" {
 
 typedef enum enc_status {
 	ENC_OK = 0,
-	ENC_ERR_INVALID,     /* a NULL pointer, zero size, bad flag or state */
-	ENC_ERR_NOT_READY,   /* enc_init() has not been called */
-	ENC_ERR_NOMEM,       /* mmap or malloc failed */
-	ENC_ERR_LOCK,        /* mlock failed and downgrades are not allowed */
-	ENC_ERR_BUDGET,      /* the locked-memory budget would be exceeded */
-	ENC_ERR_AUTH,        /* a sealed secret failed authentication */
-	ENC_ERR_PURGED,      /* the buffer or sealed secret predates a purge */
-	ENC_ERR_FORKED,      /* called in a forked child: enc_shutdown, enc_init */
-	ENC_ERR_SYSTEM,      /* an unexpected system call failure (see errno) */
+	ENC_ERR_INVALID,   /* a NULL pointer, zero size, bad flag or state */
+	ENC_ERR_NOT_READY, /* enc_init() has not been called */
+	ENC_ERR_NOMEM,     /* mmap or malloc failed */
+	ENC_ERR_LOCK,      /* mlock failed and downgrades are not allowed */
+	ENC_ERR_BUDGET,    /* the locked-memory budget would be exceeded */
+	ENC_ERR_AUTH,      /* a sealed secret failed authentication */
+	ENC_ERR_PURGED,    /* the buffer or sealed secret predates a purge */
+	ENC_ERR_FORKED, /* called in a forked child: enc_shutdown, enc_init */
+	ENC_ERR_SYSTEM, /* an unexpected system call failure (see errno) */
 	ENC_ERR_UNSUPPORTED, /* a required feature (memfd_secret) is missing */
 } enc_status;
 
@@ -49,7 +49,7 @@ const char *enc_strerror(enc_status status);
 
 typedef enum enc_secretmem_mode {
 	ENC_SECRETMEM_OFF = 0, /* anonymous mmap + mlock (default) */
-	ENC_SECRETMEM_AUTO,    /* memfd_secret for the slab if the kernel has it */
+	ENC_SECRETMEM_AUTO, /* memfd_secret for the slab if the kernel has it */
 	ENC_SECRETMEM_REQUIRE, /* memfd_secret or enc_init fails */
 } enc_secretmem_mode;
 

@@ -59,14 +59,16 @@ enc_status enc_guarded_alloc(size_t size, unsigned flags, enc_buffer *buffer)
 
 	unsigned char *data = region->interior + interior - size;
 	if (aligned)
-		data = (unsigned char *)((uintptr_t)data & ~(uintptr_t)(ALIGNMENT - 1));
+		data = (unsigned char *)((uintptr_t)data &
+		                         ~(uintptr_t)(ALIGNMENT - 1));
 	buffer->kind = ENC_KIND_GUARDED;
 	buffer->data = data;
 	buffer->size = size;
 	buffer->access = ENC_READWRITE;
 	randombytes_buf(buffer->u.guarded.canary, ENC_CANARY_BYTES);
 	fill_canary(region->interior, data, buffer->u.guarded.canary);
-	fill_canary(data + size, interior_end(buffer), buffer->u.guarded.canary);
+	fill_canary(data + size, interior_end(buffer),
+	            buffer->u.guarded.canary);
 	return ENC_OK;
 }
 
@@ -80,7 +82,7 @@ bool enc_guarded_canary_ok(const enc_buffer *buffer)
 		return false;
 	const unsigned char *canary = buffer->u.guarded.canary;
 	unsigned char difference =
-		canary_difference(region->interior, buffer->data, canary);
+	        canary_difference(region->interior, buffer->data, canary);
 	/* The tail slack restarts the pattern at its own offset 0. */
 	difference |= canary_difference(buffer->data + buffer->size,
 	                                interior_end(buffer), canary);

@@ -41,7 +41,10 @@ bool enc_secretmem_available(void);
 
 /* ---- registry.c: global state, locking, budget, logging ----------------- */
 
-typedef enum enc_buffer_kind { ENC_KIND_GUARDED = 1, ENC_KIND_SLAB } enc_buffer_kind;
+typedef enum enc_buffer_kind {
+	ENC_KIND_GUARDED = 1,
+	ENC_KIND_SLAB
+} enc_buffer_kind;
 
 typedef struct enc_slab_chunk enc_slab_chunk;
 
@@ -54,7 +57,8 @@ struct enc_buffer {
 	bool purged;
 	unsigned char *data;
 	size_t size;
-	struct enc_buffer *prev, *next; /* the registry's list of live buffers */
+	struct enc_buffer *prev,
+	        *next; /* the registry's list of live buffers */
 	union {
 		struct {
 			enc_region region;
@@ -96,7 +100,7 @@ enc_status enc_ready(void);
 void enc_lock(void);
 void enc_unlock(void);
 void enc_log(enc_log_level level, const char *format, ...)
-	__attribute__((format(printf, 2, 3)));
+        __attribute__((format(printf, 2, 3)));
 /* Reserves locked bytes against the budget (lock held). */
 enc_status enc_budget_reserve(size_t bytes);
 void enc_budget_release(size_t bytes);
@@ -131,9 +135,9 @@ void enc_slab_shutdown(void); /* unmap every chunk */
 
 /* ---- coffer.c: the split sealing key ------------------------------------ */
 
-enc_status enc_coffer_init(void);   /* lock held */
-void enc_coffer_shutdown(void);     /* lock held */
-void enc_coffer_after_fork(void);   /* in the child */
+enc_status enc_coffer_init(void); /* lock held */
+void enc_coffer_shutdown(void);   /* lock held */
+void enc_coffer_after_fork(void); /* in the child */
 /* Replaces the key with a fresh one and bumps the epoch. */
 void enc_coffer_replace(void);
 uint64_t enc_coffer_epoch(void);

@@ -55,13 +55,15 @@ static enc_status map_secret_interior(enc_region *region)
 		close(fd);
 		return ENC_ERR_SYSTEM;
 	}
-	void *mapped = mmap(region->interior, region->interior_bytes,
-	                    PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
+	void *mapped =
+	        mmap(region->interior, region->interior_bytes,
+	             PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
 	close(fd);
 	if (mapped == MAP_FAILED)
 		return errno == ENOMEM || errno == EAGAIN ? ENC_ERR_LOCK
 		                                          : ENC_ERR_SYSTEM;
-	if (madvise(region->interior, region->interior_bytes, MADV_DONTFORK) != 0)
+	if (madvise(region->interior, region->interior_bytes, MADV_DONTFORK) !=
+	    0)
 		return ENC_ERR_SYSTEM;
 	/* Core dumps already cannot read secret memory; ask anyway. */
 	(void)madvise(region->interior, region->interior_bytes, MADV_DONTDUMP);
@@ -72,11 +74,12 @@ static enc_status map_secret_interior(enc_region *region)
 
 static enc_status lock_anonymous_interior(enc_region *region)
 {
-	if (madvise(region->interior, region->interior_bytes, MADV_DONTDUMP) != 0)
+	if (madvise(region->interior, region->interior_bytes, MADV_DONTDUMP) !=
+	    0)
 		return ENC_ERR_SYSTEM;
 	/* A child must never see a parent's plaintext: it gets zero pages. */
-	if (madvise(region->interior, region->interior_bytes, MADV_WIPEONFORK) !=
-	    0) {
+	if (madvise(region->interior, region->interior_bytes,
+	            MADV_WIPEONFORK) != 0) {
 		if (madvise(region->interior, region->interior_bytes,
 		            MADV_DONTFORK) != 0)
 			return ENC_ERR_SYSTEM;
@@ -122,8 +125,8 @@ enc_status enc_region_map(size_t interior_bytes, bool use_secretmem,
 	} else {
 		status = mprotect(region->interior, interior_bytes,
 		                  PROT_READ | PROT_WRITE) == 0
-		             ? lock_anonymous_interior(region)
-		             : ENC_ERR_SYSTEM;
+		                 ? lock_anonymous_interior(region)
+		                 : ENC_ERR_SYSTEM;
 	}
 	if (status != ENC_OK) {
 		munmap(region->base, total);

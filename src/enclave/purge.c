@@ -37,13 +37,14 @@ _Noreturn void enc_canary_failure(const enc_buffer *buffer, const char *where)
 	/* Say it on stderr as well: the host's log callback may not flush
 	 * before abort(). */
 	static const char message[] =
-		"guardhsm-enclave: FATAL: canary corrupted (buffer overrun or "
-		"underrun); purging all secrets and aborting\n";
+	        "guardhsm-enclave: FATAL: canary corrupted (buffer overrun or "
+	        "underrun); purging all secrets and aborting\n";
 	if (write(STDERR_FILENO, message, sizeof(message) - 1) < 0) {
 		/* nothing more to do: we are aborting anyway */
 	}
-	enc_log(ENC_LOG_ERROR, "canary corrupted in %s buffer of %zu bytes at %p",
-	        where, buffer->size, (void *)buffer->data);
+	enc_log(ENC_LOG_ERROR,
+	        "canary corrupted in %s buffer of %zu bytes at %p", where,
+	        buffer->size, (void *)buffer->data);
 	enc_purge_locked();
 	abort();
 }

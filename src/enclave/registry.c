@@ -37,7 +37,8 @@ const char *enc_strerror(enc_status status)
 	case ENC_ERR_PURGED:
 		return "purged: the secret predates the last purge";
 	case ENC_ERR_FORKED:
-		return "enclave unusable in a forked child until re-initialised";
+		return "enclave unusable in a forked child until "
+		       "re-initialised";
 	case ENC_ERR_SYSTEM:
 		return "system call failed";
 	case ENC_ERR_UNSUPPORTED:
@@ -110,8 +111,7 @@ enc_status enc_ready(void)
 	return ENC_OK;
 }
 
-static void default_log(enc_log_level level, const char *message,
-                        void *context)
+static void default_log(enc_log_level level, const char *message, void *context)
 {
 	static const char *const names[] = {"error", "warning", "info",
 	                                    "debug"};
@@ -128,8 +128,8 @@ void enc_log(enc_log_level level, const char *format, ...)
 	va_start(args, format);
 	vsnprintf(message, sizeof(message), format, args);
 	va_end(args);
-	enc_log_fn log = enc_global.config.log ? enc_global.config.log
-	                                       : default_log;
+	enc_log_fn log =
+	        enc_global.config.log ? enc_global.config.log : default_log;
 	log(level, message, enc_global.config.log_context);
 }
 
@@ -210,8 +210,9 @@ enc_status enc_init(const enc_config *config)
 			return ENC_ERR_UNSUPPORTED;
 		}
 		if (!enc_global.secretmem)
-			enc_log(ENC_LOG_INFO, "memfd_secret unavailable: the "
-			                      "slab uses mlock'd anonymous memory");
+			enc_log(ENC_LOG_INFO,
+			        "memfd_secret unavailable: the "
+			        "slab uses mlock'd anonymous memory");
 	}
 	enc_status status = enc_coffer_init();
 	if (status == ENC_OK)

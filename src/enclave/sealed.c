@@ -9,7 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_SEALED_LENGTH (SIZE_MAX / 2 - sizeof(enc_sealed) - ENC_SEALED_TAG_BYTES)
+#define MAX_SEALED_LENGTH                                                      \
+	(SIZE_MAX / 2 - sizeof(enc_sealed) - ENC_SEALED_TAG_BYTES)
 
 typedef struct seal_job {
 	const unsigned char *plaintext;
@@ -26,8 +27,8 @@ static enc_status encrypt_with(const unsigned char key[ENC_KEY_BYTES],
 	seal_job *job = context;
 	job->sealed->epoch = epoch;
 	crypto_aead_xchacha20poly1305_ietf_encrypt(
-		job->sealed->ciphertext, NULL, job->plaintext, job->length,
-		job->ad, job->ad_length, NULL, job->sealed->nonce, key);
+	        job->sealed->ciphertext, NULL, job->plaintext, job->length,
+	        job->ad, job->ad_length, NULL, job->sealed->nonce, key);
 	return ENC_OK;
 }
 
@@ -39,9 +40,9 @@ static enc_status decrypt_with(const unsigned char key[ENC_KEY_BYTES],
 	if (sealed->epoch != epoch)
 		return ENC_ERR_PURGED;
 	if (crypto_aead_xchacha20poly1305_ietf_decrypt(
-		    job->into, NULL, NULL, sealed->ciphertext,
-		    sealed->length + ENC_SEALED_TAG_BYTES, job->ad, job->ad_length,
-		    sealed->nonce, key) != 0)
+	            job->into, NULL, NULL, sealed->ciphertext,
+	            sealed->length + ENC_SEALED_TAG_BYTES, job->ad,
+	            job->ad_length, sealed->nonce, key) != 0)
 		return ENC_ERR_AUTH;
 	return ENC_OK;
 }
@@ -64,7 +65,7 @@ enc_status enc_seal_bytes(const void *data, size_t length, const void *ad,
 	if (status != ENC_OK)
 		return status;
 	enc_sealed *sealed =
-		malloc(sizeof(*sealed) + length + ENC_SEALED_TAG_BYTES);
+	        malloc(sizeof(*sealed) + length + ENC_SEALED_TAG_BYTES);
 	if (sealed == NULL)
 		return ENC_ERR_NOMEM;
 	sealed->length = length;

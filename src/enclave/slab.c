@@ -93,8 +93,7 @@ static void fill_canary(unsigned char *start, size_t bytes,
 		start[i] = canary[i % ENC_CANARY_BYTES];
 }
 
-static unsigned char canary_difference(const unsigned char *start,
-                                       size_t bytes,
+static unsigned char canary_difference(const unsigned char *start, size_t bytes,
                                        const unsigned char *canary)
 {
 	unsigned char difference = 0;
@@ -153,7 +152,7 @@ static enc_status change_slot_access(enc_slab_chunk *chunk, uint32_t index,
 		if (wanted == chunk->page_access[p])
 			continue;
 		enc_status changed = enc_region_protect(
-			chunk->region.interior + p * page, page, wanted);
+		        chunk->region.interior + p * page, page, wanted);
 		if (changed == ENC_OK)
 			chunk->page_access[p] = wanted;
 		else
@@ -250,7 +249,7 @@ enc_status enc_slab_alloc(size_t size, unsigned flags, enc_buffer *buffer)
 	uint32_t index = chunk->free_stack[--chunk->free_count];
 	count_live(chunk, index, +1);
 	enc_status status =
-		change_slot_access(chunk, index, ENC_NOACCESS, ENC_READWRITE);
+	        change_slot_access(chunk, index, ENC_NOACCESS, ENC_READWRITE);
 	if (status != ENC_OK) {
 		count_live(chunk, index, -1);
 		change_slot_access(chunk, index, ENC_READWRITE, ENC_NOACCESS);
@@ -266,9 +265,11 @@ enc_status enc_slab_alloc(size_t size, unsigned flags, enc_buffer *buffer)
 	unsigned char *start = slot_start(chunk, index);
 	unsigned char *data = start + chunk->class_size - size;
 	if (flags & ENC_ALLOC_ALIGNED)
-		data = (unsigned char *)((uintptr_t)data & ~(uintptr_t)(ALIGNMENT - 1));
+		data = (unsigned char *)((uintptr_t)data &
+		                         ~(uintptr_t)(ALIGNMENT - 1));
 	fill_canary(start, (size_t)(data - start), chunk->canary);
-	fill_canary(data + size, (size_t)(start + chunk->class_size - data) - size,
+	fill_canary(data + size,
+	            (size_t)(start + chunk->class_size - data) - size,
 	            chunk->canary);
 	buffer->kind = ENC_KIND_SLAB;
 	buffer->data = data;
@@ -287,10 +288,10 @@ static bool slot_canary_intact(const enc_buffer *buffer)
 	const unsigned char *start = slot_start(chunk, buffer->u.slot.index);
 	const unsigned char *data_end = buffer->data + buffer->size;
 	unsigned char difference = canary_difference(
-		start, (size_t)(buffer->data - start), chunk->canary);
+	        start, (size_t)(buffer->data - start), chunk->canary);
 	difference |= canary_difference(
-		data_end, (size_t)(start + chunk->class_size - data_end),
-		chunk->canary);
+	        data_end, (size_t)(start + chunk->class_size - data_end),
+	        chunk->canary);
 	difference |= canary_difference(start + chunk->class_size,
 	                                ENC_CANARY_BYTES, chunk->canary);
 	return difference == 0;
@@ -313,7 +314,7 @@ bool enc_slab_canary_ok(const enc_buffer *buffer)
 enc_status enc_slab_protect(enc_buffer *buffer, enc_access access)
 {
 	enc_status status =
-		change_slot_access(buffer->u.slot.chunk, buffer->u.slot.index,
+	        change_slot_access(buffer->u.slot.chunk, buffer->u.slot.index,
 	                           buffer->access, access);
 	buffer->access = access;
 	return status;
@@ -347,7 +348,8 @@ void enc_slab_release(enc_buffer *buffer)
 	if (chunk->live > 0)
 		return;
 	if (spare_chunk != NULL) {
-		list_remove(&class_chunks[spare_chunk->class_index], spare_chunk);
+		list_remove(&class_chunks[spare_chunk->class_index],
+		            spare_chunk);
 		destroy_chunk(spare_chunk, true);
 	}
 	spare_chunk = chunk;

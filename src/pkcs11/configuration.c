@@ -77,8 +77,8 @@ static int parse_size(const char *text, size_t *out)
 		default:
 			return -1;
 		}
-		if (end[1] != '\0' && !(toupper((unsigned char)end[1]) == 'B' &&
-		                        end[2] == '\0'))
+		if (end[1] != '\0' &&
+		    !(toupper((unsigned char)end[1]) == 'B' && end[2] == '\0'))
 			return -1;
 	}
 	if (value > SIZE_MAX / scale)
@@ -87,8 +87,7 @@ static int parse_size(const char *text, size_t *out)
 	return 0;
 }
 
-static int parse_choice(const char *text, const char *const *names,
-                        int count)
+static int parse_choice(const char *text, const char *const *names, int count)
 {
 	for (int i = 0; i < count; i++)
 		if (strcasecmp(text, names[i]) == 0)
@@ -96,22 +95,19 @@ static int parse_choice(const char *text, const char *const *names,
 	return -1;
 }
 
-static const char *const level_names[] = {"error", "warning", "info",
-                                          "debug"};
+static const char *const level_names[] = {"error", "warning", "info", "debug"};
 static const char *const secretmem_names[] = {"off", "auto", "require"};
-static const char *const kdf_names[] = {"interactive", "moderate",
-                                        "sensitive"};
+static const char *const kdf_names[] = {"interactive", "moderate", "sensitive"};
 
 /* Applies one key; returns NULL or a description of what is wrong. */
-static const char *apply(p11_config *config, const char *key,
-                         const char *value)
+static const char *apply(p11_config *config, const char *key, const char *value)
 {
 	if (strcmp(key, "store_path") == 0) {
 		if (value[0] != '/')
 			return "must be an absolute path";
 		return copy_path(config->store_path, value, "") == 0
-		           ? NULL
-		           : "path too long";
+		               ? NULL
+		               : "path too long";
 	}
 	if (strcmp(key, "log_level") == 0) {
 		int level = parse_choice(value, level_names, 4);
@@ -124,8 +120,8 @@ static const char *apply(p11_config *config, const char *key,
 		if (value[0] != '/')
 			return "must be an absolute path";
 		return copy_path(config->log_file, value, "") == 0
-		           ? NULL
-		           : "path too long";
+		               ? NULL
+		               : "path too long";
 	}
 	if (strcmp(key, "pin_tries") == 0) {
 		char *end;
@@ -140,7 +136,8 @@ static const char *apply(p11_config *config, const char *key,
 	if (strcmp(key, "enclave_budget") == 0) {
 		size_t bytes;
 		if (parse_size(value, &bytes) != 0 || bytes < 65536)
-			return "must be a size of at least 64K (e.g. 65536, 64K, "
+			return "must be a size of at least 64K (e.g. 65536, "
+			       "64K, "
 			       "16M)";
 		config->enclave_budget = bytes;
 		return NULL;
@@ -187,8 +184,8 @@ int p11_config_read_file(p11_config *config, const char *path, char *error,
 	while (fgets(line, sizeof(line), file) != NULL) {
 		number++;
 		if (strchr(line, '\n') == NULL && !feof(file)) {
-			snprintf(error, error_size, "%s:%d: line too long", path,
-			         number);
+			snprintf(error, error_size, "%s:%d: line too long",
+			         path, number);
 			result = -1;
 			break;
 		}
@@ -207,8 +204,8 @@ int p11_config_read_file(p11_config *config, const char *path, char *error,
 		char *value = trim(equals + 1);
 		const char *problem = apply(config, key, value);
 		if (problem != NULL) {
-			snprintf(error, error_size, "%s:%d: %s: %s", path, number,
-			         key, problem);
+			snprintf(error, error_size, "%s:%d: %s: %s", path,
+			         number, key, problem);
 			result = -1;
 			break;
 		}

@@ -62,7 +62,7 @@ CK_RV C_DigestInit(CK_SESSION_HANDLE handle, CK_MECHANISM_PTR mechanism)
 		operation->mechanism = info;
 		operation->signature_length = cry_hash_length(info->hash);
 		rv = p11_rv_from_crypto(
-			cry_digest_new(info->hash, &operation->digest));
+		        cry_digest_new(info->hash, &operation->digest));
 	}
 	if (rv == CKR_OK)
 		session->digest = operation;
@@ -106,7 +106,7 @@ CK_RV C_Digest(CK_SESSION_HANDLE handle, CK_BYTE_PTR data, CK_ULONG length,
 	else if (digest_length != NULL && digest != NULL &&
 	         *digest_length >= operation->signature_length)
 		rv = p11_rv_from_crypto(
-			cry_digest_update(operation->digest, data, length));
+		        cry_digest_update(operation->digest, data, length));
 	if (rv == CKR_OK)
 		rv = finish(operation, digest, digest_length, &keep);
 	return leave(session, rv, keep);
@@ -125,7 +125,7 @@ CK_RV C_DigestUpdate(CK_SESSION_HANDLE handle, CK_BYTE_PTR part,
 		rv = CKR_ARGUMENTS_BAD;
 	else
 		rv = p11_rv_from_crypto(
-			cry_digest_update(operation->digest, part, length));
+		        cry_digest_update(operation->digest, part, length));
 	return leave(session, rv, rv == CKR_OK);
 }
 
@@ -170,7 +170,7 @@ CK_RV C_DigestKey(CK_SESSION_HANDLE handle, CK_OBJECT_HANDLE key)
 	p11_mutex_unlock(slot->lock);
 	if (rv == CKR_OK) {
 		cry_status status =
-			cry_digest_update_secret(operation->digest, value);
+		        cry_digest_update_secret(operation->digest, value);
 		rv = status == CRY_ERR_INVALID ? CKR_KEY_INDIGESTIBLE
 		                               : p11_rv_from_crypto(status);
 		operation->multipart = true;

@@ -13,7 +13,7 @@ static CK_RV append(p11_find *find, size_t *capacity, CK_OBJECT_HANDLE handle)
 	if (find->count == *capacity) {
 		size_t grown = *capacity ? *capacity * 2 : 16;
 		CK_OBJECT_HANDLE *handles =
-			realloc(find->handles, grown * sizeof(*handles));
+		        realloc(find->handles, grown * sizeof(*handles));
 		if (handles == NULL)
 			return CKR_HOST_MEMORY;
 		find->handles = handles;
@@ -53,7 +53,8 @@ static CK_RV find_token_objects(p11_session *session,
 		return CKR_OK;
 	store_object_id *ids = NULL;
 	size_t found = 0;
-	store_status status = store_object_find(slot->token, &query, &ids, &found);
+	store_status status =
+	        store_object_find(slot->token, &query, &ids, &found);
 	if (status != STORE_OK)
 		return p11_rv_from_store(status, "finding objects");
 	CK_RV rv = CKR_OK;

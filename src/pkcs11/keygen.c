@@ -33,15 +33,16 @@ static CK_RV check_pair_objects(const tok_object *public_key,
 {
 	if (public_key->object_class != CKO_PUBLIC_KEY ||
 	    private_key->object_class != CKO_PRIVATE_KEY ||
-	    public_key->key_type != key_type || private_key->key_type != key_type)
+	    public_key->key_type != key_type ||
+	    private_key->key_type != key_type)
 		return CKR_TEMPLATE_INCONSISTENT;
 	const store_attribute *given =
-		tok_object_attribute(private_key, CKA_EC_PARAMS);
+	        tok_object_attribute(private_key, CKA_EC_PARAMS);
 	const store_attribute *wanted =
-		tok_object_attribute(public_key, CKA_EC_PARAMS);
-	if (given != NULL && (wanted == NULL || given->length != wanted->length ||
-	                      !enc_ct_equal(given->value, wanted->value,
-	                                    given->length)))
+	        tok_object_attribute(public_key, CKA_EC_PARAMS);
+	if (given != NULL &&
+	    (wanted == NULL || given->length != wanted->length ||
+	     !enc_ct_equal(given->value, wanted->value, given->length)))
 		return CKR_TEMPLATE_INCONSISTENT;
 	return CKR_OK;
 }
@@ -65,7 +66,8 @@ static CK_RV make_pair(tok_object *public_key, tok_object *private_key)
 	rv = tok_object_set_material(private_key, CKA_VALUE, enc_data(secret),
 	                             enc_size(secret));
 	enc_free(secret);
-	if (rv == CKR_OK && tok_object_attribute(private_key, CKA_EC_PARAMS) == NULL)
+	if (rv == CKR_OK &&
+	    tok_object_attribute(private_key, CKA_EC_PARAMS) == NULL)
 		rv = tok_object_set_material(private_key, CKA_EC_PARAMS, params,
 		                             params_length);
 	if (rv == CKR_OK)
@@ -104,14 +106,16 @@ CK_RV C_GenerateKeyPair(CK_SESSION_HANDLE handle, CK_MECHANISM_PTR mechanism,
 	if (rv == CKR_OK)
 		rv = tok_object_create_ex(public_template, public_count,
 		                          TOK_ORIGIN_GENERATE, CKO_PUBLIC_KEY,
-		                          key_type, info->type, so, &public_object);
+		                          key_type, info->type, so,
+		                          &public_object);
 	if (rv == CKR_OK)
 		rv = tok_object_create_ex(private_template, private_count,
 		                          TOK_ORIGIN_GENERATE, CKO_PRIVATE_KEY,
 		                          key_type, info->type, so,
 		                          &private_object);
 	if (rv == CKR_OK)
-		rv = check_pair_objects(public_object, private_object, key_type);
+		rv = check_pair_objects(public_object, private_object,
+		                        key_type);
 	if (rv == CKR_OK)
 		rv = p11_check_write_access(session, public_object->is_token,
 		                            public_object->is_private);
@@ -125,10 +129,12 @@ CK_RV C_GenerateKeyPair(CK_SESSION_HANDLE handle, CK_MECHANISM_PTR mechanism,
 		public_object = NULL;
 	}
 	if (rv == CKR_OK) {
-		rv = p11_objects_store_new(session, private_object, private_key);
+		rv = p11_objects_store_new(session, private_object,
+		                           private_key);
 		private_object = NULL;
 		if (rv != CKR_OK)
-			C_DestroyObject(handle, *public_key); /* re-enters: see below */
+			C_DestroyObject(handle,
+			                *public_key); /* re-enters: see below */
 	}
 	tok_object_free(public_object);
 	tok_object_free(private_object);
@@ -154,19 +160,19 @@ CK_RV C_GenerateKey(CK_SESSION_HANDLE handle, CK_MECHANISM_PTR mechanism,
 	else if (mechanism->pParameter != NULL || mechanism->ulParameterLen)
 		rv = CKR_MECHANISM_PARAM_INVALID;
 	if (rv == CKR_OK)
-		rv = tok_object_create_ex(template, count, TOK_ORIGIN_GENERATE,
-		                          CKO_SECRET_KEY, CKK_GENERIC_SECRET,
-		                          info->type,
-		                          session->slot->login == P11_LOGGED_IN_SO,
-		                          &object);
+		rv = tok_object_create_ex(
+		        template, count, TOK_ORIGIN_GENERATE, CKO_SECRET_KEY,
+		        CKK_GENERIC_SECRET, info->type,
+		        session->slot->login == P11_LOGGED_IN_SO, &object);
 	if (rv == CKR_OK && (object->object_class != CKO_SECRET_KEY ||
 	                     object->key_type != CKK_GENERIC_SECRET))
 		rv = CKR_TEMPLATE_INCONSISTENT;
 	const store_attribute *length_attribute =
-		rv == CKR_OK ? tok_object_attribute(object, CKA_VALUE_LEN) : NULL;
+	        rv == CKR_OK ? tok_object_attribute(object, CKA_VALUE_LEN)
+	                     : NULL;
 	size_t length = 0;
-	if (rv == CKR_OK && (length_attribute == NULL ||
-	                     length_attribute->length != 8))
+	if (rv == CKR_OK &&
+	    (length_attribute == NULL || length_attribute->length != 8))
 		rv = CKR_TEMPLATE_INCOMPLETE;
 	if (rv == CKR_OK) {
 		for (int i = 7; i >= 0; i--)

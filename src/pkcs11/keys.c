@@ -5,8 +5,8 @@
 
 #include <string.h>
 
-#define MAX_POINT 133      /* P-521 uncompressed */
-#define MAX_KEY_INFO 200   /* P-521 SubjectPublicKeyInfo is 158 bytes */
+#define MAX_POINT 133    /* P-521 uncompressed */
+#define MAX_KEY_INFO 200 /* P-521 SubjectPublicKeyInfo is 158 bytes */
 
 CK_RV p11_key_set_public_point(tok_object *object, cry_curve curve,
                                const uint8_t *point)
@@ -27,16 +27,16 @@ CK_RV p11_key_set_public_key_info(tok_object *object, cry_curve curve,
                                   const uint8_t *point)
 {
 	const store_attribute *given =
-		tok_object_attribute(object, CKA_PUBLIC_KEY_INFO);
+	        tok_object_attribute(object, CKA_PUBLIC_KEY_INFO);
 	if (given != NULL && given->length > 0)
 		return CKR_OK; /* the template gave one */
 	uint8_t der[MAX_KEY_INFO];
 	size_t length = sizeof(der);
-	cry_status status = cry_ec_public_key_info(
-		curve, point, der, &length);
+	cry_status status = cry_ec_public_key_info(curve, point, der, &length);
 	if (status != CRY_OK)
 		return p11_rv_from_crypto(status);
-	return tok_object_set_internal(object, CKA_PUBLIC_KEY_INFO, der, length);
+	return tok_object_set_internal(object, CKA_PUBLIC_KEY_INFO, der,
+	                               length);
 }
 
 static bool is_curve_key(const tok_object *object)
@@ -52,8 +52,8 @@ static bool is_curve_key(const tok_object *object)
 static CK_RV open_private_value(tok_object *object, cry_curve curve,
                                 enc_buffer **value)
 {
-	const store_attribute *attribute = tok_object_attribute(object,
-	                                                        CKA_VALUE);
+	const store_attribute *attribute =
+	        tok_object_attribute(object, CKA_VALUE);
 	if (attribute == NULL || attribute->sealed == NULL)
 		return CKR_TEMPLATE_INCOMPLETE;
 	size_t expected = cry_curve_private_bytes(curve);
@@ -76,8 +76,8 @@ static CK_RV open_private_value(tok_object *object, cry_curve curve,
 	} else {
 		memcpy((uint8_t *)enc_data(padded) + expected - given,
 		       enc_data(opened), given);
-		rv = tok_object_set_material(object, CKA_VALUE, enc_data(padded),
-		                             expected);
+		rv = tok_object_set_material(object, CKA_VALUE,
+		                             enc_data(padded), expected);
 	}
 	enc_free(opened);
 	if (rv != CKR_OK) {
@@ -103,7 +103,8 @@ CK_RV p11_key_import_check(tok_object *object)
 	uint8_t point[MAX_POINT];
 	if (object->object_class == CKO_PUBLIC_KEY) {
 		size_t length;
-		if (p11_key_public_point(object, curve, point, &length) != CKR_OK ||
+		if (p11_key_public_point(object, curve, point, &length) !=
+		            CKR_OK ||
 		    cry_ec_check_public(curve, point, length) != CRY_OK)
 			return CKR_ATTRIBUTE_VALUE_INVALID;
 		/* Store the DER form whatever the client sent. */

@@ -14,6 +14,6 @@ typedef enum p11_log_level {
 int p11_log_open(p11_log_level level, const char *path);
 void p11_log_close(void);
 void p11_log(p11_log_level level, const char *format, ...)
-	__attribute__((format(printf, 2, 3)));
+        __attribute__((format(printf, 2, 3)));
 
 #endif

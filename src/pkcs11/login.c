@@ -36,8 +36,8 @@ static CK_RV context_login(p11_session *session, CK_UTF8CHAR_PTR pin,
 		rv = CKR_PIN_INCORRECT;
 	else
 		rv = p11_rv_from_store(
-			store_login(slot->token, STORE_USER, pin, length),
-			"context-specific login");
+		        store_login(slot->token, STORE_USER, pin, length),
+		        "context-specific login");
 	if (rv == CKR_OK)
 		operation->needs_context_login = false;
 	p11_mutex_unlock(session->lock);
@@ -54,7 +54,7 @@ static CK_RV login(p11_session *session, CK_USER_TYPE user, CK_UTF8CHAR_PTR pin,
 	if (user != CKU_SO && user != CKU_USER)
 		return CKR_USER_TYPE_INVALID;
 	p11_login_state wanted =
-		user == CKU_SO ? P11_LOGGED_IN_SO : P11_LOGGED_IN_USER;
+	        user == CKU_SO ? P11_LOGGED_IN_SO : P11_LOGGED_IN_USER;
 	if (slot->login == wanted)
 		return CKR_USER_ALREADY_LOGGED_IN;
 	if (slot->login != P11_LOGGED_OUT)
@@ -65,8 +65,9 @@ static CK_RV login(p11_session *session, CK_USER_TYPE user, CK_UTF8CHAR_PTR pin,
 		return CKR_ARGUMENTS_BAD;
 	if (!pin_length_ok(length))
 		return CKR_PIN_INCORRECT;
-	store_status status = store_login(
-		slot->token, user == CKU_SO ? STORE_SO : STORE_USER, pin, length);
+	store_status status =
+	        store_login(slot->token, user == CKU_SO ? STORE_SO : STORE_USER,
+	                    pin, length);
 	if (status != STORE_OK)
 		return p11_rv_from_store(status, "login");
 	slot->login = wanted;
@@ -133,8 +134,9 @@ CK_RV C_InitPIN(CK_SESSION_HANDLE handle, CK_UTF8CHAR_PTR pin, CK_ULONG length)
 	else if (!pin_length_ok(length))
 		rv = CKR_PIN_LEN_RANGE;
 	else
-		rv = p11_rv_from_store(store_init_user_pin(slot->token, pin, length),
-		                       "setting the user PIN");
+		rv = p11_rv_from_store(
+		        store_init_user_pin(slot->token, pin, length),
+		        "setting the user PIN");
 	p11_slot_unlock(slot);
 	return rv;
 }
@@ -150,7 +152,7 @@ CK_RV C_SetPIN(CK_SESSION_HANDLE handle, CK_UTF8CHAR_PTR old_pin,
 	p11_slot *slot = session->slot;
 	/* The SO's PIN when the SO is logged in, else the user's. */
 	store_user user =
-		slot->login == P11_LOGGED_IN_SO ? STORE_SO : STORE_USER;
+	        slot->login == P11_LOGGED_IN_SO ? STORE_SO : STORE_USER;
 	if (!p11_session_is_rw(session))
 		rv = CKR_SESSION_READ_ONLY;
 	else if (old_pin == NULL || new_pin == NULL)
@@ -189,8 +191,9 @@ CK_RV p11_rv_from_store(store_status status, const char *what)
 		return CKR_OBJECT_HANDLE_INVALID;
 	case STORE_ERR_CORRUPT:
 	case STORE_ERR_VERSION:
-		p11_log(P11_LOG_ERROR, "%s: the token store is damaged or "
-		                       "tampered with: %s",
+		p11_log(P11_LOG_ERROR,
+		        "%s: the token store is damaged or "
+		        "tampered with: %s",
 		        what, store_strerror(status));
 		return CKR_DEVICE_ERROR;
 	case STORE_ERR_IO:

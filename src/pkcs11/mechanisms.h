@@ -10,7 +10,7 @@
 #include <stddef.h>
 
 typedef enum p11_family {
-	P11_FAMILY_EC_KEY_PAIR_GEN,    /* NIST curves */
+	P11_FAMILY_EC_KEY_PAIR_GEN, /* NIST curves */
 	P11_FAMILY_EDWARDS_KEY_PAIR_GEN,
 	P11_FAMILY_MONTGOMERY_KEY_PAIR_GEN,
 	P11_FAMILY_GENERIC_SECRET_GEN,
@@ -25,9 +25,9 @@ typedef struct p11_mechanism {
 	CK_MECHANISM_TYPE type;
 	CK_MECHANISM_INFO info;
 	p11_family family;
-	cry_hash hash;     /* digest, HMAC, ECDSA with hashing */
-	bool hashes;       /* ECDSA_SHA*: the token hashes the data */
-	bool general;      /* *_HMAC_GENERAL: CK_MAC_GENERAL_PARAMS length */
+	cry_hash hash; /* digest, HMAC, ECDSA with hashing */
+	bool hashes;   /* ECDSA_SHA*: the token hashes the data */
+	bool general;  /* *_HMAC_GENERAL: CK_MAC_GENERAL_PARAMS length */
 } p11_mechanism;
 
 /* NULL if the mechanism is not supported. */

@@ -8,9 +8,9 @@
 #include "pkcs11/module.h"
 
 #include <pthread.h>
-#include <sys/resource.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 p11_module p11_state;
 
@@ -56,7 +56,8 @@ static CK_RV start_crypto(const p11_config *config, size_t *heap_locked)
 	bool here = false;
 	cry_status status = cry_init(config->secure_heap, &here);
 	if (status != CRY_OK) {
-		p11_log(P11_LOG_ERROR, "cannot set up OpenSSL's secure heap: %s",
+		p11_log(P11_LOG_ERROR,
+		        "cannot set up OpenSSL's secure heap: %s",
 		        cry_strerror(status));
 		return CKR_DEVICE_ERROR;
 	}
@@ -124,7 +125,8 @@ CK_RV C_Initialize(CK_VOID_PTR init_args)
 	}
 	if (p11_log_open(config.log_level,
 	                 config.log_file[0] ? config.log_file : NULL) != 0)
-		p11_log(P11_LOG_WARNING, "cannot open log file %s; using stderr",
+		p11_log(P11_LOG_WARNING,
+		        "cannot open log file %s; using stderr",
 		        config.log_file);
 	size_t heap_locked = 0;
 	rv = start_crypto(&config, &heap_locked);
@@ -197,9 +199,9 @@ static CK_RV fill_info(CK_INFO_PTR info, CK_BYTE major, CK_BYTE minor)
 	info->cryptokiVersion.minor = minor;
 	p11_copy_padded(info->manufacturerID, sizeof(info->manufacturerID),
 	                P11_MANUFACTURER, strlen(P11_MANUFACTURER));
-	p11_copy_padded(info->libraryDescription,
-	                sizeof(info->libraryDescription), P11_LIBRARY_DESCRIPTION,
-	                strlen(P11_LIBRARY_DESCRIPTION));
+	p11_copy_padded(
+	        info->libraryDescription, sizeof(info->libraryDescription),
+	        P11_LIBRARY_DESCRIPTION, strlen(P11_LIBRARY_DESCRIPTION));
 	info->libraryVersion.major = P11_VERSION_MAJOR;
 	info->libraryVersion.minor = P11_VERSION_MINOR;
 	return CKR_OK;
@@ -217,62 +219,62 @@ CK_RV p11_get_info_2_40(CK_INFO_PTR info)
 
 #define COMMON_FUNCTIONS(get_info)                                             \
 	C_Initialize, C_Finalize, get_info, C_GetFunctionList, C_GetSlotList,  \
-		C_GetSlotInfo, C_GetTokenInfo, C_GetMechanismList,             \
-		C_GetMechanismInfo, C_InitToken, C_InitPIN, C_SetPIN,          \
-		C_OpenSession, C_CloseSession, C_CloseAllSessions,             \
-		C_GetSessionInfo, C_GetOperationState, C_SetOperationState,    \
-		C_Login, C_Logout, C_CreateObject, C_CopyObject,               \
-		C_DestroyObject, C_GetObjectSize, C_GetAttributeValue,         \
-		C_SetAttributeValue, C_FindObjectsInit, C_FindObjects,         \
-		C_FindObjectsFinal, C_EncryptInit, C_Encrypt, C_EncryptUpdate, \
-		C_EncryptFinal, C_DecryptInit, C_Decrypt, C_DecryptUpdate,     \
-		C_DecryptFinal, C_DigestInit, C_Digest, C_DigestUpdate,        \
-		C_DigestKey, C_DigestFinal, C_SignInit, C_Sign, C_SignUpdate,  \
-		C_SignFinal, C_SignRecoverInit, C_SignRecover, C_VerifyInit,   \
-		C_Verify, C_VerifyUpdate, C_VerifyFinal, C_VerifyRecoverInit,  \
-		C_VerifyRecover, C_DigestEncryptUpdate, C_DecryptDigestUpdate, \
-		C_SignEncryptUpdate, C_DecryptVerifyUpdate, C_GenerateKey,     \
-		C_GenerateKeyPair, C_WrapKey, C_UnwrapKey, C_DeriveKey,        \
-		C_SeedRandom, C_GenerateRandom, C_GetFunctionStatus,           \
-		C_CancelFunction, C_WaitForSlotEvent
+	        C_GetSlotInfo, C_GetTokenInfo, C_GetMechanismList,             \
+	        C_GetMechanismInfo, C_InitToken, C_InitPIN, C_SetPIN,          \
+	        C_OpenSession, C_CloseSession, C_CloseAllSessions,             \
+	        C_GetSessionInfo, C_GetOperationState, C_SetOperationState,    \
+	        C_Login, C_Logout, C_CreateObject, C_CopyObject,               \
+	        C_DestroyObject, C_GetObjectSize, C_GetAttributeValue,         \
+	        C_SetAttributeValue, C_FindObjectsInit, C_FindObjects,         \
+	        C_FindObjectsFinal, C_EncryptInit, C_Encrypt, C_EncryptUpdate, \
+	        C_EncryptFinal, C_DecryptInit, C_Decrypt, C_DecryptUpdate,     \
+	        C_DecryptFinal, C_DigestInit, C_Digest, C_DigestUpdate,        \
+	        C_DigestKey, C_DigestFinal, C_SignInit, C_Sign, C_SignUpdate,  \
+	        C_SignFinal, C_SignRecoverInit, C_SignRecover, C_VerifyInit,   \
+	        C_Verify, C_VerifyUpdate, C_VerifyFinal, C_VerifyRecoverInit,  \
+	        C_VerifyRecover, C_DigestEncryptUpdate, C_DecryptDigestUpdate, \
+	        C_SignEncryptUpdate, C_DecryptVerifyUpdate, C_GenerateKey,     \
+	        C_GenerateKeyPair, C_WrapKey, C_UnwrapKey, C_DeriveKey,        \
+	        C_SeedRandom, C_GenerateRandom, C_GetFunctionStatus,           \
+	        C_CancelFunction, C_WaitForSlotEvent
 
 static CK_FUNCTION_LIST function_list_2_40 = {
-	{2, 40}, COMMON_FUNCTIONS(p11_get_info_2_40)};
+        {2, 40}, COMMON_FUNCTIONS(p11_get_info_2_40)};
 
 static CK_FUNCTION_LIST_3_0 function_list_3_0 = {
-	{3, 0},
-	COMMON_FUNCTIONS(C_GetInfo),
-	C_GetInterfaceList,
-	C_GetInterface,
-	C_LoginUser,
-	C_SessionCancel,
-	p11_message_encrypt_init,
-	p11_encrypt_message,
-	p11_encrypt_message_begin,
-	p11_encrypt_message_next,
-	p11_message_final,
-	p11_message_encrypt_init,
-	p11_decrypt_message,
-	p11_encrypt_message_begin,
-	p11_encrypt_message_next,
-	p11_message_final,
-	p11_message_encrypt_init,
-	p11_sign_message,
-	p11_message_begin,
-	p11_sign_message_next,
-	p11_message_final,
-	p11_message_encrypt_init,
-	p11_verify_message,
-	p11_message_begin,
-	p11_verify_message_next,
-	p11_message_final,
+        {3, 0},
+        COMMON_FUNCTIONS(C_GetInfo),
+        C_GetInterfaceList,
+        C_GetInterface,
+        C_LoginUser,
+        C_SessionCancel,
+        p11_message_encrypt_init,
+        p11_encrypt_message,
+        p11_encrypt_message_begin,
+        p11_encrypt_message_next,
+        p11_message_final,
+        p11_message_encrypt_init,
+        p11_decrypt_message,
+        p11_encrypt_message_begin,
+        p11_encrypt_message_next,
+        p11_message_final,
+        p11_message_encrypt_init,
+        p11_sign_message,
+        p11_message_begin,
+        p11_sign_message_next,
+        p11_message_final,
+        p11_message_encrypt_init,
+        p11_verify_message,
+        p11_message_begin,
+        p11_verify_message_next,
+        p11_message_final,
 };
 
 static CK_CHAR interface_name[] = "PKCS 11";
 
 static CK_INTERFACE interfaces[] = {
-	{interface_name, &function_list_3_0, 0},
-	{interface_name, &function_list_2_40, 0},
+        {interface_name, &function_list_3_0, 0},
+        {interface_name, &function_list_2_40, 0},
 };
 #define INTERFACE_COUNT (sizeof(interfaces) / sizeof(interfaces[0]))
 

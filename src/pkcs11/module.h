@@ -36,10 +36,10 @@ typedef struct p11_object_ref {
 	CK_OBJECT_HANDLE handle;
 	bool is_token;
 	bool is_private;
-	store_object_id store_id;     /* token objects */
-	CK_SESSION_HANDLE owner;      /* session objects: the creating session */
-	tok_object *object;           /* session objects: owned; token
-	                                 objects: the cache, or NULL */
+	store_object_id store_id; /* token objects */
+	CK_SESSION_HANDLE owner;  /* session objects: the creating session */
+	tok_object *object;       /* session objects: owned; token
+	                             objects: the cache, or NULL */
 	/* A derived form of the key kept for speed (Ed25519: libsodium's
 	 * 64-byte signing key), sealed; never stored on disk. */
 	enc_sealed *operational_key;
@@ -54,15 +54,15 @@ typedef enum p11_login_state {
 typedef struct p11_slot {
 	CK_SLOT_ID id;
 	p11_mutex *lock;
-	store_token *token;  /* NULL: the slot holds an uninitialised token */
-	char *path;          /* the token file, NULL if uninitialised */
-	bool removed;        /* its file went away (another process) */
-	bool unrecognised;   /* its file is not a readable guardhsm token */
+	store_token *token; /* NULL: the slot holds an uninitialised token */
+	char *path;         /* the token file, NULL if uninitialised */
+	bool removed;       /* its file went away (another process) */
+	bool unrecognised;  /* its file is not a readable guardhsm token */
 	p11_login_state login;
 	size_t session_count;
 	size_t rw_session_count;
-	p11_handle_map objects;  /* handle -> p11_object_ref */
-	p11_handle_map by_store; /* store id -> p11_object_ref */
+	p11_handle_map objects;         /* handle -> p11_object_ref */
+	p11_handle_map by_store;        /* store id -> p11_object_ref */
 	p11_handle_map session_objects; /* handle -> ref, session objects */
 	size_t cached_objects;
 } p11_slot;
@@ -79,8 +79,8 @@ typedef struct p11_session {
 	CK_SESSION_HANDLE handle;
 	p11_slot *slot;
 	CK_FLAGS flags;
-	p11_mutex *lock;    /* serialises the session's operations */
-	p11_find *find;     /* an active C_FindObjects operation */
+	p11_mutex *lock; /* serialises the session's operations */
+	p11_find *find;  /* an active C_FindObjects operation */
 	p11_operation *sign;
 	p11_operation *verify;
 	p11_operation *digest;
@@ -119,8 +119,8 @@ CK_RV p11_session_acquire(CK_SESSION_HANDLE handle, p11_session **session);
 void p11_session_release(p11_session *session);
 
 /* Slots (slots.c). */
-CK_RV p11_slots_load(void);  /* module lock held */
-void p11_slots_free(void);   /* module lock held */
+CK_RV p11_slots_load(void);                         /* module lock held */
+void p11_slots_free(void);                          /* module lock held */
 CK_RV p11_slot_get(CK_SLOT_ID id, p11_slot **slot); /* module lock held */
 /* Refreshes a slot's token state from disk (slot lock held). */
 CK_RV p11_slot_refresh(p11_slot *slot);

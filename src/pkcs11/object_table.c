@@ -32,7 +32,8 @@ void p11_objects_flush_cache(p11_slot *slot)
 {
 	uint64_t key;
 	void *value;
-	for (size_t cursor = 0; p11_map_next(&slot->objects, &cursor, &key, &value);) {
+	for (size_t cursor = 0;
+	     p11_map_next(&slot->objects, &cursor, &key, &value);) {
 		p11_object_ref *ref = value;
 		if (ref->is_token && ref->object != NULL) {
 			tok_object_free(ref->object);
@@ -50,9 +51,9 @@ static CK_RV load_token_object(p11_slot *slot, p11_object_ref *ref)
 	unsigned char unique_id[STORE_UNIQUE_ID_BYTES];
 	store_attribute *attributes = NULL;
 	size_t count = 0;
-	store_status status = store_object_load(slot->token, ref->store_id,
-	                                        &is_private, unique_id,
-	                                        &attributes, &count);
+	store_status status =
+	        store_object_load(slot->token, ref->store_id, &is_private,
+	                          unique_id, &attributes, &count);
 	if (status == STORE_ERR_NOT_FOUND) {
 		/* Destroyed by another process since we made the handle. */
 		p11_objects_remove(slot, ref);
@@ -99,8 +100,8 @@ static CK_RV insert_ref(p11_slot *slot, p11_object_ref *ref)
 	ref->handle = p11_objects_next_handle();
 	if (!p11_map_put(&slot->objects, ref->handle, ref))
 		return CKR_HOST_MEMORY;
-	p11_handle_map *index = ref->is_token ? &slot->by_store
-	                                      : &slot->session_objects;
+	p11_handle_map *index =
+	        ref->is_token ? &slot->by_store : &slot->session_objects;
 	uint64_t key = ref->is_token ? (uint64_t)ref->store_id : ref->handle;
 	if (!p11_map_put(index, key, ref)) {
 		p11_map_remove(&slot->objects, ref->handle);
@@ -168,13 +169,14 @@ static void remove_where(p11_slot *slot,
                          uint64_t argument)
 {
 	size_t n = 0;
-	p11_object_ref **refs =
-		calloc(slot->objects.count ? slot->objects.count : 1, sizeof(*refs));
+	p11_object_ref **refs = calloc(
+	        slot->objects.count ? slot->objects.count : 1, sizeof(*refs));
 	if (refs == NULL)
 		return;
 	uint64_t key;
 	void *value;
-	for (size_t cursor = 0; p11_map_next(&slot->objects, &cursor, &key, &value);)
+	for (size_t cursor = 0;
+	     p11_map_next(&slot->objects, &cursor, &key, &value);)
 		if (doomed(value, argument))
 			refs[n++] = value;
 	for (size_t i = 0; i < n; i++)

@@ -8,7 +8,7 @@
 
 /* May this session create or change an object of this kind? */
 CK_RV p11_check_write_access(const p11_session *session, bool is_token,
-                                bool is_private)
+                             bool is_private)
 {
 	if (is_token && !p11_session_is_rw(session))
 		return CKR_SESSION_READ_ONLY;
@@ -18,11 +18,12 @@ CK_RV p11_check_write_access(const p11_session *session, bool is_token,
 }
 
 CK_RV p11_objects_store_new(p11_session *session, tok_object *object,
-                        CK_OBJECT_HANDLE *handle)
+                            CK_OBJECT_HANDLE *handle)
 {
 	p11_slot *slot = session->slot;
 	if (!object->is_token) {
-		CK_RV rv = p11_objects_add_session_object(session, object, handle);
+		CK_RV rv =
+		        p11_objects_add_session_object(session, object, handle);
 		if (rv != CKR_OK)
 			tok_object_free(object);
 		return rv;
@@ -31,15 +32,16 @@ CK_RV p11_objects_store_new(p11_session *session, tok_object *object,
 	tok_object_index(object, &index);
 	store_object_id id;
 	store_status status = store_object_create(
-		slot->token, object->is_private, object->attributes, object->count,
-		&index, object->unique_id, &id);
+	        slot->token, object->is_private, object->attributes,
+	        object->count, &index, object->unique_id, &id);
 	if (status != STORE_OK) {
 		tok_object_free(object);
 		return p11_rv_from_store(status, "storing an object");
 	}
 	object->store_id = id;
 	p11_object_ref *ref;
-	CK_RV rv = p11_objects_ref_for_store(slot, id, object->is_private, &ref);
+	CK_RV rv =
+	        p11_objects_ref_for_store(slot, id, object->is_private, &ref);
 	if (rv != CKR_OK) {
 		/* Stored, but we cannot hand out a handle: undo. */
 		store_object_delete(slot->token, id);
@@ -47,7 +49,8 @@ CK_RV p11_objects_store_new(p11_session *session, tok_object *object,
 		return rv;
 	}
 	object->handle = ref->handle;
-	if (ref->object == NULL && slot->cached_objects < P11_OBJECT_CACHE_LIMIT) {
+	if (ref->object == NULL &&
+	    slot->cached_objects < P11_OBJECT_CACHE_LIMIT) {
 		ref->object = object;
 		slot->cached_objects++;
 	} else {
@@ -69,9 +72,9 @@ CK_RV C_CreateObject(CK_SESSION_HANDLE handle, CK_ATTRIBUTE_PTR template,
 		rv = CKR_ARGUMENTS_BAD;
 	else
 		rv = tok_object_create_ex(
-			template, count, TOK_ORIGIN_CREATE, 0,
-			CK_UNAVAILABLE_INFORMATION, CK_UNAVAILABLE_INFORMATION,
-			session->slot->login == P11_LOGGED_IN_SO, &object);
+		        template, count, TOK_ORIGIN_CREATE, 0,
+		        CK_UNAVAILABLE_INFORMATION, CK_UNAVAILABLE_INFORMATION,
+		        session->slot->login == P11_LOGGED_IN_SO, &object);
 	if (rv == CKR_OK)
 		rv = p11_check_write_access(session, object->is_token,
 		                            object->is_private);
@@ -103,7 +106,8 @@ CK_RV C_CopyObject(CK_SESSION_HANDLE handle, CK_OBJECT_HANDLE source_handle,
 	if (rv == CKR_OK)
 		rv = tok_object_copy(source->object, template, count, &copy);
 	if (rv == CKR_OK)
-		rv = p11_check_write_access(session, copy->is_token, copy->is_private);
+		rv = p11_check_write_access(session, copy->is_token,
+		                            copy->is_private);
 	if (rv == CKR_OK) {
 		rv = p11_objects_store_new(session, copy, copy_handle);
 		copy = NULL;
@@ -123,12 +127,13 @@ CK_RV C_DestroyObject(CK_SESSION_HANDLE handle, CK_OBJECT_HANDLE object_handle)
 	p11_object_ref *ref;
 	rv = p11_objects_lookup(session, object_handle, &ref);
 	if (rv == CKR_OK)
-		rv = p11_check_write_access(session, ref->is_token, ref->is_private);
+		rv = p11_check_write_access(session, ref->is_token,
+		                            ref->is_private);
 	if (rv == CKR_OK && !tok_object_destroyable(ref->object))
 		rv = CKR_ACTION_PROHIBITED;
 	if (rv == CKR_OK && ref->is_token) {
-		store_status status = store_object_delete(slot->token,
-		                                          ref->store_id);
+		store_status status =
+		        store_object_delete(slot->token, ref->store_id);
 		if (status != STORE_OK && status != STORE_ERR_NOT_FOUND)
 			rv = p11_rv_from_store(status, "destroying an object");
 	}
@@ -190,7 +195,8 @@ CK_RV C_SetAttributeValue(CK_SESSION_HANDLE handle,
 	else
 		rv = p11_objects_lookup(session, object_handle, &ref);
 	if (rv == CKR_OK)
-		rv = p11_check_write_access(session, ref->is_token, ref->is_private);
+		rv = p11_check_write_access(session, ref->is_token,
+		                            ref->is_private);
 	if (rv == CKR_OK)
 		rv = tok_object_set_attributes(ref->object, template, count,
 		                               slot->login == P11_LOGGED_IN_SO);
@@ -198,8 +204,8 @@ CK_RV C_SetAttributeValue(CK_SESSION_HANDLE handle,
 		store_index index;
 		tok_object_index(ref->object, &index);
 		store_status status = store_object_update(
-			slot->token, ref->store_id, ref->object->attributes,
-			ref->object->count, &index);
+		        slot->token, ref->store_id, ref->object->attributes,
+		        ref->object->count, &index);
 		if (status != STORE_OK) {
 			rv = p11_rv_from_store(status, "updating an object");
 			/* Forget the changed copy: the store has the truth. */

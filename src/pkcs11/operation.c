@@ -47,8 +47,8 @@ CK_RV p11_rv_from_crypto(cry_status status)
 
 CK_RV p11_key_curve(const tok_object *object, cry_curve *curve)
 {
-	const store_attribute *params = tok_object_attribute(object,
-	                                                     CKA_EC_PARAMS);
+	const store_attribute *params =
+	        tok_object_attribute(object, CKA_EC_PARAMS);
 	if (params == NULL || params->value == NULL)
 		return CKR_KEY_TYPE_INCONSISTENT;
 	if (cry_curve_from_params(params->value, params->length, curve) !=
@@ -58,7 +58,8 @@ CK_RV p11_key_curve(const tok_object *object, cry_curve *curve)
 	bool montgomery = *curve == CRY_CURVE_X25519;
 	switch (object->key_type) {
 	case CKK_EC:
-		return edwards || montgomery ? CKR_KEY_TYPE_INCONSISTENT : CKR_OK;
+		return edwards || montgomery ? CKR_KEY_TYPE_INCONSISTENT
+		                             : CKR_OK;
 	case CKK_EC_EDWARDS:
 		return edwards ? CKR_OK : CKR_KEY_TYPE_INCONSISTENT;
 	case CKK_EC_MONTGOMERY:
@@ -73,8 +74,8 @@ CK_RV p11_key_curve(const tok_object *object, cry_curve *curve)
 CK_RV p11_key_public_point(const tok_object *object, cry_curve curve,
                            uint8_t *point, size_t *length)
 {
-	const store_attribute *attribute = tok_object_attribute(object,
-	                                                        CKA_EC_POINT);
+	const store_attribute *attribute =
+	        tok_object_attribute(object, CKA_EC_POINT);
 	if (attribute == NULL || attribute->value == NULL)
 		return CKR_KEY_TYPE_INCONSISTENT;
 	size_t expected = cry_curve_public_bytes(curve);
@@ -109,7 +110,7 @@ CK_RV p11_key_sealed_value(const tok_object *object, enc_sealed **out)
 bool p11_key_mechanism_allowed(const tok_object *key, CK_MECHANISM_TYPE type)
 {
 	const store_attribute *allowed =
-		tok_object_attribute(key, CKA_ALLOWED_MECHANISMS);
+	        tok_object_attribute(key, CKA_ALLOWED_MECHANISMS);
 	if (allowed == NULL || allowed->value == NULL)
 		return true;
 	/* Portable encoding: 8-byte little-endian entries. */

@@ -13,8 +13,8 @@
 struct p11_operation {
 	const p11_mechanism *mechanism;
 	cry_curve curve;
-	enc_sealed *key;         /* private or secret key material */
-	uint8_t *public_key;     /* verify: the public point */
+	enc_sealed *key;     /* private or secret key material */
+	uint8_t *public_key; /* verify: the public point */
 	size_t public_length;
 	size_t signature_length; /* what C_Sign produces / C_Verify expects */
 	cry_digest *digest;      /* digest, or ECDSA_SHA* prehash */
@@ -22,7 +22,7 @@ struct p11_operation {
 	uint8_t *message;        /* EdDSA multi-part: buffered data */
 	size_t message_length;
 	size_t message_capacity;
-	bool multipart;          /* C_*Update was called */
+	bool multipart; /* C_*Update was called */
 	bool eddsa_prehash;
 	uint8_t *eddsa_context;
 	size_t eddsa_context_length;

@@ -121,8 +121,7 @@ CK_RV C_OpenSession(CK_SLOT_ID id, CK_FLAGS flags, CK_VOID_PTR application,
 		rv = CKR_TOKEN_NOT_PRESENT;
 	else if (slot->unrecognised || slot->token == NULL)
 		rv = CKR_TOKEN_NOT_RECOGNIZED;
-	else if (!(flags & CKF_RW_SESSION) &&
-	         slot->login == P11_LOGGED_IN_SO)
+	else if (!(flags & CKF_RW_SESSION) && slot->login == P11_LOGGED_IN_SO)
 		rv = CKR_SESSION_READ_WRITE_SO_EXISTS;
 	p11_session *session = NULL;
 	if (rv == CKR_OK) {

@@ -38,7 +38,7 @@ static CK_RV leave(p11_session *session, bool signing, CK_RV rv,
 {
 	if (!keep_operation) {
 		p11_operation **operation =
-			signing ? &session->sign : &session->verify;
+		        signing ? &session->sign : &session->verify;
 		p11_operation_free(*operation);
 		*operation = NULL;
 	}
@@ -52,10 +52,10 @@ static CK_RV feed(p11_operation *operation, const uint8_t *data, size_t length)
 	const p11_mechanism *info = operation->mechanism;
 	if (info->family == P11_FAMILY_HMAC)
 		return p11_rv_from_crypto(
-			cry_hmac_update(operation->hmac, data, length));
+		        cry_hmac_update(operation->hmac, data, length));
 	if (info->family == P11_FAMILY_ECDSA && info->hashes)
 		return p11_rv_from_crypto(
-			cry_digest_update(operation->digest, data, length));
+		        cry_digest_update(operation->digest, data, length));
 	if (info->family == P11_FAMILY_EDDSA) {
 		/* Pure Ed25519 hashes the message twice: it cannot stream, so
 		 * the (public) message is gathered; the key stays sealed. */
@@ -242,9 +242,8 @@ CK_RV C_SignFinal(CK_SESSION_HANDLE handle, CK_BYTE_PTR signature,
 	return leave(session, true, rv, keep);
 }
 
-static CK_RV check(p11_operation *operation, const uint8_t *data,
-                   size_t length, const uint8_t *signature,
-                   size_t signature_length)
+static CK_RV check(p11_operation *operation, const uint8_t *data, size_t length,
+                   const uint8_t *signature, size_t signature_length)
 {
 	const p11_mechanism *info = operation->mechanism;
 	if (signature_length != operation->signature_length)
@@ -252,7 +251,8 @@ static CK_RV check(p11_operation *operation, const uint8_t *data,
 	if (info->family == P11_FAMILY_HMAC) {
 		uint8_t mac[MAX_SIGNATURE];
 		CK_RV rv = compute_mac(operation, data, length, mac);
-		if (rv == CKR_OK && !enc_ct_equal(mac, signature, signature_length))
+		if (rv == CKR_OK &&
+		    !enc_ct_equal(mac, signature, signature_length))
 			rv = CKR_SIGNATURE_INVALID;
 		return rv;
 	}
@@ -265,22 +265,23 @@ static CK_RV check(p11_operation *operation, const uint8_t *data,
 		if (rv != CKR_OK)
 			return rv;
 		return p11_rv_from_crypto(cry_ecdsa_verify(
-			operation->curve, operation->public_key,
-			operation->public_length, input, input_length, signature,
-			signature_length));
+		        operation->curve, operation->public_key,
+		        operation->public_length, input, input_length,
+		        signature, signature_length));
 	}
-	const uint8_t *message = operation->multipart ? operation->message : data;
+	const uint8_t *message =
+	        operation->multipart ? operation->message : data;
 	size_t message_length =
-		operation->multipart ? operation->message_length : length;
+	        operation->multipart ? operation->message_length : length;
 	if (operation->eddsa_prehash || operation->eddsa_context_length)
 		return p11_rv_from_crypto(cry_ed25519_verify_ex(
-			operation->public_key, operation->eddsa_prehash,
-			operation->eddsa_context,
-			operation->eddsa_context_length, message, message_length,
-			signature, signature_length));
-	return p11_rv_from_crypto(cry_ed25519_verify(operation->public_key,
-	                                             message, message_length,
-	                                             signature, signature_length));
+		        operation->public_key, operation->eddsa_prehash,
+		        operation->eddsa_context,
+		        operation->eddsa_context_length, message,
+		        message_length, signature, signature_length));
+	return p11_rv_from_crypto(cry_ed25519_verify(
+	        operation->public_key, message, message_length, signature,
+	        signature_length));
 }
 
 CK_RV C_Verify(CK_SESSION_HANDLE handle, CK_BYTE_PTR data, CK_ULONG length,
@@ -296,7 +297,8 @@ CK_RV C_Verify(CK_SESSION_HANDLE handle, CK_BYTE_PTR data, CK_ULONG length,
 	else if (operation->multipart)
 		return leave(session, false, CKR_OPERATION_ACTIVE, true);
 	else
-		rv = check(operation, data, length, signature, signature_length);
+		rv = check(operation, data, length, signature,
+		           signature_length);
 	return leave(session, false, rv, false);
 }
 
@@ -334,9 +336,8 @@ CK_RV C_SignRecoverInit(CK_SESSION_HANDLE handle, CK_MECHANISM_PTR mechanism,
 	return rv != CKR_OK ? rv : CKR_MECHANISM_INVALID;
 }
 
-CK_RV C_SignRecover(CK_SESSION_HANDLE handle, CK_BYTE_PTR data,
-                    CK_ULONG length, CK_BYTE_PTR signature,
-                    CK_ULONG_PTR signature_length)
+CK_RV C_SignRecover(CK_SESSION_HANDLE handle, CK_BYTE_PTR data, CK_ULONG length,
+                    CK_BYTE_PTR signature, CK_ULONG_PTR signature_length)
 {
 	p11_session *session;
 	CK_RV rv = p11_session_get(handle, &session);

@@ -6,8 +6,7 @@
 
 #include <stdbool.h>
 
-CK_RV p11_sign_verify_init(CK_SESSION_HANDLE handle,
-                           CK_MECHANISM_PTR mechanism, CK_OBJECT_HANDLE key,
-                           bool signing);
+CK_RV p11_sign_verify_init(CK_SESSION_HANDLE handle, CK_MECHANISM_PTR mechanism,
+                           CK_OBJECT_HANDLE key, bool signing);
 
 #endif

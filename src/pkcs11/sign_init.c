@@ -101,8 +101,8 @@ static CK_RV ed25519_signing_key(p11_object_ref *ref, enc_sealed **out)
 		enc_free(seed);
 		if (status != CRY_OK)
 			return p11_rv_from_crypto(status);
-		enc_status sealed = enc_seal(expanded, NULL, 0,
-		                             &ref->operational_key);
+		enc_status sealed =
+		        enc_seal(expanded, NULL, 0, &ref->operational_key);
 		enc_free(expanded);
 		if (sealed != ENC_OK)
 			return CKR_DEVICE_ERROR;
@@ -130,20 +130,21 @@ static CK_RV take_key(p11_object_ref *ref, bool signing,
 		enc_sealed_free(sealed);
 		if (status != ENC_OK)
 			return CKR_DEVICE_ERROR;
-		cry_status made = cry_hmac_new(info->hash, opened,
-		                               &operation->hmac);
+		cry_status made =
+		        cry_hmac_new(info->hash, opened, &operation->hmac);
 		enc_free(opened);
 		if (operation->signature_length == 0)
-			operation->signature_length = cry_hash_length(info->hash);
+			operation->signature_length =
+			        cry_hash_length(info->hash);
 		return p11_rv_from_crypto(made);
 	}
 	CK_RV rv = p11_key_curve(key, &operation->curve);
 	if (rv != CKR_OK)
 		return rv;
 	operation->signature_length =
-		info->family == P11_FAMILY_EDDSA
-			? 64
-			: 2 * cry_curve_private_bytes(operation->curve);
+	        info->family == P11_FAMILY_EDDSA
+	                ? 64
+	                : 2 * cry_curve_private_bytes(operation->curve);
 	if (!signing) {
 		size_t length = cry_curve_public_bytes(operation->curve);
 		operation->public_key = malloc(length);
@@ -158,9 +159,8 @@ static CK_RV take_key(p11_object_ref *ref, bool signing,
 	return p11_key_sealed_value(key, &operation->key);
 }
 
-CK_RV p11_sign_verify_init(CK_SESSION_HANDLE handle,
-                           CK_MECHANISM_PTR mechanism, CK_OBJECT_HANDLE key,
-                           bool signing)
+CK_RV p11_sign_verify_init(CK_SESSION_HANDLE handle, CK_MECHANISM_PTR mechanism,
+                           CK_OBJECT_HANDLE key, bool signing)
 {
 	p11_session *session;
 	CK_RV rv = p11_session_acquire(handle, &session);
@@ -170,7 +170,7 @@ CK_RV p11_sign_verify_init(CK_SESSION_HANDLE handle,
 	p11_mutex_lock(slot->lock);
 	p11_mutex_lock(session->lock);
 	p11_operation **slot_for_operation =
-		signing ? &session->sign : &session->verify;
+	        signing ? &session->sign : &session->verify;
 	p11_operation *operation = NULL;
 	p11_object_ref *ref = NULL;
 	const p11_mechanism *info = NULL;
@@ -213,11 +213,11 @@ CK_RV p11_sign_verify_init(CK_SESSION_HANDLE handle,
 	if (rv == CKR_OK)
 		rv = take_key(ref, signing, operation);
 	if (rv == CKR_OK && info->hashes)
-		rv = p11_rv_from_crypto(cry_digest_new(info->hash,
-		                                       &operation->digest));
+		rv = p11_rv_from_crypto(
+		        cry_digest_new(info->hash, &operation->digest));
 	if (rv == CKR_OK && signing)
 		operation->needs_context_login = tok_object_bool(
-			ref->object, CKA_ALWAYS_AUTHENTICATE, false);
+		        ref->object, CKA_ALWAYS_AUTHENTICATE, false);
 	if (rv == CKR_OK)
 		*slot_for_operation = operation;
 	else

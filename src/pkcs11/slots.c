@@ -8,10 +8,10 @@
 
 #include <errno.h>
 #include <sodium.h>
-#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 void p11_copy_padded(CK_UTF8CHAR *dst, size_t size, const char *src,
                      size_t length)
@@ -39,8 +39,8 @@ static p11_slot *slot_new(void)
 
 static CK_RV slots_append(p11_slot *slot)
 {
-	p11_slot **grown = realloc(p11_state.slots, (p11_state.slot_count + 1) *
-	                                                    sizeof(*grown));
+	p11_slot **grown = realloc(p11_state.slots,
+	                           (p11_state.slot_count + 1) * sizeof(*grown));
 	if (grown == NULL)
 		return CKR_HOST_MEMORY;
 	p11_state.slots = grown;
@@ -98,7 +98,7 @@ static CK_RV rescan(void)
 	char **paths = NULL;
 	size_t count = 0;
 	store_status status = store_list_token_files(
-		p11_state.config.store_path, &paths, &count);
+	        p11_state.config.store_path, &paths, &count);
 	if (status != STORE_OK) {
 		p11_log(P11_LOG_ERROR, "cannot read the store directory %s: %s",
 		        p11_state.config.store_path, store_strerror(status));
@@ -163,7 +163,8 @@ CK_RV p11_slot_refresh(p11_slot *slot)
 	 * (another process, or a user) rather than lose what is written. */
 	struct stat file;
 	if (stat(slot->path, &file) != 0 && errno == ENOENT) {
-		p11_log(P11_LOG_WARNING, "token file %s was deleted", slot->path);
+		p11_log(P11_LOG_WARNING, "token file %s was deleted",
+		        slot->path);
 		slot->removed = true;
 		p11_objects_forget_private(slot);
 		p11_objects_flush_cache(slot);
@@ -246,8 +247,8 @@ CK_RV C_GetSlotInfo(CK_SLOT_ID id, CK_SLOT_INFO_PTR info)
 	return rv;
 }
 
-static CK_FLAGS pin_flags(uint32_t failures, uint32_t max_tries,
-                          CK_FLAGS low, CK_FLAGS final_try, CK_FLAGS locked)
+static CK_FLAGS pin_flags(uint32_t failures, uint32_t max_tries, CK_FLAGS low,
+                          CK_FLAGS final_try, CK_FLAGS locked)
 {
 	if (failures >= max_tries)
 		return locked;
@@ -275,14 +276,14 @@ static void fill_token_info(const p11_slot *slot, const store_token_info *store,
 		               CKF_RESTORE_KEY_NOT_NEEDED;
 		if (store->user_pin_initialised)
 			info->flags |= CKF_USER_PIN_INITIALIZED;
-		info->flags |= pin_flags(store->user_failures,
-		                         store->max_pin_tries,
-		                         CKF_USER_PIN_COUNT_LOW,
-		                         CKF_USER_PIN_FINAL_TRY,
-		                         CKF_USER_PIN_LOCKED);
-		info->flags |= pin_flags(store->so_failures, store->max_pin_tries,
-		                         CKF_SO_PIN_COUNT_LOW,
-		                         CKF_SO_PIN_FINAL_TRY, CKF_SO_PIN_LOCKED);
+		info->flags |=
+		        pin_flags(store->user_failures, store->max_pin_tries,
+		                  CKF_USER_PIN_COUNT_LOW,
+		                  CKF_USER_PIN_FINAL_TRY, CKF_USER_PIN_LOCKED);
+		info->flags |=
+		        pin_flags(store->so_failures, store->max_pin_tries,
+		                  CKF_SO_PIN_COUNT_LOW, CKF_SO_PIN_FINAL_TRY,
+		                  CKF_SO_PIN_LOCKED);
 	}
 	info->ulMaxSessionCount = CK_EFFECTIVELY_INFINITE;
 	info->ulSessionCount = slot->session_count;
@@ -324,10 +325,11 @@ CK_RV C_GetTokenInfo(CK_SLOT_ID id, CK_TOKEN_INFO_PTR info)
 		} else {
 			store_token_info store;
 			store_status status =
-				store_token_get_info(slot->token, &store);
+			        store_token_get_info(slot->token, &store);
 			rv = status == STORE_OK
-			         ? CKR_OK
-			         : p11_rv_from_store(status, "reading token info");
+			             ? CKR_OK
+			             : p11_rv_from_store(status,
+			                                 "reading token info");
 			if (rv == CKR_OK)
 				fill_token_info(slot, &store, info);
 		}
@@ -361,10 +363,11 @@ static CK_RV init_token(p11_slot *slot, CK_UTF8CHAR_PTR pin, CK_ULONG length,
 	if (slot->unrecognised)
 		return CKR_TOKEN_NOT_RECOGNIZED;
 	if (slot->token != NULL) {
-		store_status status = store_token_reinitialise(
-			slot->token, pin, length, label);
+		store_status status = store_token_reinitialise(slot->token, pin,
+		                                               length, label);
 		if (status != STORE_OK)
-			return p11_rv_from_store(status, "re-initialising a token");
+			return p11_rv_from_store(status,
+			                         "re-initialising a token");
 		p11_objects_free_all(slot);
 		slot->login = P11_LOGGED_OUT;
 		p11_log(P11_LOG_INFO, "token in slot %lu re-initialised",
@@ -372,11 +375,11 @@ static CK_RV init_token(p11_slot *slot, CK_UTF8CHAR_PTR pin, CK_ULONG length,
 		return CKR_OK;
 	}
 	store_token_options options = {.max_pin_tries =
-	                                        p11_state.config.pin_tries};
+	                                       p11_state.config.pin_tries};
 	kdf_limits(&options);
 	store_token *token;
 	store_status status =
-		store_token_create(p11_state.config.store_path, label, pin,
+	        store_token_create(p11_state.config.store_path, label, pin,
 	                           length, &options, &token);
 	if (status != STORE_OK)
 		return p11_rv_from_store(status, "creating a token");

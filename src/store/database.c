@@ -10,18 +10,30 @@
 const char *store_strerror(store_status status)
 {
 	switch (status) {
-	case STORE_OK: return "success";
-	case STORE_ERR_INVALID: return "invalid argument";
-	case STORE_ERR_NOMEM: return "out of memory";
-	case STORE_ERR_IO: return "database or file system failure";
-	case STORE_ERR_CORRUPT: return "token file corrupt or not a token";
-	case STORE_ERR_VERSION: return "unsupported token file version";
-	case STORE_ERR_PIN_INCORRECT: return "PIN incorrect";
-	case STORE_ERR_PIN_LOCKED: return "PIN locked";
-	case STORE_ERR_PIN_NOT_SET: return "user PIN not initialised";
-	case STORE_ERR_NOT_LOGGED_IN: return "not logged in";
-	case STORE_ERR_NOT_FOUND: return "no such object";
-	case STORE_ERR_ENCLAVE: return "enclave failure";
+	case STORE_OK:
+		return "success";
+	case STORE_ERR_INVALID:
+		return "invalid argument";
+	case STORE_ERR_NOMEM:
+		return "out of memory";
+	case STORE_ERR_IO:
+		return "database or file system failure";
+	case STORE_ERR_CORRUPT:
+		return "token file corrupt or not a token";
+	case STORE_ERR_VERSION:
+		return "unsupported token file version";
+	case STORE_ERR_PIN_INCORRECT:
+		return "PIN incorrect";
+	case STORE_ERR_PIN_LOCKED:
+		return "PIN locked";
+	case STORE_ERR_PIN_NOT_SET:
+		return "user PIN not initialised";
+	case STORE_ERR_NOT_LOGGED_IN:
+		return "not logged in";
+	case STORE_ERR_NOT_FOUND:
+		return "no such object";
+	case STORE_ERR_ENCLAVE:
+		return "enclave failure";
 	}
 	return "unknown store status";
 }
@@ -74,15 +86,15 @@ void store_logout_locked(store_token *token)
 store_status store_exec(store_token *token, const char *sql)
 {
 	return store_sqlite_status(
-		sqlite3_exec(token->database, sql, NULL, NULL, NULL));
+	        sqlite3_exec(token->database, sql, NULL, NULL, NULL));
 }
 
 store_status store_prepare(store_token *token, const char *sql,
                            sqlite3_stmt **statement)
 {
 	*statement = NULL;
-	return store_sqlite_status(sqlite3_prepare_v2(token->database, sql, -1,
-	                                              statement, NULL));
+	return store_sqlite_status(
+	        sqlite3_prepare_v2(token->database, sql, -1, statement, NULL));
 }
 
 store_status store_statement(store_token *token, int which, const char *sql,
@@ -164,8 +176,8 @@ static store_status meta_select(store_token *token, const char *name,
                                 sqlite3_stmt **statement)
 {
 	store_status status = store_statement(
-		token, STORE_SQL_META_SELECT,
-		"SELECT value FROM meta WHERE name = ?", statement);
+	        token, STORE_SQL_META_SELECT,
+	        "SELECT value FROM meta WHERE name = ?", statement);
 	if (status != STORE_OK)
 		return status;
 	sqlite3_bind_text(*statement, 1, name, -1, SQLITE_STATIC);
@@ -251,9 +263,9 @@ static store_status meta_set(store_token *token, const char *name,
 {
 	sqlite3_stmt *statement;
 	store_status status = store_statement(
-		token, STORE_SQL_META_SET,
-		"INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)",
-		&statement);
+	        token, STORE_SQL_META_SET,
+	        "INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)",
+	        &statement);
 	if (status != STORE_OK)
 		return status;
 	sqlite3_bind_text(statement, 1, name, -1, SQLITE_STATIC);
@@ -285,8 +297,8 @@ store_status store_meta_delete(store_token *token, const char *name)
 {
 	sqlite3_stmt *statement;
 	store_status status =
-		store_statement(token, STORE_SQL_META_DELETE,
-		                "DELETE FROM meta WHERE name = ?", &statement);
+	        store_statement(token, STORE_SQL_META_DELETE,
+	                        "DELETE FROM meta WHERE name = ?", &statement);
 	if (status != STORE_OK)
 		return status;
 	sqlite3_bind_text(statement, 1, name, -1, SQLITE_STATIC);
@@ -320,8 +332,8 @@ static store_status fixed_required(store_token *token, const char *name,
 static store_status load_meta(store_token *token)
 {
 	int64_t version;
-	store_status status = store_meta_get_integer(token, "format_version",
-	                                             &version);
+	store_status status =
+	        store_meta_get_integer(token, "format_version", &version);
 	if (status == STORE_ERR_NOT_FOUND)
 		return STORE_ERR_CORRUPT;
 	if (status != STORE_OK)
@@ -340,15 +352,15 @@ static store_status load_meta(store_token *token)
 	if ((status = fixed_required(token, "token_uid", token_uid,
 	                             sizeof token_uid)) != STORE_OK ||
 	    (status = fixed_required(token, "serial", serial, sizeof serial)) !=
-		    STORE_OK ||
+	            STORE_OK ||
 	    (status = fixed_required(token, "label", label, sizeof label)) !=
-		    STORE_OK ||
-	    (status = fixed_required(token, "key_epoch", epoch, sizeof epoch)) !=
-		    STORE_OK ||
+	            STORE_OK ||
+	    (status = fixed_required(token, "key_epoch", epoch,
+	                             sizeof epoch)) != STORE_OK ||
 	    (status = fixed_required(token, "public_secret", public_secret,
 	                             sizeof public_secret)) != STORE_OK ||
 	    (status = fixed_required(token, "so_salt", salt, sizeof salt)) !=
-		    STORE_OK ||
+	            STORE_OK ||
 	    (status = fixed_required(token, "so_wrapped", wrapped,
 	                             sizeof wrapped)) != STORE_OK ||
 	    (status = get_bounded(token, "max_pin_tries", 1,
@@ -389,8 +401,8 @@ static store_status load_meta(store_token *token)
 	/* The public secret is fixed for the file's life: seal it once. */
 	if (token->public_secret == NULL) {
 		status = store_enclave_status(
-			enc_seal_bytes(public_secret, sizeof public_secret, NULL,
-			               0, &token->public_secret));
+		        enc_seal_bytes(public_secret, sizeof public_secret,
+		                       NULL, 0, &token->public_secret));
 		if (status != STORE_OK)
 			return status;
 	}
@@ -418,8 +430,8 @@ static store_status read_data_version(store_token *token, int64_t *version)
 {
 	sqlite3_stmt *statement;
 	store_status status =
-		store_statement(token, STORE_SQL_DATA_VERSION,
-		                "PRAGMA data_version", &statement);
+	        store_statement(token, STORE_SQL_DATA_VERSION,
+	                        "PRAGMA data_version", &statement);
 	if (status != STORE_OK)
 		return status;
 	int result = sqlite3_step(statement);

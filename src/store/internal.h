@@ -24,7 +24,7 @@
 #define STORE_WRAP_NONCE_BYTES crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
 #define STORE_WRAP_TAG_BYTES crypto_aead_xchacha20poly1305_ietf_ABYTES
 /* nonce || ciphertext of the master key || tag */
-#define STORE_WRAPPED_BYTES \
+#define STORE_WRAPPED_BYTES                                                    \
 	(STORE_WRAP_NONCE_BYTES + STORE_MASTER_BYTES + STORE_WRAP_TAG_BYTES)
 #define STORE_TAG_BYTES 16 /* blind index tags: BLAKE2b-128 */
 #define STORE_DEFAULT_PIN_TRIES 10
@@ -62,7 +62,7 @@ struct store_token {
 	pthread_mutex_t mutex; /* serialises every call on this token */
 	sqlite3 *database;     /* NOMUTEX: the mutex above guards it */
 	char path[4096];
-	int64_t data_version;  /* PRAGMA data_version at the last reload */
+	int64_t data_version; /* PRAGMA data_version at the last reload */
 
 	/* Cached meta, reloaded by refresh when another connection wrote. */
 	unsigned char token_uid[STORE_UID_BYTES];
@@ -206,8 +206,7 @@ store_status store_wrap_master(const enc_buffer *master,
 /* Deletes every object (in an open write transaction), keeping their ids
  * from ever being given out again: *floor_id is the id floor to cache
  * once the transaction commits. */
-store_status store_objects_delete_all(store_token *token,
-                                      int64_t *floor_id);
+store_status store_objects_delete_all(store_token *token, int64_t *floor_id);
 
 /* ---- record.c ----------------------------------------------------------- */
 

@@ -13,20 +13,28 @@
 
 /* crypto_kdf contexts: exactly crypto_kdf_CONTEXTBYTES (8) characters,
  * distinct per purpose so no two subkeys can coincide. */
-static const char context_private_record[crypto_kdf_CONTEXTBYTES + 1] = "ghPrvRec";
-static const char context_private_index[crypto_kdf_CONTEXTBYTES + 1] = "ghPrvIdx";
-static const char context_public_record[crypto_kdf_CONTEXTBYTES + 1] = "ghPubRec";
-static const char context_public_index[crypto_kdf_CONTEXTBYTES + 1] = "ghPubIdx";
+static const char context_private_record[crypto_kdf_CONTEXTBYTES + 1] =
+        "ghPrvRec";
+static const char context_private_index[crypto_kdf_CONTEXTBYTES + 1] =
+        "ghPrvIdx";
+static const char context_public_record[crypto_kdf_CONTEXTBYTES + 1] =
+        "ghPubRec";
+static const char context_public_index[crypto_kdf_CONTEXTBYTES + 1] =
+        "ghPubIdx";
 static const char context_private_row[crypto_kdf_CONTEXTBYTES + 1] = "ghPrvRow";
 static const char context_public_row[crypto_kdf_CONTEXTBYTES + 1] = "ghPubRow";
 
 store_status store_enclave_status(enc_status status)
 {
 	switch (status) {
-	case ENC_OK: return STORE_OK;
-	case ENC_ERR_NOMEM: return STORE_ERR_NOMEM;
-	case ENC_ERR_INVALID: return STORE_ERR_INVALID;
-	default: return STORE_ERR_ENCLAVE;
+	case ENC_OK:
+		return STORE_OK;
+	case ENC_ERR_NOMEM:
+		return STORE_ERR_NOMEM;
+	case ENC_ERR_INVALID:
+		return STORE_ERR_INVALID;
+	default:
+		return STORE_ERR_ENCLAVE;
 	}
 }
 
@@ -69,7 +77,7 @@ static store_status derive_set(const enc_sealed *sealed, unsigned char *keys,
 		return STORE_ERR_CORRUPT;
 	enc_buffer *parent;
 	store_status status =
-		store_enclave_status(enc_open(sealed, NULL, 0, 0, &parent));
+	        store_enclave_status(enc_open(sealed, NULL, 0, 0, &parent));
 	if (status != STORE_OK)
 		return status;
 	const unsigned char *parent_key = enc_data(parent);
@@ -97,34 +105,33 @@ void store_keys_forget(store_token *token)
 static store_status derive_missing(store_token *token, bool with_private)
 {
 	if (token->subkeys == NULL) {
-		store_status status = store_enclave_status(
-			enc_alloc(STORE_KEYS_BYTES, ENC_ALLOC_ALIGNED,
-			          &token->subkeys));
+		store_status status = store_enclave_status(enc_alloc(
+		        STORE_KEYS_BYTES, ENC_ALLOC_ALIGNED, &token->subkeys));
 		if (status != STORE_OK) {
 			token->subkeys = NULL;
 			return status;
 		}
 	} else {
 		store_status status = store_enclave_status(
-			enc_protect(token->subkeys, ENC_READWRITE));
+		        enc_protect(token->subkeys, ENC_READWRITE));
 		if (status != STORE_OK)
 			return status;
 	}
 	unsigned char *data = enc_data(token->subkeys);
 	if (!token->subkeys_public) {
 		store_status status = derive_set(
-			token->public_secret, data + STORE_KEY_PUBLIC_RECORD,
-			context_public_record, context_public_index,
-			context_public_row);
+		        token->public_secret, data + STORE_KEY_PUBLIC_RECORD,
+		        context_public_record, context_public_index,
+		        context_public_row);
 		if (status != STORE_OK)
 			return status;
 		token->subkeys_public = true;
 	}
 	if (with_private && !token->subkeys_private) {
 		store_status status = derive_set(
-			token->master, data + STORE_KEY_PRIVATE_RECORD,
-			context_private_record, context_private_index,
-			context_private_row);
+		        token->master, data + STORE_KEY_PRIVATE_RECORD,
+		        context_private_record, context_private_index,
+		        context_private_row);
 		if (status != STORE_OK)
 			return status;
 		token->subkeys_private = true;
@@ -147,7 +154,7 @@ store_status store_keys_open(store_token *token, bool with_private,
 		status = derive_missing(token, with_private);
 	if (status == STORE_OK)
 		status = store_enclave_status(
-			enc_protect(token->subkeys, ENC_READONLY));
+		        enc_protect(token->subkeys, ENC_READONLY));
 	if (status != STORE_OK) {
 		/* Half-derived, or unusable after a purge: start afresh
 		 * next time. */
@@ -179,15 +186,15 @@ const unsigned char *store_record_key(const store_keys *keys, bool is_private)
 const unsigned char *store_index_key(const store_keys *keys, bool is_private)
 {
 	const unsigned char *data = enc_data(keys->buffer);
-	return data + (is_private ? STORE_KEY_PRIVATE_INDEX
-	                          : STORE_KEY_PUBLIC_INDEX);
+	return data +
+	       (is_private ? STORE_KEY_PRIVATE_INDEX : STORE_KEY_PUBLIC_INDEX);
 }
 
 const unsigned char *store_row_key(const store_keys *keys, bool is_private)
 {
 	const unsigned char *data = enc_data(keys->buffer);
-	return data + (is_private ? STORE_KEY_PRIVATE_ROW
-	                          : STORE_KEY_PUBLIC_ROW);
+	return data +
+	       (is_private ? STORE_KEY_PRIVATE_ROW : STORE_KEY_PUBLIC_ROW);
 }
 
 store_status store_blind_tag(const unsigned char *index_key, char domain,

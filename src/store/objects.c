@@ -23,10 +23,10 @@ typedef struct index_tags {
 
 static bool index_valid(const store_index *index)
 {
-	return index == NULL ||
-	       ((!index->has_id || index->id != NULL || index->id_length == 0) &&
-	        (!index->has_label || index->label != NULL ||
-	         index->label_length == 0));
+	return index == NULL || ((!index->has_id || index->id != NULL ||
+	                          index->id_length == 0) &&
+	                         (!index->has_label || index->label != NULL ||
+	                          index->label_length == 0));
 }
 
 static store_status compute_tags(const unsigned char *index_key,
@@ -53,7 +53,7 @@ static store_status compute_tags(const unsigned char *index_key,
 
 static const char row_context[] = "guardhsm-row-v1";
 #define ROW_CONTEXT_BYTES (sizeof(row_context) - 1)
-#define ROW_MESSAGE_BYTES                                                    \
+#define ROW_MESSAGE_BYTES                                                      \
 	(ROW_CONTEXT_BYTES + STORE_UID_BYTES + 8 + STORE_UNIQUE_ID_BYTES + 1 + \
 	 3 * (1 + STORE_TAG_BYTES))
 
@@ -78,7 +78,8 @@ static store_status row_mac(const unsigned char *row_key,
 	memcpy(at, unique_id, STORE_UNIQUE_ID_BYTES);
 	at += STORE_UNIQUE_ID_BYTES;
 	*at++ = is_private ? 1 : 0;
-	const bool present[3] = {tags->has_class, tags->has_id, tags->has_label};
+	const bool present[3] = {tags->has_class, tags->has_id,
+	                         tags->has_label};
 	const unsigned char *values[3] = {tags->class_tag, tags->id_tag,
 	                                  tags->label_tag};
 	for (int i = 0; i < 3; i++) {
@@ -108,10 +109,9 @@ static void bind_tag(sqlite3_stmt *statement, int position, bool present,
 /* Encodes the record, tags and row MAC of an object, under the keys its
  * privacy calls for (the caller holds the mutex). */
 static store_status seal_object(store_token *token, store_object_id id,
-                                bool is_private,
-                                const unsigned char *unique_id,
-                                const store_attribute *attributes,
-                                size_t count, const store_index *index,
+                                bool is_private, const unsigned char *unique_id,
+                                const store_attribute *attributes, size_t count,
+                                const store_index *index,
                                 unsigned char **record, size_t *record_length,
                                 index_tags *tags,
                                 unsigned char mac[STORE_ROW_MAC_BYTES])
@@ -159,9 +159,9 @@ static store_status read_header(store_token *token, store_object_id id,
 {
 	sqlite3_stmt *statement;
 	store_status status = store_statement(
-		token, STORE_SQL_READ_HEADER,
-		"SELECT unique_id, private FROM objects WHERE id = ?",
-		&statement);
+	        token, STORE_SQL_READ_HEADER,
+	        "SELECT unique_id, private FROM objects WHERE id = ?",
+	        &statement);
 	if (status != STORE_OK)
 		return status;
 	sqlite3_bind_int64(statement, 1, id);
@@ -171,7 +171,8 @@ static store_status read_header(store_token *token, store_object_id id,
 	} else if (result != SQLITE_ROW) {
 		status = store_sqlite_status(result);
 	} else if (sqlite3_column_type(statement, 0) != SQLITE_BLOB ||
-	           sqlite3_column_bytes(statement, 0) != STORE_UNIQUE_ID_BYTES ||
+	           sqlite3_column_bytes(statement, 0) !=
+	                   STORE_UNIQUE_ID_BYTES ||
 	           sqlite3_column_type(statement, 1) != SQLITE_INTEGER ||
 	           (uint64_t)sqlite3_column_int64(statement, 1) > 1) {
 		status = STORE_ERR_CORRUPT;
@@ -188,9 +189,9 @@ static store_status read_header(store_token *token, store_object_id id,
 static store_status max_id(store_token *token, store_object_id *highest)
 {
 	sqlite3_stmt *statement;
-	store_status status = store_statement(
-		token, STORE_SQL_MAX_ID, "SELECT max(id) FROM objects",
-		&statement);
+	store_status status =
+	        store_statement(token, STORE_SQL_MAX_ID,
+	                        "SELECT max(id) FROM objects", &statement);
 	if (status != STORE_OK)
 		return status;
 	int result = sqlite3_step(statement);
@@ -292,12 +293,12 @@ store_status store_object_create(store_token *token, bool is_private,
 		                     attributes, count, index, &record,
 		                     &record_length, &tags, mac);
 	if (status == STORE_OK)
-		status = store_statement(
-			token, STORE_SQL_INSERT,
-			"INSERT INTO objects (id, unique_id, private, class_tag,"
-			" id_tag, label_tag, row_mac, record)"
-			" VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-			&statement);
+		status = store_statement(token, STORE_SQL_INSERT,
+		                         "INSERT INTO objects (id, unique_id, "
+		                         "private, class_tag,"
+		                         " id_tag, label_tag, row_mac, record)"
+		                         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+		                         &statement);
 	if (status == STORE_OK) {
 		sqlite3_bind_int64(statement, 1, new_id);
 		sqlite3_bind_blob(statement, 2, object_uid, sizeof object_uid,
@@ -352,10 +353,10 @@ store_status store_object_update(store_token *token, store_object_id id,
 		                     &record_length, &tags, mac);
 	if (status == STORE_OK)
 		status = store_statement(
-			token, STORE_SQL_UPDATE,
-			"UPDATE objects SET class_tag = ?, id_tag = ?,"
-			" label_tag = ?, row_mac = ?, record = ? WHERE id = ?",
-			&statement);
+		        token, STORE_SQL_UPDATE,
+		        "UPDATE objects SET class_tag = ?, id_tag = ?,"
+		        " label_tag = ?, row_mac = ?, record = ? WHERE id = ?",
+		        &statement);
 	if (status == STORE_OK) {
 		bind_tag(statement, 1, tags.has_class, tags.class_tag);
 		bind_tag(statement, 2, tags.has_id, tags.id_tag);
@@ -448,14 +449,16 @@ store_status store_object_load(store_token *token, store_object_id id,
 	const unsigned char *object_uid = NULL;
 	if (status == STORE_OK) {
 		if (sqlite3_column_type(statement, 0) != SQLITE_BLOB ||
-		    sqlite3_column_bytes(statement, 0) != STORE_UNIQUE_ID_BYTES ||
+		    sqlite3_column_bytes(statement, 0) !=
+		            STORE_UNIQUE_ID_BYTES ||
 		    sqlite3_column_type(statement, 1) != SQLITE_INTEGER ||
 		    (uint64_t)sqlite3_column_int64(statement, 1) > 1 ||
 		    sqlite3_column_type(statement, 2) != SQLITE_BLOB)
 			status = STORE_ERR_CORRUPT;
 		else {
 			object_uid = sqlite3_column_blob(statement, 0);
-			object_private = sqlite3_column_int64(statement, 1) != 0;
+			object_private =
+			        sqlite3_column_int64(statement, 1) != 0;
 			if (object_uid == NULL)
 				status = STORE_ERR_NOMEM;
 		}
@@ -465,11 +468,11 @@ store_status store_object_load(store_token *token, store_object_id id,
 	if (status == STORE_OK) {
 		const unsigned char *record = sqlite3_column_blob(statement, 2);
 		size_t record_length =
-			(size_t)sqlite3_column_bytes(statement, 2);
+		        (size_t)sqlite3_column_bytes(statement, 2);
 		status = store_record_decode(
-			store_record_key(&keys, object_private),
-			token->token_uid, object_uid, object_private, record,
-			record_length, attributes, count);
+		        store_record_key(&keys, object_private),
+		        token->token_uid, object_uid, object_private, record,
+		        record_length, attributes, count);
 	}
 	if (status == STORE_OK) {
 		if (is_private != NULL)
@@ -484,12 +487,11 @@ store_status store_object_load(store_token *token, store_object_id id,
 }
 
 /* Appends " AND column IN (?, ?)" (or "= ?" with one key) for a field. */
-static void add_condition(char *sql, size_t size, const char *column,
-                          bool both)
+static void add_condition(char *sql, size_t size, const char *column, bool both)
 {
 	size_t used = strlen(sql);
-	snprintf(sql + used, size - used, both ? " AND %s IN (?, ?)" : " AND %s = ?",
-	         column);
+	snprintf(sql + used, size - used,
+	         both ? " AND %s IN (?, ?)" : " AND %s = ?", column);
 }
 
 static int bind_field(sqlite3_stmt *statement, int position, bool present,
@@ -587,8 +589,8 @@ static bool row_verifies(store_token *token, sqlite3_stmt *statement,
 	 * row's own visibility. */
 	const index_tags *query = is_private ? query_private : query_public;
 	if ((query->has_class &&
-	     (!row.has_class ||
-	      sodium_memcmp(row.class_tag, query->class_tag, STORE_TAG_BYTES))) ||
+	     (!row.has_class || sodium_memcmp(row.class_tag, query->class_tag,
+	                                      STORE_TAG_BYTES))) ||
 	    (query->has_id &&
 	     (!row.has_id ||
 	      sodium_memcmp(row.id_tag, query->id_tag, STORE_TAG_BYTES))) ||
@@ -633,9 +635,10 @@ static store_status find_objects(store_token *token, const store_index *query,
 		                        verified, &statement);
 	if (status == STORE_OK) {
 		int position = 1;
-		position = bind_field(statement, position, public_tags.has_class,
-		                      public_tags.class_tag,
-		                      private_tags.class_tag, logged_in);
+		position =
+		        bind_field(statement, position, public_tags.has_class,
+		                   public_tags.class_tag,
+		                   private_tags.class_tag, logged_in);
 		position = bind_field(statement, position, public_tags.has_id,
 		                      public_tags.id_tag, private_tags.id_tag,
 		                      logged_in);
@@ -659,7 +662,7 @@ static store_status find_objects(store_token *token, const store_index *query,
 		if (used == capacity) {
 			size_t grown = capacity ? capacity * 2 : 16;
 			store_object_id *bigger =
-				realloc(list, grown * sizeof(*list));
+			        realloc(list, grown * sizeof(*list));
 			if (bigger == NULL) {
 				status = STORE_ERR_NOMEM;
 				break;
@@ -667,7 +670,7 @@ static store_status find_objects(store_token *token, const store_index *query,
 			list = bigger;
 			if (verified) {
 				unsigned char *more = realloc(
-					uids, grown * STORE_UNIQUE_ID_BYTES);
+				        uids, grown * STORE_UNIQUE_ID_BYTES);
 				if (more == NULL) {
 					status = STORE_ERR_NOMEM;
 					break;

@@ -54,7 +54,7 @@ static store_status derive_pin_key(const unsigned char *pin, size_t pin_length,
 {
 	static const unsigned char empty[1];
 	store_status status = store_enclave_status(
-		enc_alloc(crypto_aead_xchacha20poly1305_ietf_KEYBYTES, 0, key));
+	        enc_alloc(crypto_aead_xchacha20poly1305_ietf_KEYBYTES, 0, key));
 	if (status != STORE_OK)
 		return status;
 	if (crypto_pwhash(enc_data(*key),
@@ -80,33 +80,33 @@ store_status store_wrap_master(const enc_buffer *master,
 	randombytes_buf(salt, STORE_SALT_BYTES);
 	enc_buffer *key;
 	store_status status =
-		derive_pin_key(pin, pin_length, salt, opslimit, memlimit, &key);
+	        derive_pin_key(pin, pin_length, salt, opslimit, memlimit, &key);
 	if (status != STORE_OK)
 		return status;
 	unsigned char ad[WRAP_AD_BYTES];
 	wrap_ad(ad, token_uid, user);
 	randombytes_buf(wrapped, STORE_WRAP_NONCE_BYTES);
 	crypto_aead_xchacha20poly1305_ietf_encrypt(
-		wrapped + STORE_WRAP_NONCE_BYTES, NULL, enc_data(master),
-		STORE_MASTER_BYTES, ad, sizeof ad, NULL, wrapped, enc_data(key));
+	        wrapped + STORE_WRAP_NONCE_BYTES, NULL, enc_data(master),
+	        STORE_MASTER_BYTES, ad, sizeof ad, NULL, wrapped,
+	        enc_data(key));
 	enc_free(key);
 	return STORE_OK;
 }
 
 /* The master key unwrapped into a new enclave buffer, or
  * STORE_ERR_PIN_INCORRECT. */
-static store_status unwrap_master(const unsigned char *token_uid,
-                                  store_user user, const unsigned char *pin,
-                                  size_t pin_length,
-                                  const unsigned char salt[STORE_SALT_BYTES],
-                                  const unsigned char wrapped[STORE_WRAPPED_BYTES],
-                                  uint64_t opslimit, size_t memlimit,
-                                  enc_buffer **master)
+static store_status
+unwrap_master(const unsigned char *token_uid, store_user user,
+              const unsigned char *pin, size_t pin_length,
+              const unsigned char salt[STORE_SALT_BYTES],
+              const unsigned char wrapped[STORE_WRAPPED_BYTES],
+              uint64_t opslimit, size_t memlimit, enc_buffer **master)
 {
 	*master = NULL;
 	enc_buffer *key;
 	store_status status =
-		derive_pin_key(pin, pin_length, salt, opslimit, memlimit, &key);
+	        derive_pin_key(pin, pin_length, salt, opslimit, memlimit, &key);
 	if (status != STORE_OK)
 		return status;
 	enc_buffer *plain;
@@ -115,10 +115,10 @@ static store_status unwrap_master(const unsigned char *token_uid,
 		unsigned char ad[WRAP_AD_BYTES];
 		wrap_ad(ad, token_uid, user);
 		if (crypto_aead_xchacha20poly1305_ietf_decrypt(
-			    enc_data(plain), NULL, NULL,
-			    wrapped + STORE_WRAP_NONCE_BYTES,
-			    STORE_MASTER_BYTES + STORE_WRAP_TAG_BYTES, ad,
-			    sizeof ad, wrapped, enc_data(key)) != 0) {
+		            enc_data(plain), NULL, NULL,
+		            wrapped + STORE_WRAP_NONCE_BYTES,
+		            STORE_MASTER_BYTES + STORE_WRAP_TAG_BYTES, ad,
+		            sizeof ad, wrapped, enc_data(key)) != 0) {
 			status = STORE_ERR_PIN_INCORRECT;
 			enc_free(plain);
 		} else {
@@ -163,7 +163,7 @@ static store_status count_attempt(store_token *token, store_user user,
 		goto fail;
 	const char *salt_name = user == STORE_USER ? "user_salt" : "so_salt";
 	const char *wrapped_name =
-		user == STORE_USER ? "user_wrapped" : "so_wrapped";
+	        user == STORE_USER ? "user_wrapped" : "so_wrapped";
 	status = store_meta_get_fixed(token, salt_name, check->salt,
 	                              sizeof check->salt);
 	if (status == STORE_OK)
@@ -176,8 +176,8 @@ static store_status count_attempt(store_token *token, store_user user,
 	if (status != STORE_OK)
 		goto fail;
 	/* The refresh above has just read the rest from this snapshot. */
-	uint32_t failures = user == STORE_USER ? token->user_failures
-	                                       : token->so_failures;
+	uint32_t failures =
+	        user == STORE_USER ? token->user_failures : token->so_failures;
 	if (failures >= token->max_pin_tries) {
 		status = STORE_ERR_PIN_LOCKED;
 		goto fail;
@@ -266,7 +266,8 @@ store_status store_login(store_token *token, store_user user,
 	if (status == STORE_OK) {
 		cache_failures(token, user, 0);
 		enc_sealed *sealed;
-		status = store_enclave_status(enc_seal(master, NULL, 0, &sealed));
+		status = store_enclave_status(
+		        enc_seal(master, NULL, 0, &sealed));
 		if (status == STORE_OK) {
 			store_logout_locked(token);
 			token->master = sealed;
@@ -305,12 +306,13 @@ static store_status write_wrapping(store_token *token, store_user user,
                                    const unsigned char *wrapped)
 {
 	store_status status = store_meta_set_blob(
-		token, user == STORE_USER ? "user_salt" : "so_salt", salt,
-		STORE_SALT_BYTES);
+	        token, user == STORE_USER ? "user_salt" : "so_salt", salt,
+	        STORE_SALT_BYTES);
 	if (status == STORE_OK)
-		status = store_meta_set_blob(
-			token, user == STORE_USER ? "user_wrapped" : "so_wrapped",
-			wrapped, STORE_WRAPPED_BYTES);
+		status = store_meta_set_blob(token,
+		                             user == STORE_USER ? "user_wrapped"
+		                                                : "so_wrapped",
+		                             wrapped, STORE_WRAPPED_BYTES);
 	return status;
 }
 
@@ -329,7 +331,7 @@ store_status store_init_user_pin(store_token *token, const unsigned char *pin,
 		status = STORE_ERR_NOT_LOGGED_IN;
 	if (status == STORE_OK)
 		status = store_enclave_status(
-			enc_open(token->master, NULL, 0, 0, &master));
+		        enc_open(token->master, NULL, 0, 0, &master));
 	/* The slow KDF runs before the transaction, not holding the lock. */
 	if (status == STORE_OK)
 		status = store_wrap_master(master, token->token_uid, STORE_USER,
@@ -345,8 +347,7 @@ store_status store_init_user_pin(store_token *token, const unsigned char *pin,
 		}
 	}
 	if (status == STORE_OK) {
-		status = write_wrapping(token, STORE_USER, salt,
-		                        wrapped);
+		status = write_wrapping(token, STORE_USER, salt, wrapped);
 		if (status == STORE_OK)
 			status = store_meta_set_integer(token, "user_failures",
 			                                0);
@@ -433,13 +434,13 @@ store_status store_token_reinitialise(store_token *token,
 	/* The new master key, wrapped under the same SO PIN. */
 	if (status == STORE_OK)
 		status = store_enclave_status(
-			enc_alloc(STORE_MASTER_BYTES, 0, &fresh));
+		        enc_alloc(STORE_MASTER_BYTES, 0, &fresh));
 	if (status == STORE_OK) {
 		randombytes_buf(enc_data(fresh), STORE_MASTER_BYTES);
-		status = store_wrap_master(fresh, token->token_uid, STORE_SO,
-		                           so_pin, so_pin_length,
-		                           check.opslimit, check.memlimit, salt,
-		                           wrapped);
+		status =
+		        store_wrap_master(fresh, token->token_uid, STORE_SO,
+		                          so_pin, so_pin_length, check.opslimit,
+		                          check.memlimit, salt, wrapped);
 	}
 	if (status == STORE_OK)
 		status = begin_same_epoch(token, check.epoch);
@@ -447,8 +448,7 @@ store_status store_token_reinitialise(store_token *token,
 		randombytes_buf(epoch, sizeof epoch);
 		status = store_objects_delete_all(token, &floor_id);
 		if (status == STORE_OK)
-			status = write_wrapping(token, STORE_SO, salt,
-			                        wrapped);
+			status = write_wrapping(token, STORE_SO, salt, wrapped);
 		if (status == STORE_OK)
 			status = store_meta_delete(token, "user_salt");
 		if (status == STORE_OK)
@@ -463,7 +463,8 @@ store_status store_token_reinitialise(store_token *token,
 			status = store_meta_set_integer(token, "user_failures",
 			                                0);
 		if (status == STORE_OK)
-			status = store_meta_set_integer(token, "so_failures", 0);
+			status =
+			        store_meta_set_integer(token, "so_failures", 0);
 		if (status == STORE_OK)
 			status = store_commit(token);
 		else

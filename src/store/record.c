@@ -27,8 +27,9 @@
 
 static const char attribute_context[] = "guardhsm-attr-v1";
 #define CONTEXT_BYTES (sizeof(attribute_context) - 1)
-#define AD_BYTES \
-	(CONTEXT_BYTES + STORE_UID_BYTES + STORE_UNIQUE_ID_BYTES + 1 + 8 + 4 + 1)
+#define AD_BYTES                                                               \
+	(CONTEXT_BYTES + STORE_UID_BYTES + STORE_UNIQUE_ID_BYTES + 1 + 8 + 4 + \
+	 1)
 
 static void build_ad(unsigned char ad[AD_BYTES], const unsigned char *token_uid,
                      const unsigned char *unique_id, bool is_private,
@@ -82,16 +83,16 @@ static store_status seal_value(const store_attribute *attribute, size_t length,
 	static const unsigned char empty[1];
 	if (!attribute->sensitive || length == 0) {
 		const unsigned char *plain =
-			length == 0 ? empty : attribute->value;
+		        length == 0 ? empty : attribute->value;
 		crypto_aead_xchacha20poly1305_ietf_encrypt(
-			out, NULL, plain, length, ad, AD_BYTES, NULL, nonce,
-			record_key);
+		        out, NULL, plain, length, ad, AD_BYTES, NULL, nonce,
+		        record_key);
 		return STORE_OK;
 	}
 	/* The secret exists in plaintext only in this enclave buffer. */
 	enc_buffer *plain;
 	store_status status = store_enclave_status(
-		enc_open(attribute->sealed, NULL, 0, 0, &plain));
+	        enc_open(attribute->sealed, NULL, 0, 0, &plain));
 	if (status != STORE_OK)
 		return status;
 	crypto_aead_xchacha20poly1305_ietf_encrypt(out, NULL, enc_data(plain),
@@ -193,7 +194,8 @@ void store_attributes_free(store_attribute *attributes, size_t count)
 	for (size_t i = 0; i < count; i++) {
 		if (attributes[i].value != NULL) {
 			/* Plain values may still be private data. */
-			sodium_memzero(attributes[i].value, attributes[i].length);
+			sodium_memzero(attributes[i].value,
+			               attributes[i].length);
 			free(attributes[i].value);
 		}
 		enc_sealed_free(attributes[i].sealed);
@@ -209,12 +211,12 @@ static store_status open_value(store_attribute *attribute, size_t length,
                                const unsigned char *record_key)
 {
 	unsigned long long ciphertext_length =
-		(unsigned long long)length + STORE_WRAP_TAG_BYTES;
+	        (unsigned long long)length + STORE_WRAP_TAG_BYTES;
 	if (length == 0) {
 		unsigned char empty[1];
 		if (crypto_aead_xchacha20poly1305_ietf_decrypt(
-			    empty, NULL, NULL, ciphertext, ciphertext_length, ad,
-			    AD_BYTES, nonce, record_key) != 0)
+		            empty, NULL, NULL, ciphertext, ciphertext_length,
+		            ad, AD_BYTES, nonce, record_key) != 0)
 			return STORE_ERR_CORRUPT;
 		return STORE_OK;
 	}
@@ -223,8 +225,8 @@ static store_status open_value(store_attribute *attribute, size_t length,
 		if (value == NULL)
 			return STORE_ERR_NOMEM;
 		if (crypto_aead_xchacha20poly1305_ietf_decrypt(
-			    value, NULL, NULL, ciphertext, ciphertext_length, ad,
-			    AD_BYTES, nonce, record_key) != 0) {
+		            value, NULL, NULL, ciphertext, ciphertext_length,
+		            ad, AD_BYTES, nonce, record_key) != 0) {
 			free(value);
 			return STORE_ERR_CORRUPT;
 		}
@@ -235,16 +237,16 @@ static store_status open_value(store_attribute *attribute, size_t length,
 	/* A secret: decrypt into the enclave and keep it only sealed. */
 	enc_buffer *plain;
 	store_status status =
-		store_enclave_status(enc_alloc(length, 0, &plain));
+	        store_enclave_status(enc_alloc(length, 0, &plain));
 	if (status != STORE_OK)
 		return status;
 	if (crypto_aead_xchacha20poly1305_ietf_decrypt(
-		    enc_data(plain), NULL, NULL, ciphertext, ciphertext_length,
-		    ad, AD_BYTES, nonce, record_key) != 0)
+	            enc_data(plain), NULL, NULL, ciphertext, ciphertext_length,
+	            ad, AD_BYTES, nonce, record_key) != 0)
 		status = STORE_ERR_CORRUPT;
 	else
 		status = store_enclave_status(
-			enc_seal(plain, NULL, 0, &attribute->sealed));
+		        enc_seal(plain, NULL, 0, &attribute->sealed));
 	enc_free(plain);
 	if (status == STORE_OK)
 		attribute->length = length;
@@ -266,8 +268,8 @@ store_status store_record_decode(const unsigned char *record_key,
 	uint32_t stored_count = store_get_u32(record + 1);
 	/* Every attribute takes at least ATTRIBUTE_MIN_BYTES: this bounds the
 	 * allocation by the blob's real size. */
-	if (stored_count > (record_length - RECORD_HEADER_BYTES) /
-	                           ATTRIBUTE_MIN_BYTES)
+	if (stored_count >
+	    (record_length - RECORD_HEADER_BYTES) / ATTRIBUTE_MIN_BYTES)
 		return STORE_ERR_CORRUPT;
 	store_attribute *list = NULL;
 	if (stored_count != 0) {
@@ -304,8 +306,9 @@ store_status store_record_decode(const unsigned char *record_key,
 		unsigned char ad[AD_BYTES];
 		build_ad(ad, token_uid, unique_id, is_private, type,
 		         stored_count, flags);
-		status = open_value(&list[done], length, at + 13,
-		                    at + ATTRIBUTE_HEADER_BYTES, ad, record_key);
+		status =
+		        open_value(&list[done], length, at + 13,
+		                   at + ATTRIBUTE_HEADER_BYTES, ad, record_key);
 		if (status != STORE_OK)
 			break;
 		offset += ATTRIBUTE_MIN_BYTES + length;

@@ -53,17 +53,17 @@
 
 typedef enum store_status {
 	STORE_OK = 0,
-	STORE_ERR_INVALID,      /* bad argument */
+	STORE_ERR_INVALID, /* bad argument */
 	STORE_ERR_NOMEM,
-	STORE_ERR_IO,           /* SQLite or file system failure */
-	STORE_ERR_CORRUPT,      /* not a guardhsm token, bad record, bad MAC */
-	STORE_ERR_VERSION,      /* a format version this build cannot read */
+	STORE_ERR_IO,      /* SQLite or file system failure */
+	STORE_ERR_CORRUPT, /* not a guardhsm token, bad record, bad MAC */
+	STORE_ERR_VERSION, /* a format version this build cannot read */
 	STORE_ERR_PIN_INCORRECT,
-	STORE_ERR_PIN_LOCKED,   /* the PIN's failure counter reached the limit */
-	STORE_ERR_PIN_NOT_SET,  /* the user PIN was never initialised */
-	STORE_ERR_NOT_LOGGED_IN,/* a private record without the master key */
-	STORE_ERR_NOT_FOUND,    /* no such object */
-	STORE_ERR_ENCLAVE,      /* the enclave refused (budget, lock, forked) */
+	STORE_ERR_PIN_LOCKED,  /* the PIN's failure counter reached the limit */
+	STORE_ERR_PIN_NOT_SET, /* the user PIN was never initialised */
+	STORE_ERR_NOT_LOGGED_IN, /* a private record without the master key */
+	STORE_ERR_NOT_FOUND,     /* no such object */
+	STORE_ERR_ENCLAVE, /* the enclave refused (budget, lock, forked) */
 } store_status;
 
 const char *store_strerror(store_status status);
@@ -78,7 +78,7 @@ typedef struct store_token store_token;
 #define STORE_SERIAL_BYTES 16 /* hex digits, no NUL */
 
 typedef struct store_token_options {
-	uint32_t max_pin_tries;   /* 0: 10 */
+	uint32_t max_pin_tries; /* 0: 10 */
 	/* Argon2id limits; 0: libsodium's INTERACTIVE. Values below
 	 * INTERACTIVE are refused (STORE_ERR_INVALID) except after
 	 * store_testing_allow_weak_kdf(). */
@@ -95,11 +95,10 @@ void store_free_paths(char **paths, size_t count);
 
 /* Creates a new token file in directory with a fresh random serial and
  * master key, wrapped under the SO PIN. The user PIN is not set. */
-store_status store_token_create(const char *directory,
-                                const char label[STORE_LABEL_BYTES],
-                                const unsigned char *so_pin, size_t so_pin_length,
-                                const store_token_options *options,
-                                store_token **out);
+store_status
+store_token_create(const char *directory, const char label[STORE_LABEL_BYTES],
+                   const unsigned char *so_pin, size_t so_pin_length,
+                   const store_token_options *options, store_token **out);
 
 /* Opens an existing token file. STORE_ERR_CORRUPT / _VERSION if the file
  * is not a readable guardhsm token; never crashes on a damaged file. */
@@ -126,7 +125,7 @@ typedef struct store_token_info {
 	uint32_t max_pin_tries;
 	uint32_t user_failures; /* consecutive failed user logins */
 	uint32_t so_failures;
-	uint64_t object_count;  /* public + private token objects */
+	uint64_t object_count; /* public + private token objects */
 	char path[4096];
 } store_token_info;
 
@@ -169,11 +168,11 @@ typedef int64_t store_object_id; /* > 0; stable, never reused in a file */
 #define STORE_UNIQUE_ID_BYTES 16
 
 typedef struct store_attribute {
-	uint64_t type;          /* a CK_ATTRIBUTE_TYPE value */
-	bool sensitive;         /* value is in sealed, not in value */
-	unsigned char *value;   /* plain value (may be NULL if length 0) */
+	uint64_t type;        /* a CK_ATTRIBUTE_TYPE value */
+	bool sensitive;       /* value is in sealed, not in value */
+	unsigned char *value; /* plain value (may be NULL if length 0) */
 	size_t length;
-	enc_sealed *sealed;     /* sensitive value, sealed by the enclave */
+	enc_sealed *sealed; /* sensitive value, sealed by the enclave */
 } store_attribute;
 
 /* The values the blind index is built from; the caller extracts them from
@@ -248,7 +247,8 @@ store_status store_object_find_verified(store_token *token,
                                         unsigned char **unique_ids,
                                         size_t *count);
 
-/* ---- Tests only ----------------------------------------------------------- */
+/* ---- Tests only -----------------------------------------------------------
+ */
 
 /* Lets unit tests use Argon2id limits below INTERACTIVE (for speed under
  * valgrind). Never called by the module. */

@@ -23,16 +23,16 @@
  * narrows it. ids are never reused, without AUTOINCREMENT's extra page:
  * see next_id in objects.c. row_mac authenticates the index columns. */
 static const char schema[] =
-	"CREATE TABLE meta (name TEXT PRIMARY KEY, value BLOB NOT NULL);"
-	"CREATE TABLE objects ("
-	" id INTEGER PRIMARY KEY,"
-	" unique_id BLOB NOT NULL,"
-	" private INTEGER NOT NULL,"
-	" class_tag BLOB, id_tag BLOB, label_tag BLOB,"
-	" row_mac BLOB NOT NULL,"
-	" record BLOB NOT NULL);"
-	"CREATE INDEX objects_id ON objects (id_tag);"
-	"CREATE INDEX objects_label ON objects (label_tag);";
+        "CREATE TABLE meta (name TEXT PRIMARY KEY, value BLOB NOT NULL);"
+        "CREATE TABLE objects ("
+        " id INTEGER PRIMARY KEY,"
+        " unique_id BLOB NOT NULL,"
+        " private INTEGER NOT NULL,"
+        " class_tag BLOB, id_tag BLOB, label_tag BLOB,"
+        " row_mac BLOB NOT NULL,"
+        " record BLOB NOT NULL);"
+        "CREATE INDEX objects_id ON objects (id_tag);"
+        "CREATE INDEX objects_label ON objects (label_tag);";
 
 /* mkdir -p with mode 0700 for what it creates. */
 static store_status make_directories(const char *directory)
@@ -197,7 +197,7 @@ static store_status set_durability(store_token *token)
 {
 	sqlite3_stmt *statement;
 	store_status status =
-		store_prepare(token, "PRAGMA journal_mode=WAL", &statement);
+	        store_prepare(token, "PRAGMA journal_mode=WAL", &statement);
 	if (status != STORE_OK)
 		return status;
 	int result = sqlite3_step(statement);
@@ -206,7 +206,7 @@ static store_status set_durability(store_token *token)
 		                               : store_sqlite_status(result);
 	else {
 		const char *mode =
-			(const char *)sqlite3_column_text(statement, 0);
+		        (const char *)sqlite3_column_text(statement, 0);
 		if (mode == NULL || sqlite3_stricmp(mode, "wal") != 0)
 			status = STORE_ERR_IO;
 	}
@@ -261,8 +261,8 @@ static store_status write_new_token(store_token *token,
 	randombytes_buf(public_secret, sizeof public_secret);
 
 	enc_buffer *master;
-	store_status status = store_enclave_status(
-		enc_alloc(STORE_MASTER_BYTES, 0, &master));
+	store_status status =
+	        store_enclave_status(enc_alloc(STORE_MASTER_BYTES, 0, &master));
 	if (status != STORE_OK)
 		return status;
 	randombytes_buf(enc_data(master), STORE_MASTER_BYTES);
@@ -283,11 +283,11 @@ static store_status write_new_token(store_token *token,
 	if (status == STORE_OK)
 		status = store_meta_set_integer(token, "format_version",
 		                                STORE_FORMAT_VERSION);
-#define SET_BLOB(name, value, length)                                        \
-	if (status == STORE_OK)                                              \
+#define SET_BLOB(name, value, length)                                          \
+	if (status == STORE_OK)                                                \
 	status = store_meta_set_blob(token, name, value, length)
-#define SET_INTEGER(name, value)                                             \
-	if (status == STORE_OK)                                              \
+#define SET_INTEGER(name, value)                                               \
+	if (status == STORE_OK)                                                \
 	status = store_meta_set_integer(token, name, value)
 	SET_BLOB("token_uid", token_uid, sizeof token_uid);
 	SET_BLOB("serial", serial, STORE_SERIAL_BYTES);
@@ -312,11 +312,10 @@ static store_status write_new_token(store_token *token,
 	return status;
 }
 
-store_status store_token_create(const char *directory,
-                                const char label[STORE_LABEL_BYTES],
-                                const unsigned char *so_pin, size_t so_pin_length,
-                                const store_token_options *options,
-                                store_token **out)
+store_status
+store_token_create(const char *directory, const char label[STORE_LABEL_BYTES],
+                   const unsigned char *so_pin, size_t so_pin_length,
+                   const store_token_options *options, store_token **out)
 {
 	if (out != NULL)
 		*out = NULL;
@@ -328,9 +327,10 @@ store_status store_token_create(const char *directory,
 		options = &defaults;
 	uint32_t tries = options->max_pin_tries ? options->max_pin_tries
 	                                        : STORE_DEFAULT_PIN_TRIES;
-	uint64_t opslimit = options->kdf_opslimit
-	                            ? options->kdf_opslimit
-	                            : crypto_pwhash_argon2id_OPSLIMIT_INTERACTIVE;
+	uint64_t opslimit =
+	        options->kdf_opslimit
+	                ? options->kdf_opslimit
+	                : crypto_pwhash_argon2id_OPSLIMIT_INTERACTIVE;
 	size_t memlimit = options->kdf_memlimit
 	                          ? options->kdf_memlimit
 	                          : crypto_pwhash_argon2id_MEMLIMIT_INTERACTIVE;
@@ -353,8 +353,9 @@ store_status store_token_create(const char *directory,
 		randombytes_buf(random, sizeof random);
 		for (size_t i = 0; i < sizeof random; i++)
 			snprintf(serial + 2 * i, 3, "%02x", random[i]);
-		int written = snprintf(path, sizeof path, "%s/%s%s%s", directory,
-		                       FILE_PREFIX, serial, FILE_SUFFIX);
+		int written =
+		        snprintf(path, sizeof path, "%s/%s%s%s", directory,
+		                 FILE_PREFIX, serial, FILE_SUFFIX);
 		if (written < 0 || (size_t)written >= sizeof path)
 			return STORE_ERR_INVALID;
 		fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -456,7 +457,7 @@ store_status store_token_get_info(store_token *token, store_token_info *info)
 		int result = sqlite3_step(statement);
 		if (result == SQLITE_ROW)
 			info->object_count =
-				(uint64_t)sqlite3_column_int64(statement, 0);
+			        (uint64_t)sqlite3_column_int64(statement, 0);
 		else
 			status = result == SQLITE_DONE
 			                 ? STORE_ERR_CORRUPT

@@ -78,7 +78,7 @@ CK_RV tok_attributes_put(store_attribute **attributes, size_t *count,
 		return CKR_OK;
 	}
 	store_attribute *grown =
-		realloc(*attributes, (*count + 1) * sizeof(**attributes));
+	        realloc(*attributes, (*count + 1) * sizeof(**attributes));
 	if (grown == NULL) {
 		tok_attribute_clear(item);
 		return CKR_HOST_MEMORY;
@@ -116,8 +116,8 @@ CK_RV tok_attribute_sealed(CK_ATTRIBUTE_TYPE type, const void *value,
 	 * secret is no key at all. */
 	if (value == NULL || length == 0)
 		return CKR_ATTRIBUTE_VALUE_INVALID;
-	enc_status status = enc_seal_bytes(value, length, NULL, 0,
-	                                   &out->sealed);
+	enc_status status =
+	        enc_seal_bytes(value, length, NULL, 0, &out->sealed);
 	if (status != ENC_OK)
 		return tok_rv_from_enclave(status);
 	out->length = length;
@@ -173,8 +173,8 @@ void tok_unique_id_text(const tok_object *object,
 
 	for (size_t i = 0; i < STORE_UNIQUE_ID_BYTES; i++) {
 		text[2 * i] = (unsigned char)digits[object->unique_id[i] >> 4];
-		text[2 * i + 1] = (unsigned char)digits[object->unique_id[i] &
-		                                        0x0f];
+		text[2 * i + 1] =
+		        (unsigned char)digits[object->unique_id[i] & 0x0f];
 	}
 }
 

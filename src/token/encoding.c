@@ -41,8 +41,8 @@ static void store_u32(unsigned char out[4], uint32_t value)
 
 static uint32_t load_u32(const unsigned char in[4])
 {
-	return (uint32_t)in[0] | (uint32_t)in[1] << 8 |
-	       (uint32_t)in[2] << 16 | (uint32_t)in[3] << 24;
+	return (uint32_t)in[0] | (uint32_t)in[1] << 8 | (uint32_t)in[2] << 16 |
+	       (uint32_t)in[3] << 24;
 }
 
 uint64_t tok_ulong_to_portable(CK_ULONG value)
@@ -78,11 +78,11 @@ static bool is_digits(const unsigned char *value, size_t length)
 /* ---- Native -> portable ------------------------------------------------- */
 
 /* The portable length of a native value (validated), for sizing. */
-static CK_RV portable_length(tok_kind kind, const void *value,
-                             CK_ULONG length, bool nested, size_t *out);
+static CK_RV portable_length(tok_kind kind, const void *value, CK_ULONG length,
+                             bool nested, size_t *out);
 
-static CK_RV template_portable_length(const CK_ATTRIBUTE *entries,
-                                      size_t count, size_t *out)
+static CK_RV template_portable_length(const CK_ATTRIBUTE *entries, size_t count,
+                                      size_t *out)
 {
 	size_t total = COUNT_BYTES;
 
@@ -101,9 +101,9 @@ static CK_RV template_portable_length(const CK_ATTRIBUTE *entries,
 			if (entries[j].type == entries[i].type)
 				return CKR_ATTRIBUTE_VALUE_INVALID;
 		}
-		CK_RV rv = portable_length(kind, entries[i].pValue,
-		                           entries[i].ulValueLen, true,
-		                           &length);
+		CK_RV rv =
+		        portable_length(kind, entries[i].pValue,
+		                        entries[i].ulValueLen, true, &length);
 		if (rv != CKR_OK)
 			return rv;
 		if (length > UINT32_MAX ||
@@ -115,8 +115,8 @@ static CK_RV template_portable_length(const CK_ATTRIBUTE *entries,
 	return CKR_OK;
 }
 
-static CK_RV portable_length(tok_kind kind, const void *value,
-                             CK_ULONG length, bool nested, size_t *out)
+static CK_RV portable_length(tok_kind kind, const void *value, CK_ULONG length,
+                             bool nested, size_t *out)
 {
 	if (value == NULL && length > 0)
 		return CKR_ATTRIBUTE_VALUE_INVALID;
@@ -149,17 +149,16 @@ static CK_RV portable_length(tok_kind kind, const void *value,
 	case TOK_KIND_TEMPLATE:
 		if (nested || length % sizeof(CK_ATTRIBUTE) != 0)
 			return CKR_ATTRIBUTE_VALUE_INVALID;
-		return template_portable_length(value,
-		                                 length / sizeof(CK_ATTRIBUTE),
-		                                 out);
+		return template_portable_length(
+		        value, length / sizeof(CK_ATTRIBUTE), out);
 	}
 	return CKR_ATTRIBUTE_VALUE_INVALID;
 }
 
 /* Writes the portable form of an already validated native value; returns
  * the bytes written. */
-static size_t write_portable(tok_kind kind, const void *value,
-                             CK_ULONG length, unsigned char *out)
+static size_t write_portable(tok_kind kind, const void *value, CK_ULONG length,
+                             unsigned char *out)
 {
 	switch (kind) {
 	case TOK_KIND_BOOL:
@@ -200,10 +199,9 @@ static size_t write_portable(tok_kind kind, const void *value,
 			(void)tok_attribute_kind(entries[i].type, &inner);
 			tok_store_u64(out + offset,
 			              tok_ulong_to_portable(entries[i].type));
-			written = write_portable(inner, entries[i].pValue,
-			                         entries[i].ulValueLen,
-			                         out + offset +
-			                                 ENTRY_HEADER_BYTES);
+			written = write_portable(
+			        inner, entries[i].pValue, entries[i].ulValueLen,
+			        out + offset + ENTRY_HEADER_BYTES);
 			store_u32(out + offset + 8, (uint32_t)written);
 			offset += ENTRY_HEADER_BYTES + written;
 		}
@@ -274,8 +272,8 @@ static bool walk_template(const unsigned char *value, size_t length,
 		    kind == TOK_KIND_TEMPLATE ||
 		    !tok_portable_valid(kind, value + offset, entry_length))
 			return false;
-		if (fn != NULL && !fn(i, type, kind, value + offset,
-		                      entry_length, context))
+		if (fn != NULL &&
+		    !fn(i, type, kind, value + offset, entry_length, context))
 			return false;
 		offset += entry_length;
 	}
@@ -314,8 +312,8 @@ bool tok_portable_valid(tok_kind kind, const unsigned char *value,
 		return true;
 	case TOK_KIND_TEMPLATE:
 		/* An empty value is an empty template. */
-		return length == 0 || walk_template(value, length, NULL, NULL,
-		                                    NULL);
+		return length == 0 ||
+		       walk_template(value, length, NULL, NULL, NULL);
 	}
 	return false;
 }
@@ -364,8 +362,8 @@ static void write_native_flat(tok_kind kind, const unsigned char *value,
 			CK_MECHANISM_TYPE mechanism = 0;
 
 			(void)tok_portable_to_ulong(
-				tok_load_u64(value + i * TOK_ULONG_BYTES),
-				&mechanism);
+			        tok_load_u64(value + i * TOK_ULONG_BYTES),
+			        &mechanism);
 			memcpy((unsigned char *)out + i * sizeof mechanism,
 			       &mechanism, sizeof mechanism);
 		}
@@ -410,8 +408,8 @@ static bool write_nested_entry(size_t index, CK_ATTRIBUTE_TYPE type,
 	return true;
 }
 
-CK_RV tok_write_native(tok_kind kind, const unsigned char *value,
-                       size_t length, CK_ATTRIBUTE *entry)
+CK_RV tok_write_native(tok_kind kind, const unsigned char *value, size_t length,
+                       CK_ATTRIBUTE *entry)
 {
 	CK_ULONG needed = tok_native_length(kind, value, length);
 

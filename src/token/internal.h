@@ -68,20 +68,20 @@ CK_ULONG tok_native_length(tok_kind kind, const unsigned char *value,
  * a C_GetAttributeValue template whose pValue is not NULL. Returns CKR_OK
  * or CKR_BUFFER_TOO_SMALL (then the entry, or for a nested template the
  * inner entry, has ulValueLen = CK_UNAVAILABLE_INFORMATION). */
-CK_RV tok_write_native(tok_kind kind, const unsigned char *value,
-                       size_t length, CK_ATTRIBUTE *entry);
+CK_RV tok_write_native(tok_kind kind, const unsigned char *value, size_t length,
+                       CK_ATTRIBUTE *entry);
 
 /* ---- The attribute table ------------------------------------------------ */
 
 /* The groups an object's attributes come from. */
 enum tok_group {
-	TOK_GROUP_STORAGE = 1u << 0,  /* every object */
-	TOK_GROUP_DATA = 1u << 1,     /* CKO_DATA */
-	TOK_GROUP_X509 = 1u << 2,     /* CKO_CERTIFICATE, CKC_X_509 */
-	TOK_GROUP_KEY = 1u << 3,      /* every key */
-	TOK_GROUP_PUBLIC = 1u << 4,   /* CKO_PUBLIC_KEY */
-	TOK_GROUP_PRIVATE = 1u << 5,  /* CKO_PRIVATE_KEY */
-	TOK_GROUP_SECRET = 1u << 6,   /* CKO_SECRET_KEY */
+	TOK_GROUP_STORAGE = 1u << 0, /* every object */
+	TOK_GROUP_DATA = 1u << 1,    /* CKO_DATA */
+	TOK_GROUP_X509 = 1u << 2,    /* CKO_CERTIFICATE, CKC_X_509 */
+	TOK_GROUP_KEY = 1u << 3,     /* every key */
+	TOK_GROUP_PUBLIC = 1u << 4,  /* CKO_PUBLIC_KEY */
+	TOK_GROUP_PRIVATE = 1u << 5, /* CKO_PRIVATE_KEY */
+	TOK_GROUP_SECRET = 1u << 6,  /* CKO_SECRET_KEY */
 	TOK_GROUP_RSA_PUBLIC = 1u << 7,
 	TOK_GROUP_RSA_PRIVATE = 1u << 8,
 	TOK_GROUP_EC_PUBLIC = 1u << 9, /* CKK_EC, _EDWARDS, _MONTGOMERY */
@@ -104,7 +104,7 @@ enum tok_flag {
 	TOK_MATERIAL = 1u << 11,         /* tok_object_set_material may set */
 };
 
-#define TOK_NEVER_IN_TEMPLATE \
+#define TOK_NEVER_IN_TEMPLATE                                                  \
 	(TOK_NOT_CREATE | TOK_NOT_GENERATE | TOK_NOT_UNWRAP)
 
 /* What an attribute is worth when the template says nothing. */
@@ -113,7 +113,7 @@ typedef enum tok_default {
 	TOK_DEFAULT_EMPTY,    /* empty value */
 	TOK_DEFAULT_FALSE,
 	TOK_DEFAULT_TRUE,
-	TOK_DEFAULT_ZERO,     /* CK_ULONG 0 */
+	TOK_DEFAULT_ZERO, /* CK_ULONG 0 */
 } tok_default;
 
 typedef struct tok_rule {

@@ -244,11 +244,10 @@ static CK_RV take_entry(builder *build, const CK_ATTRIBUTE *template,
 static void check_required(const tok_rule *rule, void *context)
 {
 	builder *build = context;
-	unsigned wanted = build->origin == TOK_ORIGIN_CREATE ?
-	                          TOK_REQUIRED_CREATE :
-	                  build->origin == TOK_ORIGIN_GENERATE ?
-	                          TOK_REQUIRED_GENERATE :
-	                          0;
+	unsigned wanted =
+	        build->origin == TOK_ORIGIN_CREATE     ? TOK_REQUIRED_CREATE
+	        : build->origin == TOK_ORIGIN_GENERATE ? TOK_REQUIRED_GENERATE
+	                                               : 0;
 
 	if (build->rv == CKR_OK && (rule->flags & wanted) != 0 &&
 	    !has(build, rule->type))
@@ -304,8 +303,8 @@ static CK_RV add_computed(builder *build)
 		rv = put_bool(build, CKA_LOCAL, generated);
 	if (rv == CKR_OK)
 		rv = put_ulong(build, CKA_KEY_GEN_MECHANISM,
-		               generated ? build->key_gen_mechanism :
-		                           CK_UNAVAILABLE_INFORMATION);
+		               generated ? build->key_gen_mechanism
+		                         : CK_UNAVAILABLE_INFORMATION);
 	if (rv == CKR_OK && secret_holder) {
 		/* Only a key generated here is known never to have been
 		 * exposed; for derive and unwrap the pkcs11 layer carries
@@ -358,9 +357,9 @@ static CK_RV check_consistency(builder *build)
 {
 	if (build->object_class == CKO_SECRET_KEY) {
 		CK_ULONG length;
-		bool known = tok_attributes_ulong(build->attributes,
-		                                  build->count, CKA_VALUE_LEN,
-		                                  &length);
+		bool known =
+		        tok_attributes_ulong(build->attributes, build->count,
+		                             CKA_VALUE_LEN, &length);
 
 		if (build->origin == TOK_ORIGIN_GENERATE && !known &&
 		    build->key_type != CKK_CHACHA20)
@@ -369,8 +368,7 @@ static CK_RV check_consistency(builder *build)
 			return CKR_ATTRIBUTE_VALUE_INVALID;
 	}
 	if (build->object_class == CKO_PUBLIC_KEY &&
-	    build->key_type == CKK_RSA &&
-	    build->origin == TOK_ORIGIN_CREATE) {
+	    build->key_type == CKK_RSA && build->origin == TOK_ORIGIN_CREATE) {
 		ptrdiff_t at = tok_attributes_find(build->attributes,
 		                                   build->count, CKA_MODULUS);
 		CK_ULONG bits = bit_length(build->attributes[at].value,
@@ -404,8 +402,8 @@ static CK_RV finish(builder *build, tok_object **out)
 CK_RV tok_object_create_ex(const CK_ATTRIBUTE *template, CK_ULONG count,
                            tok_origin origin, CK_OBJECT_CLASS default_class,
                            CK_KEY_TYPE default_key_type,
-                           CK_MECHANISM_TYPE key_gen_mechanism,
-                           bool so_session, tok_object **out)
+                           CK_MECHANISM_TYPE key_gen_mechanism, bool so_session,
+                           tok_object **out)
 {
 	if (out == NULL)
 		return CKR_ARGUMENTS_BAD;

@@ -21,12 +21,12 @@
 #include <stdbool.h>
 
 typedef struct tok_object {
-	CK_OBJECT_HANDLE handle; /* set by the pkcs11 layer */
+	CK_OBJECT_HANDLE handle;  /* set by the pkcs11 layer */
 	store_object_id store_id; /* token objects: the store's id, else 0 */
 	CK_OBJECT_CLASS object_class;
-	CK_KEY_TYPE key_type;  /* CK_UNAVAILABLE_INFORMATION if not a key */
-	bool is_token;         /* CKA_TOKEN */
-	bool is_private;       /* CKA_PRIVATE */
+	CK_KEY_TYPE key_type; /* CK_UNAVAILABLE_INFORMATION if not a key */
+	bool is_token;        /* CKA_TOKEN */
+	bool is_private;      /* CKA_PRIVATE */
 	unsigned char unique_id[STORE_UNIQUE_ID_BYTES]; /* CKA_UNIQUE_ID */
 	store_attribute *attributes; /* sorted by type, no duplicates */
 	size_t count;
@@ -71,8 +71,8 @@ CK_RV tok_object_create(const CK_ATTRIBUTE *template, CK_ULONG count,
 CK_RV tok_object_create_ex(const CK_ATTRIBUTE *template, CK_ULONG count,
                            tok_origin origin, CK_OBJECT_CLASS default_class,
                            CK_KEY_TYPE default_key_type,
-                           CK_MECHANISM_TYPE key_gen_mechanism,
-                           bool so_session, tok_object **out);
+                           CK_MECHANISM_TYPE key_gen_mechanism, bool so_session,
+                           tok_object **out);
 
 /* Sets a key-material attribute computed by a mechanism (sealed if the
  * attribute is sensitive for this class). For generate/derive/unwrap. */
@@ -94,10 +94,10 @@ CK_RV tok_object_set_internal(tok_object *object, CK_ATTRIBUTE_TYPE type,
 /* Rebuilds an object loaded from the store (takes ownership of
  * attributes, which are freed on failure too). CKR_DEVICE_ERROR if the
  * record lacks CKA_CLASS etc. */
-CK_RV tok_object_from_store(store_object_id id, bool is_private,
-                            const unsigned char unique_id[STORE_UNIQUE_ID_BYTES],
-                            store_attribute *attributes, size_t count,
-                            tok_object **out);
+CK_RV tok_object_from_store(
+        store_object_id id, bool is_private,
+        const unsigned char unique_id[STORE_UNIQUE_ID_BYTES],
+        store_attribute *attributes, size_t count, tok_object **out);
 
 /* C_GetAttributeValue for one object: the length-query protocol (pValue
  * NULL: length only), CKR_ATTRIBUTE_SENSITIVE for sensitive or
@@ -106,8 +106,8 @@ CK_RV tok_object_from_store(store_object_id id, bool is_private,
  * CK_UNAVAILABLE_INFORMATION while the others are still filled, and the
  * return value is the error of the spec's precedence. Array attributes
  * (CKA_WRAP_TEMPLATE...) follow the nested protocol. */
-CK_RV tok_object_get_attributes(const tok_object *object, CK_ATTRIBUTE *template,
-                                CK_ULONG count);
+CK_RV tok_object_get_attributes(const tok_object *object,
+                                CK_ATTRIBUTE *template, CK_ULONG count);
 
 /* C_SetAttributeValue: all or nothing. CKR_ACTION_PROHIBITED if
  * CKA_MODIFIABLE is false; CKR_ATTRIBUTE_READ_ONLY for attributes that
@@ -115,8 +115,9 @@ CK_RV tok_object_get_attributes(const tok_object *object, CK_ATTRIBUTE *template
  * material...), CKA_SENSITIVE only to TRUE, CKA_EXTRACTABLE only to FALSE,
  * CKA_WRAP_WITH_TRUSTED only to TRUE; CKA_TRUSTED only by the SO
  * (so_session). */
-CK_RV tok_object_set_attributes(tok_object *object, const CK_ATTRIBUTE *template,
-                                CK_ULONG count, bool so_session);
+CK_RV tok_object_set_attributes(tok_object *object,
+                                const CK_ATTRIBUTE *template, CK_ULONG count,
+                                bool so_session);
 
 /* C_CopyObject: a new object with the template applied (only attributes
  * the spec lets a copy change). CKR_ACTION_PROHIBITED if CKA_COPYABLE is

@@ -80,11 +80,11 @@ CK_RV tok_object_get_attributes(const tok_object *object,
 		if (entry->pValue == NULL) {
 			if (attribute->sensitive)
 				entry->ulValueLen =
-					enc_sealed_length(attribute->sealed);
+				        enc_sealed_length(attribute->sealed);
 			else
 				entry->ulValueLen = tok_native_length(
-					kind, attribute->value,
-					attribute->length);
+				        kind, attribute->value,
+				        attribute->length);
 			continue;
 		}
 		if (attribute->sensitive)
@@ -128,7 +128,7 @@ static CK_RV list_replace(change_list *list, store_attribute *item)
 		return tok_attributes_put(&list->attributes, &list->count,
 		                          item);
 	ptrdiff_t at =
-		tok_attributes_find(list->attributes, list->count, item->type);
+	        tok_attributes_find(list->attributes, list->count, item->type);
 	if (at >= 0) {
 		list->attributes[at] = *item;
 		return CKR_OK;
@@ -146,9 +146,8 @@ static bool same_encoding(const store_attribute *attribute,
 
 /* Is the change of an attribute with these rules allowed? The value is
  * known to differ from the source's. */
-static bool change_allowed(const tok_rule *rule, bool to_true,
-                           change_mode mode, bool source_modifiable,
-                           bool so_session)
+static bool change_allowed(const tok_rule *rule, bool to_true, change_mode mode,
+                           bool source_modifiable, bool so_session)
 {
 	unsigned one_way = TOK_ONLY_TO_TRUE | TOK_ONLY_TO_FALSE;
 	bool allowed;
@@ -232,7 +231,7 @@ static void discard_shared(const tok_object *object, change_list *list)
 	for (size_t i = 0; i < list->count; i++) {
 		store_attribute *changed = &list->attributes[i];
 		ptrdiff_t at = tok_attributes_find(
-			object->attributes, object->count, changed->type);
+		        object->attributes, object->count, changed->type);
 
 		if (at < 0 || object->attributes[at].value != changed->value)
 			tok_attribute_clear(changed);
@@ -305,7 +304,7 @@ CK_RV tok_object_copy(const tok_object *source, const CK_ATTRIBUTE *template,
 	CK_RV rv = CKR_OK;
 	if (source->count > 0) {
 		list.attributes =
-			calloc(source->count, sizeof(store_attribute));
+		        calloc(source->count, sizeof(store_attribute));
 		if (list.attributes == NULL)
 			return CKR_HOST_MEMORY;
 	}
@@ -366,8 +365,8 @@ bool tok_object_matches(const tok_object *object, const CK_ATTRIBUTE *template,
 		 * oracle for key material. */
 		if (attribute == NULL || attribute->sensitive)
 			return false;
-		if (tok_encode(kind, entry->pValue, entry->ulValueLen,
-		               &encoded, &length) != CKR_OK)
+		if (tok_encode(kind, entry->pValue, entry->ulValueLen, &encoded,
+		               &length) != CKR_OK)
 			return false;
 		bool same = same_encoding(attribute, encoded, length);
 		free(encoded);

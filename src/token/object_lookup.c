@@ -55,16 +55,17 @@ static bool record_valid(const store_attribute *attributes, size_t count,
 		    type == CKA_UNIQUE_ID || !tok_attribute_kind(type, &kind))
 			return false;
 		const tok_rule *rule = tok_rule_find(type, groups);
-		bool sealed_here = (rule != NULL &&
-		                    (rule->flags & TOK_SENSITIVE) != 0);
+		bool sealed_here =
+		        (rule != NULL && (rule->flags & TOK_SENSITIVE) != 0);
 		if (rule == NULL || attribute->sensitive != sealed_here)
 			return false;
-		if (attribute->sensitive ?
-		            attribute->sealed == NULL ||
-		                    attribute->value != NULL :
-		            attribute->sealed != NULL ||
-		                    !tok_portable_valid(kind, attribute->value,
-		                                        attribute->length))
+		if (attribute->sensitive
+		            ? attribute->sealed == NULL ||
+		                      attribute->value != NULL
+		            : attribute->sealed != NULL ||
+		                      !tok_portable_valid(kind,
+		                                          attribute->value,
+		                                          attribute->length))
 			return false;
 	}
 	return tok_attributes_bool(attributes, count, CKA_PRIVATE,
@@ -72,9 +73,9 @@ static bool record_valid(const store_attribute *attributes, size_t count,
 }
 
 CK_RV tok_object_from_store(
-	store_object_id id, bool is_private,
-	const unsigned char unique_id[STORE_UNIQUE_ID_BYTES],
-	store_attribute *attributes, size_t count, tok_object **out)
+        store_object_id id, bool is_private,
+        const unsigned char unique_id[STORE_UNIQUE_ID_BYTES],
+        store_attribute *attributes, size_t count, tok_object **out)
 {
 	CK_OBJECT_CLASS object_class;
 	CK_KEY_TYPE key_type;
@@ -101,14 +102,14 @@ CK_RV tok_object_from_store(
 		/* The enclave knows the real length of a sealed value. */
 		if (attributes[i].sensitive)
 			attributes[i].length =
-				enc_sealed_length(attributes[i].sealed);
+			        enc_sealed_length(attributes[i].sealed);
 	}
 	object->store_id = id;
 	object->object_class = object_class;
 	object->key_type = key_type;
 	/* A record in the store is a token object unless it says not. */
 	object->is_token =
-		tok_attributes_bool(attributes, count, CKA_TOKEN, true);
+	        tok_attributes_bool(attributes, count, CKA_TOKEN, true);
 	object->is_private = is_private;
 	memcpy(object->unique_id, unique_id, STORE_UNIQUE_ID_BYTES);
 	object->attributes = attributes;
@@ -125,7 +126,7 @@ const store_attribute *tok_object_attribute(const tok_object *object,
 	if (object == NULL)
 		return NULL;
 	ptrdiff_t index =
-		tok_attributes_find(object->attributes, object->count, type);
+	        tok_attributes_find(object->attributes, object->count, type);
 	return index < 0 ? NULL : &object->attributes[index];
 }
 
@@ -198,12 +199,12 @@ bool tok_template_index(const CK_ATTRIBUTE *template, CK_ULONG count,
 			index->object_class = portable;
 		} else if (entry->type == CKA_ID || entry->type == CKA_LABEL) {
 			bool is_id = entry->type == CKA_ID;
-			bool *present = is_id ? &index->has_id :
-			                        &index->has_label;
-			const unsigned char **value = is_id ? &index->id :
-			                                      &index->label;
-			size_t *value_length = is_id ? &index->id_length :
-			                               &index->label_length;
+			bool *present =
+			        is_id ? &index->has_id : &index->has_label;
+			const unsigned char **value =
+			        is_id ? &index->id : &index->label;
+			size_t *value_length = is_id ? &index->id_length
+			                             : &index->label_length;
 
 			if (*present && (*value_length != length ||
 			                 (length > 0 &&

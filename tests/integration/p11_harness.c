@@ -38,41 +38,81 @@ static char template_dir[512]; /* the prepared token store, or "" */
 
 /* ---- Return value names ------------------------------------------------ */
 
-#define RV(name) {name, #name}
+#define RV(name)                                                               \
+	{                                                                      \
+		name, #name                                                    \
+	}
 static const struct {
 	CK_RV rv;
 	const char *name;
 } rv_names[] = {
-	RV(CKR_OK), RV(CKR_CANCEL), RV(CKR_HOST_MEMORY), RV(CKR_SLOT_ID_INVALID),
-	RV(CKR_GENERAL_ERROR), RV(CKR_FUNCTION_FAILED), RV(CKR_ARGUMENTS_BAD),
-	RV(CKR_NO_EVENT), RV(CKR_NEED_TO_CREATE_THREADS), RV(CKR_CANT_LOCK),
-	RV(CKR_ATTRIBUTE_READ_ONLY), RV(CKR_ATTRIBUTE_SENSITIVE),
-	RV(CKR_ATTRIBUTE_TYPE_INVALID), RV(CKR_ATTRIBUTE_VALUE_INVALID),
-	RV(CKR_ACTION_PROHIBITED), RV(CKR_DATA_INVALID), RV(CKR_DATA_LEN_RANGE),
-	RV(CKR_DEVICE_ERROR), RV(CKR_DEVICE_MEMORY), RV(CKR_DEVICE_REMOVED),
-	RV(CKR_ENCRYPTED_DATA_INVALID), RV(CKR_FUNCTION_CANCELED),
-	RV(CKR_FUNCTION_NOT_PARALLEL), RV(CKR_FUNCTION_NOT_SUPPORTED),
-	RV(CKR_KEY_HANDLE_INVALID), RV(CKR_KEY_SIZE_RANGE),
-	RV(CKR_KEY_TYPE_INCONSISTENT), RV(CKR_MECHANISM_INVALID),
-	RV(CKR_MECHANISM_PARAM_INVALID), RV(CKR_OBJECT_HANDLE_INVALID),
-	RV(CKR_OPERATION_ACTIVE), RV(CKR_OPERATION_NOT_INITIALIZED),
-	RV(CKR_PIN_INCORRECT), RV(CKR_PIN_INVALID), RV(CKR_PIN_LEN_RANGE),
-	RV(CKR_PIN_EXPIRED), RV(CKR_PIN_LOCKED), RV(CKR_SESSION_CLOSED),
-	RV(CKR_SESSION_COUNT), RV(CKR_SESSION_HANDLE_INVALID),
-	RV(CKR_SESSION_PARALLEL_NOT_SUPPORTED), RV(CKR_SESSION_READ_ONLY),
-	RV(CKR_SESSION_EXISTS), RV(CKR_SESSION_READ_ONLY_EXISTS),
-	RV(CKR_SESSION_READ_WRITE_SO_EXISTS), RV(CKR_TEMPLATE_INCOMPLETE),
-	RV(CKR_TEMPLATE_INCONSISTENT), RV(CKR_TOKEN_NOT_PRESENT),
-	RV(CKR_TOKEN_NOT_RECOGNIZED), RV(CKR_TOKEN_WRITE_PROTECTED),
-	RV(CKR_USER_ALREADY_LOGGED_IN), RV(CKR_USER_NOT_LOGGED_IN),
-	RV(CKR_USER_PIN_NOT_INITIALIZED), RV(CKR_USER_TYPE_INVALID),
-	RV(CKR_USER_ANOTHER_ALREADY_LOGGED_IN), RV(CKR_USER_TOO_MANY_TYPES),
-	RV(CKR_RANDOM_SEED_NOT_SUPPORTED), RV(CKR_RANDOM_NO_RNG),
-	RV(CKR_BUFFER_TOO_SMALL), RV(CKR_SAVED_STATE_INVALID),
-	RV(CKR_STATE_UNSAVEABLE), RV(CKR_CRYPTOKI_NOT_INITIALIZED),
-	RV(CKR_CRYPTOKI_ALREADY_INITIALIZED), RV(CKR_MUTEX_BAD),
-	RV(CKR_MUTEX_NOT_LOCKED), RV(CKR_FUNCTION_REJECTED),
-	RV(CKR_OPERATION_CANCEL_FAILED),
+        RV(CKR_OK),
+        RV(CKR_CANCEL),
+        RV(CKR_HOST_MEMORY),
+        RV(CKR_SLOT_ID_INVALID),
+        RV(CKR_GENERAL_ERROR),
+        RV(CKR_FUNCTION_FAILED),
+        RV(CKR_ARGUMENTS_BAD),
+        RV(CKR_NO_EVENT),
+        RV(CKR_NEED_TO_CREATE_THREADS),
+        RV(CKR_CANT_LOCK),
+        RV(CKR_ATTRIBUTE_READ_ONLY),
+        RV(CKR_ATTRIBUTE_SENSITIVE),
+        RV(CKR_ATTRIBUTE_TYPE_INVALID),
+        RV(CKR_ATTRIBUTE_VALUE_INVALID),
+        RV(CKR_ACTION_PROHIBITED),
+        RV(CKR_DATA_INVALID),
+        RV(CKR_DATA_LEN_RANGE),
+        RV(CKR_DEVICE_ERROR),
+        RV(CKR_DEVICE_MEMORY),
+        RV(CKR_DEVICE_REMOVED),
+        RV(CKR_ENCRYPTED_DATA_INVALID),
+        RV(CKR_FUNCTION_CANCELED),
+        RV(CKR_FUNCTION_NOT_PARALLEL),
+        RV(CKR_FUNCTION_NOT_SUPPORTED),
+        RV(CKR_KEY_HANDLE_INVALID),
+        RV(CKR_KEY_SIZE_RANGE),
+        RV(CKR_KEY_TYPE_INCONSISTENT),
+        RV(CKR_MECHANISM_INVALID),
+        RV(CKR_MECHANISM_PARAM_INVALID),
+        RV(CKR_OBJECT_HANDLE_INVALID),
+        RV(CKR_OPERATION_ACTIVE),
+        RV(CKR_OPERATION_NOT_INITIALIZED),
+        RV(CKR_PIN_INCORRECT),
+        RV(CKR_PIN_INVALID),
+        RV(CKR_PIN_LEN_RANGE),
+        RV(CKR_PIN_EXPIRED),
+        RV(CKR_PIN_LOCKED),
+        RV(CKR_SESSION_CLOSED),
+        RV(CKR_SESSION_COUNT),
+        RV(CKR_SESSION_HANDLE_INVALID),
+        RV(CKR_SESSION_PARALLEL_NOT_SUPPORTED),
+        RV(CKR_SESSION_READ_ONLY),
+        RV(CKR_SESSION_EXISTS),
+        RV(CKR_SESSION_READ_ONLY_EXISTS),
+        RV(CKR_SESSION_READ_WRITE_SO_EXISTS),
+        RV(CKR_TEMPLATE_INCOMPLETE),
+        RV(CKR_TEMPLATE_INCONSISTENT),
+        RV(CKR_TOKEN_NOT_PRESENT),
+        RV(CKR_TOKEN_NOT_RECOGNIZED),
+        RV(CKR_TOKEN_WRITE_PROTECTED),
+        RV(CKR_USER_ALREADY_LOGGED_IN),
+        RV(CKR_USER_NOT_LOGGED_IN),
+        RV(CKR_USER_PIN_NOT_INITIALIZED),
+        RV(CKR_USER_TYPE_INVALID),
+        RV(CKR_USER_ANOTHER_ALREADY_LOGGED_IN),
+        RV(CKR_USER_TOO_MANY_TYPES),
+        RV(CKR_RANDOM_SEED_NOT_SUPPORTED),
+        RV(CKR_RANDOM_NO_RNG),
+        RV(CKR_BUFFER_TOO_SMALL),
+        RV(CKR_SAVED_STATE_INVALID),
+        RV(CKR_STATE_UNSAVEABLE),
+        RV(CKR_CRYPTOKI_NOT_INITIALIZED),
+        RV(CKR_CRYPTOKI_ALREADY_INITIALIZED),
+        RV(CKR_MUTEX_BAD),
+        RV(CKR_MUTEX_NOT_LOCKED),
+        RV(CKR_FUNCTION_REJECTED),
+        RV(CKR_OPERATION_CANCEL_FAILED),
 };
 
 const char *h_rv_name(CK_RV rv)
@@ -112,7 +152,8 @@ void h_wait_child_ok(int pid)
 	if (WIFSIGNALED(status))
 		fail_msg("child %d died of signal %d", pid, WTERMSIG(status));
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		fail_msg("child %d exited with status %d (see its message above)",
+		fail_msg("child %d exited with status %d (see its message "
+		         "above)",
 		         pid, WEXITSTATUS(status));
 }
 
@@ -146,7 +187,8 @@ void h_write_line(int fd, const char *line)
 {
 	char buffer[512];
 	int length = snprintf(buffer, sizeof(buffer), "%s\n", line);
-	CHILD_CHECK(length > 0 && (size_t)length < sizeof(buffer), "line too long");
+	CHILD_CHECK(length > 0 && (size_t)length < sizeof(buffer),
+	            "line too long");
 	size_t done = 0;
 	while (done < (size_t)length) {
 		ssize_t n = write(fd, buffer + done, (size_t)length - done);
@@ -185,15 +227,17 @@ void h_load_module(void)
 		exit(1);
 	}
 	h_get_function_list =
-		(CK_C_GetFunctionList)dlsym(module_handle, "C_GetFunctionList");
+	        (CK_C_GetFunctionList)dlsym(module_handle, "C_GetFunctionList");
 	h_get_interface =
-		(h_get_interface_fn)dlsym(module_handle, "C_GetInterface");
+	        (h_get_interface_fn)dlsym(module_handle, "C_GetInterface");
 	h_get_interface_list = (h_get_interface_list_fn)dlsym(
-		module_handle, "C_GetInterfaceList");
+	        module_handle, "C_GetInterfaceList");
 	if (h_get_function_list == NULL || h_get_interface == NULL ||
 	    h_get_interface_list == NULL) {
-		fprintf(stderr, "%s lacks C_GetFunctionList, C_GetInterface or "
-		                "C_GetInterfaceList\n", path);
+		fprintf(stderr,
+		        "%s lacks C_GetFunctionList, C_GetInterface or "
+		        "C_GetInterfaceList\n",
+		        path);
 		exit(1);
 	}
 	if (h_get_function_list(&p11) != CKR_OK || p11 == NULL) {
@@ -419,7 +463,8 @@ static CK_SLOT_ID find_slot(bool initialised)
 		if (((info.flags & CKF_TOKEN_INITIALIZED) != 0) == initialised)
 			return slots[i];
 	}
-	fail_msg("no slot with an %sinitialised token", initialised ? "" : "un");
+	fail_msg("no slot with an %sinitialised token",
+	         initialised ? "" : "un");
 	return 0;
 }
 
@@ -506,12 +551,12 @@ CK_RV h_create_data_rv(CK_SESSION_HANDLE session, bool token, bool private_,
 	CK_BBOOL is_private = private_ ? CK_TRUE : CK_FALSE;
 	static const char application[] = "guardhsm-tests";
 	CK_ATTRIBUTE template[] = {
-		H_ATTR_VAR(CKA_CLASS, cls),
-		H_ATTR_VAR(CKA_TOKEN, is_token),
-		H_ATTR_VAR(CKA_PRIVATE, is_private),
-		H_ATTR_STR(CKA_LABEL, label),
-		H_ATTR_STR(CKA_APPLICATION, application),
-		H_ATTR_STR(CKA_VALUE, value),
+	        H_ATTR_VAR(CKA_CLASS, cls),
+	        H_ATTR_VAR(CKA_TOKEN, is_token),
+	        H_ATTR_VAR(CKA_PRIVATE, is_private),
+	        H_ATTR_STR(CKA_LABEL, label),
+	        H_ATTR_STR(CKA_APPLICATION, application),
+	        H_ATTR_STR(CKA_VALUE, value),
 	};
 	return p11->C_CreateObject(session, template, H_ARRAY_SIZE(template),
 	                           object);
@@ -540,38 +585,38 @@ CK_RV h_create_aes_rv(CK_SESSION_HANDLE session, bool token, bool private_,
 	CK_BBOOL is_extractable = extractable ? CK_TRUE : CK_FALSE;
 	static const unsigned char id[] = {0xae, 0x50};
 	CK_ATTRIBUTE template[] = {
-		H_ATTR_VAR(CKA_CLASS, cls),
-		H_ATTR_VAR(CKA_KEY_TYPE, type),
-		H_ATTR_VAR(CKA_TOKEN, is_token),
-		H_ATTR_VAR(CKA_PRIVATE, is_private),
-		H_ATTR_VAR(CKA_SENSITIVE, is_sensitive),
-		H_ATTR_VAR(CKA_EXTRACTABLE, is_extractable),
-		H_ATTR_STR(CKA_LABEL, label),
-		H_ATTR(CKA_ID, id, sizeof(id)),
-		H_ATTR(CKA_VALUE, h_aes_key, 32),
+	        H_ATTR_VAR(CKA_CLASS, cls),
+	        H_ATTR_VAR(CKA_KEY_TYPE, type),
+	        H_ATTR_VAR(CKA_TOKEN, is_token),
+	        H_ATTR_VAR(CKA_PRIVATE, is_private),
+	        H_ATTR_VAR(CKA_SENSITIVE, is_sensitive),
+	        H_ATTR_VAR(CKA_EXTRACTABLE, is_extractable),
+	        H_ATTR_STR(CKA_LABEL, label),
+	        H_ATTR(CKA_ID, id, sizeof(id)),
+	        H_ATTR(CKA_VALUE, h_aes_key, 32),
 	};
 	return p11->C_CreateObject(session, template, H_ARRAY_SIZE(template),
 	                           object);
 }
 
-CK_RV h_create_cert_rv(CK_SESSION_HANDLE session, bool token,
-                       const char *label, CK_OBJECT_HANDLE *object)
+CK_RV h_create_cert_rv(CK_SESSION_HANDLE session, bool token, const char *label,
+                       CK_OBJECT_HANDLE *object)
 {
 	CK_OBJECT_CLASS cls = CKO_CERTIFICATE;
 	CK_CERTIFICATE_TYPE type = CKC_X_509;
 	CK_BBOOL is_token = token ? CK_TRUE : CK_FALSE;
 	static const unsigned char id[] = {0xce, 0x27};
 	CK_ATTRIBUTE template[] = {
-		H_ATTR_VAR(CKA_CLASS, cls),
-		H_ATTR_VAR(CKA_CERTIFICATE_TYPE, type),
-		H_ATTR_VAR(CKA_TOKEN, is_token),
-		H_ATTR_VAR(CKA_PRIVATE, h_false),
-		H_ATTR_STR(CKA_LABEL, label),
-		H_ATTR(CKA_ID, id, sizeof(id)),
-		H_ATTR(CKA_SUBJECT, h_cert_subject, h_cert_subject_length),
-		H_ATTR(CKA_ISSUER, h_cert_issuer, h_cert_issuer_length),
-		H_ATTR(CKA_SERIAL_NUMBER, h_cert_serial, h_cert_serial_length),
-		H_ATTR(CKA_VALUE, h_cert_der, h_cert_der_length),
+	        H_ATTR_VAR(CKA_CLASS, cls),
+	        H_ATTR_VAR(CKA_CERTIFICATE_TYPE, type),
+	        H_ATTR_VAR(CKA_TOKEN, is_token),
+	        H_ATTR_VAR(CKA_PRIVATE, h_false),
+	        H_ATTR_STR(CKA_LABEL, label),
+	        H_ATTR(CKA_ID, id, sizeof(id)),
+	        H_ATTR(CKA_SUBJECT, h_cert_subject, h_cert_subject_length),
+	        H_ATTR(CKA_ISSUER, h_cert_issuer, h_cert_issuer_length),
+	        H_ATTR(CKA_SERIAL_NUMBER, h_cert_serial, h_cert_serial_length),
+	        H_ATTR(CKA_VALUE, h_cert_der, h_cert_der_length),
 	};
 	return p11->C_CreateObject(session, template, H_ARRAY_SIZE(template),
 	                           object);
@@ -615,7 +660,8 @@ CK_ULONG h_get_bytes(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o,
 const char *h_get_label(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o)
 {
 	static char label[256];
-	CK_ULONG length = h_get_bytes(s, o, CKA_LABEL, label, sizeof(label) - 1);
+	CK_ULONG length =
+	        h_get_bytes(s, o, CKA_LABEL, label, sizeof(label) - 1);
 	assert_true(length < sizeof(label));
 	label[length] = '\0';
 	return label;
@@ -629,8 +675,8 @@ CK_ULONG h_find(CK_SESSION_HANDLE session, CK_ATTRIBUTE *template,
 	for (;;) {
 		CK_OBJECT_HANDLE batch[7];
 		CK_ULONG n = 0;
-		assert_ok(p11->C_FindObjects(session, batch, H_ARRAY_SIZE(batch),
-		                             &n));
+		assert_ok(p11->C_FindObjects(session, batch,
+		                             H_ARRAY_SIZE(batch), &n));
 		assert_true(n <= H_ARRAY_SIZE(batch));
 		if (n == 0)
 			break;

@@ -23,8 +23,8 @@
 #define H_PIN_TRIES 3
 
 /* The loaded module. */
-extern CK_FUNCTION_LIST_PTR p11;        /* the 2.40 list (C_GetFunctionList) */
-extern CK_FUNCTION_LIST_3_0_PTR p11v3;  /* the 3.0 list (C_GetInterface) */
+extern CK_FUNCTION_LIST_PTR p11;       /* the 2.40 list (C_GetFunctionList) */
+extern CK_FUNCTION_LIST_3_0_PTR p11v3; /* the 3.0 list (C_GetInterface) */
 typedef CK_RV (*h_get_interface_fn)(CK_UTF8CHAR_PTR, CK_VERSION_PTR,
                                     CK_INTERFACE_PTR_PTR, CK_FLAGS);
 typedef CK_RV (*h_get_interface_list_fn)(CK_INTERFACE_PTR, CK_ULONG_PTR);
@@ -155,8 +155,8 @@ CK_RV h_create_aes_rv(CK_SESSION_HANDLE session, bool token, bool private_,
                       bool sensitive, bool extractable, const char *label,
                       CK_OBJECT_HANDLE *object);
 /* The embedded certificate as a CKC_X_509 object. */
-CK_RV h_create_cert_rv(CK_SESSION_HANDLE session, bool token,
-                       const char *label, CK_OBJECT_HANDLE *object);
+CK_RV h_create_cert_rv(CK_SESSION_HANDLE session, bool token, const char *label,
+                       CK_OBJECT_HANDLE *object);
 
 /* Attribute readers (assert success). */
 CK_ULONG h_get_ulong(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o,
@@ -185,7 +185,8 @@ bool h_log_contains(const char *needle);
  * how many (at most max; paths are malloc'd). */
 size_t h_token_files(char **paths, size_t max);
 
-/* ---- Test material (embedded, see p11_harness.c) -------------------------- */
+/* ---- Test material (embedded, see p11_harness.c) --------------------------
+ */
 extern const unsigned char h_cert_der[];
 extern const size_t h_cert_der_length;
 extern const unsigned char h_cert_subject[];
@@ -205,7 +206,9 @@ extern const unsigned char h_aes_key[32];
 /* Convenience for templates. */
 extern CK_BBOOL h_true, h_false;
 #define H_ATTR(type, pointer, length)                                          \
-	{ (type), (void *)(pointer), (CK_ULONG)(length) }
+	{                                                                      \
+		(type), (void *)(pointer), (CK_ULONG)(length)                  \
+	}
 #define H_ATTR_VAR(type, variable) H_ATTR(type, &(variable), sizeof(variable))
 #define H_ATTR_STR(type, string) H_ATTR(type, string, strlen(string))
 #define H_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

@@ -33,8 +33,9 @@ static char *token_file(void)
 static sqlite3 *open_db(const char *path)
 {
 	sqlite3 *db = NULL;
-	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL),
-	                 SQLITE_OK);
+	assert_int_equal(
+	        sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL),
+	        SQLITE_OK);
 	sqlite3_busy_timeout(db, 5000);
 	return db;
 }
@@ -106,9 +107,8 @@ static void check_intact_object(CK_SESSION_HANDLE s)
 	CK_OBJECT_HANDLE found[2];
 	assert_int_equal(h_find_label(s, "intact", found, 2), 1);
 	char value[32];
-	assert_int_equal(h_get_bytes(s, found[0], CKA_VALUE, value,
-	                             sizeof(value)),
-	                 10);
+	assert_int_equal(
+	        h_get_bytes(s, found[0], CKA_VALUE, value, sizeof(value)), 10);
 	assert_memory_equal(value, "still fine", 10);
 }
 
@@ -125,7 +125,8 @@ static void check_victim_refused(CK_SESSION_HANDLE s)
 		assert_ok(p11->C_FindObjectsFinal(s));
 		if (n > 0) {
 			CK_ATTRIBUTE value = H_ATTR(CKA_VALUE, NULL, 0);
-			assert_rv(p11->C_GetAttributeValue(s, found[0], &value, 1),
+			assert_rv(p11->C_GetAttributeValue(s, found[0], &value,
+			                                   1),
 			          CKR_DEVICE_ERROR);
 		} else {
 			fail_msg("the damaged object silently vanished from "
@@ -243,7 +244,8 @@ static void test_flipped_private_flag(void **state)
 		assert_ok(p11->C_FindObjectsFinal(s));
 		if (n > 0) {
 			char value[32];
-			CK_ATTRIBUTE a = H_ATTR(CKA_VALUE, value, sizeof(value));
+			CK_ATTRIBUTE a =
+			        H_ATTR(CKA_VALUE, value, sizeof(value));
 			rv = p11->C_GetAttributeValue(s, found[0], &a, 1);
 			if (rv == CKR_OK)
 				fail_msg("a private object became readable "
@@ -261,8 +263,9 @@ static void test_damaged_wrapped_key(void **state)
 	make_objects(false);
 	char *path = token_file();
 	sqlite3 *db = open_db(path);
-	exec(db, "UPDATE meta SET value = CAST(zeroblob(length(value)) AS BLOB) "
-	         "WHERE name = 'so_wrapped'");
+	exec(db,
+	     "UPDATE meta SET value = CAST(zeroblob(length(value)) AS BLOB) "
+	     "WHERE name = 'so_wrapped'");
 	assert_int_equal(sqlite3_close(db), SQLITE_OK);
 	free(path);
 	CK_RV rv = p11->C_Initialize(NULL);
@@ -306,7 +309,8 @@ static void check_unrecognised_token(void)
 			          CKR_TOKEN_NOT_RECOGNIZED);
 			CK_UTF8CHAR label[32];
 			memset(label, ' ', sizeof(label));
-			rv = p11->C_InitToken(slots[i], (CK_UTF8CHAR_PTR)H_SO_PIN,
+			rv = p11->C_InitToken(slots[i],
+			                      (CK_UTF8CHAR_PTR)H_SO_PIN,
 			                      strlen(H_SO_PIN), label);
 			assert_true(rv == CKR_TOKEN_NOT_RECOGNIZED ||
 			            rv == CKR_DEVICE_ERROR);
@@ -401,7 +405,8 @@ static void test_foreign_sqlite_file(void **state)
 	assert_int_equal(unlink(path), 0);
 	sqlite3 *db = NULL;
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	exec(db, "CREATE TABLE something (x); INSERT INTO something VALUES (1)");
+	exec(db,
+	     "CREATE TABLE something (x); INSERT INTO something VALUES (1)");
 	assert_int_equal(sqlite3_close(db), SQLITE_OK);
 	free(path);
 	check_unrecognised_token();
@@ -411,18 +416,18 @@ int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, h_setup_token, h_teardown)
 	const struct CMUnitTest tests[] = {
-		T(test_flipped_record_bytes),
-		T(test_flipped_bytes_everywhere),
-		T(test_flipped_private_record),
-		T(test_swapped_records),
-		T(test_flipped_private_flag),
-		T(test_damaged_wrapped_key),
-		T(test_random_file),
-		T(test_truncated_file),
-		T(test_empty_file),
-		T(test_missing_format_version),
-		T(test_future_format_version),
-		T(test_foreign_sqlite_file),
+	        T(test_flipped_record_bytes),
+	        T(test_flipped_bytes_everywhere),
+	        T(test_flipped_private_record),
+	        T(test_swapped_records),
+	        T(test_flipped_private_flag),
+	        T(test_damaged_wrapped_key),
+	        T(test_random_file),
+	        T(test_truncated_file),
+	        T(test_empty_file),
+	        T(test_missing_format_version),
+	        T(test_future_format_version),
+	        T(test_foreign_sqlite_file),
 	};
 	return cmocka_run_group_tests(tests, h_group_setup_template,
 	                              h_group_teardown);

@@ -71,7 +71,8 @@ static char *kill_after(pid_t pid, int fd, double seconds, size_t *lines)
 			continue;
 		if (n <= 0) {
 			if (!killed)
-				fail_msg("the child stopped before it was killed");
+				fail_msg("the child stopped before it was "
+				         "killed");
 			break;
 		}
 		used += (size_t)n;
@@ -104,8 +105,9 @@ static _Noreturn void create_forever(CK_SLOT_ID slot, const char *prefix,
 		char label[64];
 		snprintf(label, sizeof(label), "%s-%lu", prefix, i);
 		CK_OBJECT_HANDLE o;
-		CHILD_RV(h_create_data_rv(s, true, i % 2 == 1, label, label, &o),
-		         CKR_OK);
+		CHILD_RV(
+		        h_create_data_rv(s, true, i % 2 == 1, label, label, &o),
+		        CKR_OK);
 		h_write_line(fd, label);
 	}
 }
@@ -249,20 +251,22 @@ static void test_kill_during_updates(void **state)
 		CHILD_CHECK(n == COUNT, "found %lu", (unsigned long)n);
 		for (int i = 0; i < COUNT; i++) {
 			char value[16] = {0};
-			CK_ATTRIBUTE a = H_ATTR(CKA_VALUE, value, sizeof(value) - 1);
-			CHILD_RV(p11->C_GetAttributeValue(cs, objects[i], &a, 1),
-			         CKR_OK);
+			CK_ATTRIBUTE a =
+			        H_ATTR(CKA_VALUE, value, sizeof(value) - 1);
+			CHILD_RV(
+			        p11->C_GetAttributeValue(cs, objects[i], &a, 1),
+			        CKR_OK);
 			index[i] = atoi(value + 1);
 		}
 		for (unsigned long round = 0;; round++) {
 			for (int i = 0; i < COUNT; i++) {
 				char label[32];
-				snprintf(label, sizeof(label), "u%d:%lu", index[i],
-				         round);
+				snprintf(label, sizeof(label), "u%d:%lu",
+				         index[i], round);
 				CK_ATTRIBUTE change[] = {
-					H_ATTR_STR(CKA_LABEL, label)};
-				CHILD_RV(p11->C_SetAttributeValue(cs, objects[i],
-				                                  change, 1),
+				        H_ATTR_STR(CKA_LABEL, label)};
+				CHILD_RV(p11->C_SetAttributeValue(
+				                 cs, objects[i], change, 1),
 				         CKR_OK);
 			}
 		}
@@ -301,9 +305,9 @@ int main(void)
 	signal(SIGPIPE, SIG_IGN);
 #define T(name) cmocka_unit_test_setup_teardown(name, h_setup_token, h_teardown)
 	const struct CMUnitTest tests[] = {
-		T(test_kill_during_creates),
-		T(test_kill_while_parent_has_token_open),
-		T(test_kill_during_updates),
+	        T(test_kill_during_creates),
+	        T(test_kill_while_parent_has_token_open),
+	        T(test_kill_during_updates),
 	};
 	return cmocka_run_group_tests(tests, h_group_setup_template,
 	                              h_group_teardown);

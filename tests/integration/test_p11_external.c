@@ -64,9 +64,10 @@ static void test_token_reinitialised_by_another_process(void **state)
 	(void)state;
 	CK_SESSION_HANDLE s = h_open(H.slot, true);
 	assert_ok(h_login(s, CKU_USER, H_USER_PIN));
-	CK_OBJECT_HANDLE secret = h_create_data(s, true, true, "secret", "s3cr3t");
+	CK_OBJECT_HANDLE secret =
+	        h_create_data(s, true, true, "secret", "s3cr3t");
 	CK_OBJECT_HANDLE public_object =
-		h_create_data(s, true, false, "public", "p");
+	        h_create_data(s, true, false, "public", "p");
 
 	pid_t pid = fork();
 	assert_true(pid >= 0);
@@ -80,7 +81,8 @@ static void test_token_reinitialised_by_another_process(void **state)
 		                            NULL, NULL, &cs),
 		         CKR_OK);
 		CHILD_RV(h_login(cs, CKU_SO, H_SO_PIN), CKR_OK);
-		CHILD_RV(p11->C_InitPIN(cs, (CK_UTF8CHAR_PTR) "new-user-pin", 12),
+		CHILD_RV(p11->C_InitPIN(cs, (CK_UTF8CHAR_PTR) "new-user-pin",
+		                        12),
 		         CKR_OK);
 		CHILD_RV(p11->C_Finalize(NULL), CKR_OK);
 		_exit(0);
@@ -92,10 +94,12 @@ static void test_token_reinitialised_by_another_process(void **state)
 	CK_ATTRIBUTE a = H_ATTR(CKA_VALUE, value, sizeof(value));
 	CK_RV rv = p11->C_GetAttributeValue(s, secret, &a, 1);
 	if (rv == CKR_OK)
-		fail_msg("a private object of the wiped token is still readable");
+		fail_msg("a private object of the wiped token is still "
+		         "readable");
 	rv = p11->C_GetAttributeValue(s, public_object, &a, 1);
 	if (rv == CKR_OK)
-		fail_msg("a public object of the wiped token is still readable");
+		fail_msg(
+		        "a public object of the wiped token is still readable");
 	CK_OBJECT_HANDLE found[4];
 	rv = p11->C_FindObjectsInit(s, NULL, 0);
 	if (rv == CKR_OK) {
@@ -130,8 +134,8 @@ int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, h_setup_token, h_teardown)
 	const struct CMUnitTest tests[] = {
-		T(test_token_file_deleted),
-		T(test_token_reinitialised_by_another_process),
+	        T(test_token_file_deleted),
+	        T(test_token_reinitialised_by_another_process),
 	};
 	return cmocka_run_group_tests(tests, h_group_setup_template,
 	                              h_group_teardown);

@@ -23,11 +23,12 @@ static CK_OBJECT_HANDLE data_object(CK_SESSION_HANDLE s, bool token,
                                     bool private_, const char *label)
 {
 	CK_OBJECT_CLASS cls = CKO_DATA;
-	CK_BBOOL t = token ? CK_TRUE : CK_FALSE, p = private_ ? CK_TRUE : CK_FALSE;
+	CK_BBOOL t = token ? CK_TRUE : CK_FALSE,
+	         p = private_ ? CK_TRUE : CK_FALSE;
 	CK_ATTRIBUTE template[] = {
-		H_ATTR_VAR(CKA_CLASS, cls), H_ATTR_VAR(CKA_TOKEN, t),
-		H_ATTR_VAR(CKA_PRIVATE, p), H_ATTR_STR(CKA_LABEL, label),
-		H_ATTR_STR(CKA_VALUE, label)};
+	        H_ATTR_VAR(CKA_CLASS, cls), H_ATTR_VAR(CKA_TOKEN, t),
+	        H_ATTR_VAR(CKA_PRIVATE, p), H_ATTR_STR(CKA_LABEL, label),
+	        H_ATTR_STR(CKA_VALUE, label)};
 	CK_OBJECT_HANDLE o;
 	assert_ok(p11->C_CreateObject(s, template, H_ARRAY_SIZE(template), &o));
 	return o;
@@ -35,8 +36,8 @@ static CK_OBJECT_HANDLE data_object(CK_SESSION_HANDLE s, bool token,
 
 /* A populated token: public/private, token/session, several classes. */
 typedef struct population {
-	CK_OBJECT_HANDLE data_public, data_private, session_data, cert,
-		key_a, key_b;
+	CK_OBJECT_HANDLE data_public, data_private, session_data, cert, key_a,
+	        key_b;
 } population;
 
 static population populate(CK_SESSION_HANDLE s)
@@ -48,17 +49,21 @@ static population populate(CK_SESSION_HANDLE s)
 	assert_ok(h_create_cert_rv(s, true, "alpha", &p.cert));
 	CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
 	CK_KEY_TYPE type = CKK_AES;
-	CK_ATTRIBUTE key_a[] = {
-		H_ATTR_VAR(CKA_CLASS, cls),   H_ATTR_VAR(CKA_KEY_TYPE, type),
-		H_ATTR_VAR(CKA_TOKEN, h_true), H_ATTR_VAR(CKA_PRIVATE, h_true),
-		H_ATTR_STR(CKA_LABEL, "key"), H_ATTR(CKA_ID, id_a, 1),
-		H_ATTR(CKA_VALUE, h_aes_key, 32)};
+	CK_ATTRIBUTE key_a[] = {H_ATTR_VAR(CKA_CLASS, cls),
+	                        H_ATTR_VAR(CKA_KEY_TYPE, type),
+	                        H_ATTR_VAR(CKA_TOKEN, h_true),
+	                        H_ATTR_VAR(CKA_PRIVATE, h_true),
+	                        H_ATTR_STR(CKA_LABEL, "key"),
+	                        H_ATTR(CKA_ID, id_a, 1),
+	                        H_ATTR(CKA_VALUE, h_aes_key, 32)};
 	assert_ok(p11->C_CreateObject(s, key_a, H_ARRAY_SIZE(key_a), &p.key_a));
-	CK_ATTRIBUTE key_b[] = {
-		H_ATTR_VAR(CKA_CLASS, cls),   H_ATTR_VAR(CKA_KEY_TYPE, type),
-		H_ATTR_VAR(CKA_TOKEN, h_true), H_ATTR_VAR(CKA_PRIVATE, h_true),
-		H_ATTR_STR(CKA_LABEL, "key"), H_ATTR(CKA_ID, id_b, 1),
-		H_ATTR(CKA_VALUE, h_aes_key, 16)};
+	CK_ATTRIBUTE key_b[] = {H_ATTR_VAR(CKA_CLASS, cls),
+	                        H_ATTR_VAR(CKA_KEY_TYPE, type),
+	                        H_ATTR_VAR(CKA_TOKEN, h_true),
+	                        H_ATTR_VAR(CKA_PRIVATE, h_true),
+	                        H_ATTR_STR(CKA_LABEL, "key"),
+	                        H_ATTR(CKA_ID, id_b, 1),
+	                        H_ATTR(CKA_VALUE, h_aes_key, 16)};
 	assert_ok(p11->C_CreateObject(s, key_b, H_ARRAY_SIZE(key_b), &p.key_b));
 	return p;
 }
@@ -96,7 +101,8 @@ static void test_find_by_attributes(void **state)
 	assert_distinct(found, n);
 
 	CK_OBJECT_CLASS data = CKO_DATA, secret = CKO_SECRET_KEY,
-			certificate = CKO_CERTIFICATE, private_key = CKO_PRIVATE_KEY;
+	                certificate = CKO_CERTIFICATE,
+	                private_key = CKO_PRIVATE_KEY;
 	CK_ATTRIBUTE by_data[] = {H_ATTR_VAR(CKA_CLASS, data)};
 	n = h_find(s, by_data, 1, found, 16);
 	assert_int_equal(n, 3);
@@ -208,7 +214,8 @@ static void test_find_state_errors(void **state)
 	h_create_data(s, true, false, "one", "1");
 	CK_OBJECT_HANDLE found[4];
 	CK_ULONG n = 99;
-	assert_rv(p11->C_FindObjects(s, found, 4, &n), CKR_OPERATION_NOT_INITIALIZED);
+	assert_rv(p11->C_FindObjects(s, found, 4, &n),
+	          CKR_OPERATION_NOT_INITIALIZED);
 	assert_rv(p11->C_FindObjectsFinal(s), CKR_OPERATION_NOT_INITIALIZED);
 	assert_ok(p11->C_FindObjectsInit(s, NULL, 0));
 	assert_rv(p11->C_FindObjectsInit(s, NULL, 0), CKR_OPERATION_ACTIVE);
@@ -307,9 +314,8 @@ static void test_many_objects(void **state)
 	s = h_open(H.slot, false);
 	assert_int_equal(h_find_label(s, "many-299", found, 2), 1);
 	char value[32];
-	assert_int_equal(h_get_bytes(s, found[0], CKA_VALUE, value,
-	                             sizeof(value)),
-	                 8);
+	assert_int_equal(
+	        h_get_bytes(s, found[0], CKA_VALUE, value, sizeof(value)), 8);
 	assert_memory_equal(value, "many-299", 8);
 	assert_int_equal(h_find(s, NULL, 0, found, COUNT + 1), COUNT);
 }
@@ -318,12 +324,12 @@ int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, h_setup_token, h_teardown)
 	const struct CMUnitTest tests[] = {
-		T(test_find_by_attributes),
-		T(test_private_hidden_before_login),
-		T(test_find_state_errors),
-		T(test_find_batches),
-		T(test_destroyed_during_find),
-		T(test_many_objects),
+	        T(test_find_by_attributes),
+	        T(test_private_hidden_before_login),
+	        T(test_find_state_errors),
+	        T(test_find_batches),
+	        T(test_destroyed_during_find),
+	        T(test_many_objects),
 	};
 	return cmocka_run_group_tests(tests, h_group_setup_template,
 	                              h_group_teardown);

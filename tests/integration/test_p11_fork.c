@@ -34,10 +34,10 @@ static void test_child_must_initialize(void **state)
 	CK_SESSION_HANDLE s = h_open(H.slot, true);
 	assert_ok(h_login(s, CKU_USER, H_USER_PIN));
 	CK_OBJECT_HANDLE parent_object =
-		h_create_data(s, true, false, "from parent", "p");
+	        h_create_data(s, true, false, "from parent", "p");
 	h_create_data(s, true, true, "private from parent", "q");
 	CK_OBJECT_HANDLE parent_session_object =
-		h_create_data(s, false, false, "parent session object", "s");
+	        h_create_data(s, false, false, "parent session object", "s");
 
 	pid_t pid = fork();
 	assert_true(pid >= 0);
@@ -75,20 +75,21 @@ static void test_child_must_initialize(void **state)
 		CK_OBJECT_HANDLE found[4];
 		CHILD_CHECK(child_find_label(cs, "from parent", found) == 1,
 		            "the parent's token object");
-		CHILD_CHECK(child_find_label(cs, "private from parent", found) ==
-		                    0,
-		            "a private object before login");
+		CHILD_CHECK(
+		        child_find_label(cs, "private from parent", found) == 0,
+		        "a private object before login");
 		/* The parent's session objects are not the child's. */
 		CHILD_CHECK(child_find_label(cs, "parent session object",
 		                             found) == 0,
 		            "the parent's session object");
 		CHILD_RV(h_login(cs, CKU_USER, H_USER_PIN), CKR_OK);
-		CHILD_CHECK(child_find_label(cs, "private from parent", found) ==
-		                    1,
-		            "a private object after login");
+		CHILD_CHECK(
+		        child_find_label(cs, "private from parent", found) == 1,
+		        "a private object after login");
 		CK_OBJECT_HANDLE o;
-		CHILD_RV(h_create_data_rv(cs, true, true, "from child", "c", &o),
-		         CKR_OK);
+		CHILD_RV(
+		        h_create_data_rv(cs, true, true, "from child", "c", &o),
+		        CKR_OK);
 		CHILD_RV(p11->C_Finalize(NULL), CKR_OK);
 		_exit(0);
 	}
@@ -189,9 +190,10 @@ static void test_grandchild(void **state)
 			         CKR_CRYPTOKI_NOT_INITIALIZED);
 			CHILD_RV(p11->C_Initialize(NULL), CKR_OK);
 			CK_SESSION_HANDLE cs;
-			CHILD_RV(p11->C_OpenSession(
-					 H.slot, CKF_SERIAL_SESSION | CKF_RW_SESSION,
-					 NULL, NULL, &cs),
+			CHILD_RV(p11->C_OpenSession(H.slot,
+			                            CKF_SERIAL_SESSION |
+			                                    CKF_RW_SESSION,
+			                            NULL, NULL, &cs),
 			         CKR_OK);
 			CK_OBJECT_HANDLE o;
 			CHILD_RV(h_create_data_rv(cs, true, false, "grandchild",
@@ -225,10 +227,10 @@ int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, h_setup_token, h_teardown)
 	const struct CMUnitTest tests[] = {
-		T(test_child_must_initialize),
-		T(test_child_exits_without_cleanup),
-		T(test_fork_before_initialize),
-		T(test_grandchild),
+	        T(test_child_must_initialize),
+	        T(test_child_exits_without_cleanup),
+	        T(test_fork_before_initialize),
+	        T(test_grandchild),
 	};
 	return cmocka_run_group_tests(tests, h_group_setup_template,
 	                              h_group_teardown);

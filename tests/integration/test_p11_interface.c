@@ -24,9 +24,11 @@ static void assert_all_functions(const void *list, size_t first_offset,
 	for (size_t offset = first_offset; offset < end_offset;
 	     offset += sizeof(void (*)(void))) {
 		void (*function)(void);
-		memcpy(&function, (const char *)list + offset, sizeof(function));
+		memcpy(&function, (const char *)list + offset,
+		       sizeof(function));
 		if (function == NULL)
-			fail_msg("function list entry at offset %zu is NULL", offset);
+			fail_msg("function list entry at offset %zu is NULL",
+			         offset);
 	}
 }
 
@@ -57,7 +59,8 @@ static void test_get_interface_list(void **state)
 
 	CK_INTERFACE interfaces[4];
 	CK_ULONG small = 1;
-	assert_rv(h_get_interface_list(interfaces, &small), CKR_BUFFER_TOO_SMALL);
+	assert_rv(h_get_interface_list(interfaces, &small),
+	          CKR_BUFFER_TOO_SMALL);
 	assert_int_equal(small, 2);
 
 	count = H_ARRAY_SIZE(interfaces);
@@ -72,9 +75,9 @@ static void test_get_interface_list(void **state)
 		if (version->major == 3 && version->minor == 0) {
 			seen_3_0 = true;
 			assert_all_functions(
-				version,
-				offsetof(CK_FUNCTION_LIST_3_0, C_Initialize),
-				sizeof(CK_FUNCTION_LIST_3_0));
+			        version,
+			        offsetof(CK_FUNCTION_LIST_3_0, C_Initialize),
+			        sizeof(CK_FUNCTION_LIST_3_0));
 		} else if (version->major == 2 && version->minor == 40) {
 			seen_2_40 = true;
 			assert_ptr_equal(interfaces[i].pFunctionList, p11);
@@ -111,8 +114,10 @@ static void test_get_interface(void **state)
 	assert_ok(h_get_interface(name, NULL, &interface, 0));
 	assert_non_null(interface);
 
-	assert_rv(h_get_interface(name, &v211, &interface, 0), CKR_ARGUMENTS_BAD);
-	assert_rv(h_get_interface(name, &v31, &interface, 0), CKR_ARGUMENTS_BAD);
+	assert_rv(h_get_interface(name, &v211, &interface, 0),
+	          CKR_ARGUMENTS_BAD);
+	assert_rv(h_get_interface(name, &v31, &interface, 0),
+	          CKR_ARGUMENTS_BAD);
 	assert_rv(h_get_interface((CK_UTF8CHAR_PTR) "PKCS 12", NULL, &interface,
 	                          0),
 	          CKR_ARGUMENTS_BAD);
@@ -139,7 +144,8 @@ static void test_get_info(void **state)
 	assert_int_equal(info.flags, 0);
 	/* Blank padded, no NUL. */
 	assert_memory_equal(info.manufacturerID, "guardhsm", 8);
-	assert_null(memchr(info.manufacturerID, 0, sizeof(info.manufacturerID)));
+	assert_null(
+	        memchr(info.manufacturerID, 0, sizeof(info.manufacturerID)));
 	assert_null(memchr(info.libraryDescription, 0,
 	                   sizeof(info.libraryDescription)));
 	assert_int_equal(info.manufacturerID[31], ' ');
@@ -256,7 +262,8 @@ static void test_initialize_partial_callbacks(void **state)
 		if (rv != CKR_ARGUMENTS_BAD) {
 			p11->C_Finalize(NULL);
 			fail_msg("callbacks mask %u: %s, expected "
-			         "CKR_ARGUMENTS_BAD", mask, h_rv_name(rv));
+			         "CKR_ARGUMENTS_BAD",
+			         mask, h_rv_name(rv));
 		}
 	}
 }
@@ -358,9 +365,9 @@ static void test_not_initialized(void **state)
 	assert_rv(p11->C_InitToken(0, (CK_UTF8CHAR_PTR)H_SO_PIN,
 	                           strlen(H_SO_PIN), label),
 	          no);
-	assert_rv(p11->C_OpenSession(0, CKF_SERIAL_SESSION, NULL, NULL,
-	                             &session),
-	          no);
+	assert_rv(
+	        p11->C_OpenSession(0, CKF_SERIAL_SESSION, NULL, NULL, &session),
+	        no);
 	assert_rv(p11->C_CloseSession(1), no);
 	assert_rv(p11->C_CloseAllSessions(0), no);
 	assert_rv(p11->C_GetSessionInfo(1, &session_info), no);
@@ -402,10 +409,12 @@ static void test_config_bad_value(void **state)
 {
 	(void)state;
 	static const char *const bad[] = {
-		"pin_tries = 0",       "pin_tries = lots",
-		"log_level = chatty",  "no_such_key = 1",
-		"store_path = relative/path",
-		"just some words",
+	        "pin_tries = 0",
+	        "pin_tries = lots",
+	        "log_level = chatty",
+	        "no_such_key = 1",
+	        "store_path = relative/path",
+	        "just some words",
 	};
 	for (size_t i = 0; i < H_ARRAY_SIZE(bad); i++) {
 		h_env_write_config(bad[i]);
@@ -441,10 +450,12 @@ static void *worker_main(void *argument)
 		char label[32];
 		snprintf(label, sizeof(label), "w%d-%d", w->index, round);
 		CK_OBJECT_HANDLE object;
-		rv = h_create_data_rv(session, false, false, label, "v", &object);
+		rv = h_create_data_rv(session, false, false, label, "v",
+		                      &object);
 		CK_BYTE random[16];
 		if (rv == CKR_OK)
-			rv = p11->C_GenerateRandom(session, random, sizeof(random));
+			rv = p11->C_GenerateRandom(session, random,
+			                           sizeof(random));
 		CK_ATTRIBUTE template[] = {H_ATTR_STR(CKA_LABEL, label)};
 		if (rv == CKR_OK)
 			rv = p11->C_FindObjectsInit(session, template, 1);
@@ -485,7 +496,8 @@ static void test_threads(void **state)
 	for (int i = 0; i < 4; i++) {
 		pthread_join(threads[i], NULL);
 		if (workers[i].failure != CKR_OK)
-			fail_msg("thread %d: %s", i, h_rv_name(workers[i].failure));
+			fail_msg("thread %d: %s", i,
+			         h_rv_name(workers[i].failure));
 	}
 	/* Each thread's session objects went with its sessions. */
 	CK_OBJECT_HANDLE found[4];
@@ -496,32 +508,34 @@ static void test_threads(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_get_function_list,
-		                                h_setup_none, h_teardown),
-		cmocka_unit_test_setup_teardown(test_get_interface_list,
-		                                h_setup_none, h_teardown),
-		cmocka_unit_test_setup_teardown(test_get_interface, h_setup_none,
-		                                h_teardown),
-		cmocka_unit_test_setup_teardown(test_get_info, h_setup_none,
-		                                h_teardown),
-		cmocka_unit_test_setup_teardown(test_initialize_twice,
-		                                h_setup_none, h_teardown),
-		cmocka_unit_test_setup_teardown(test_initialize_reserved,
-		                                h_setup_none, h_teardown),
-		cmocka_unit_test_setup_teardown(test_initialize_partial_callbacks,
-		                                h_setup_none, h_teardown),
-		cmocka_unit_test_setup_teardown(test_initialize_app_callbacks,
-		                                h_setup_none, h_teardown),
-		cmocka_unit_test_setup_teardown(test_initialize_os_locking_flags,
-		                                h_setup_none, h_teardown),
-		cmocka_unit_test_setup_teardown(test_not_initialized,
-		                                h_setup_none, h_teardown),
-		cmocka_unit_test_setup_teardown(test_config_missing_file,
-		                                h_setup_none, h_teardown),
-		cmocka_unit_test_setup_teardown(test_config_bad_value,
-		                                h_setup_none, h_teardown),
-		cmocka_unit_test_setup_teardown(test_threads, h_setup_none,
-		                                h_teardown),
+	        cmocka_unit_test_setup_teardown(test_get_function_list,
+	                                        h_setup_none, h_teardown),
+	        cmocka_unit_test_setup_teardown(test_get_interface_list,
+	                                        h_setup_none, h_teardown),
+	        cmocka_unit_test_setup_teardown(test_get_interface,
+	                                        h_setup_none, h_teardown),
+	        cmocka_unit_test_setup_teardown(test_get_info, h_setup_none,
+	                                        h_teardown),
+	        cmocka_unit_test_setup_teardown(test_initialize_twice,
+	                                        h_setup_none, h_teardown),
+	        cmocka_unit_test_setup_teardown(test_initialize_reserved,
+	                                        h_setup_none, h_teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_initialize_partial_callbacks, h_setup_none,
+	                h_teardown),
+	        cmocka_unit_test_setup_teardown(test_initialize_app_callbacks,
+	                                        h_setup_none, h_teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_initialize_os_locking_flags, h_setup_none,
+	                h_teardown),
+	        cmocka_unit_test_setup_teardown(test_not_initialized,
+	                                        h_setup_none, h_teardown),
+	        cmocka_unit_test_setup_teardown(test_config_missing_file,
+	                                        h_setup_none, h_teardown),
+	        cmocka_unit_test_setup_teardown(test_config_bad_value,
+	                                        h_setup_none, h_teardown),
+	        cmocka_unit_test_setup_teardown(test_threads, h_setup_none,
+	                                        h_teardown),
 	};
 	return cmocka_run_group_tests(tests, h_group_setup, NULL);
 }

@@ -42,7 +42,8 @@ static void test_user_login_logout(void **state)
 	/* A private object made through another session. */
 	h_create_data(later, true, true, "private", "secret");
 
-	assert_rv(h_login(rw, CKU_USER, H_USER_PIN), CKR_USER_ALREADY_LOGGED_IN);
+	assert_rv(h_login(rw, CKU_USER, H_USER_PIN),
+	          CKR_USER_ALREADY_LOGGED_IN);
 	assert_rv(h_login(rw, CKU_SO, H_SO_PIN),
 	          CKR_USER_ANOTHER_ALREADY_LOGGED_IN);
 
@@ -180,8 +181,8 @@ static void test_set_pin_user(void **state)
 	(void)state;
 	CK_SESSION_HANDLE ro = h_open(H.slot, false);
 	assert_rv(p11->C_SetPIN(ro, (CK_UTF8CHAR_PTR)H_USER_PIN,
-	                        strlen(H_USER_PIN), (CK_UTF8CHAR_PTR) "new-pin-1",
-	                        9),
+	                        strlen(H_USER_PIN),
+	                        (CK_UTF8CHAR_PTR) "new-pin-1", 9),
 	          CKR_SESSION_READ_ONLY);
 	assert_ok(p11->C_CloseSession(ro));
 	CK_SESSION_HANDLE session = h_open(H.slot, true);
@@ -191,16 +192,16 @@ static void test_set_pin_user(void **state)
 	assert_rv(p11->C_SetPIN(session, (CK_UTF8CHAR_PTR)H_USER_PIN,
 	                        strlen(H_USER_PIN), (CK_UTF8CHAR_PTR) "ab", 2),
 	          CKR_PIN_LEN_RANGE);
-	assert_rv(p11->C_SetPIN(session, (CK_UTF8CHAR_PTR) "wrong-old",
-	                        9, (CK_UTF8CHAR_PTR) "new-pin-1", 9),
+	assert_rv(p11->C_SetPIN(session, (CK_UTF8CHAR_PTR) "wrong-old", 9,
+	                        (CK_UTF8CHAR_PTR) "new-pin-1", 9),
 	          CKR_PIN_INCORRECT);
 	/* That wrong old PIN counted. */
 	assert_true(h_token_flags(H.slot) & CKF_USER_PIN_COUNT_LOW);
 
 	/* In a R/W public session: changes the user's PIN. */
 	assert_ok(p11->C_SetPIN(session, (CK_UTF8CHAR_PTR)H_USER_PIN,
-	                        strlen(H_USER_PIN), (CK_UTF8CHAR_PTR) "new-pin-1",
-	                        9));
+	                        strlen(H_USER_PIN),
+	                        (CK_UTF8CHAR_PTR) "new-pin-1", 9));
 	assert_false(h_token_flags(H.slot) & USER_PIN_FLAGS);
 	assert_rv(h_login(session, CKU_USER, H_USER_PIN), CKR_PIN_INCORRECT);
 	assert_ok(h_login(session, CKU_USER, "new-pin-1"));
@@ -219,9 +220,9 @@ static void test_set_pin_user(void **state)
 	CK_OBJECT_HANDLE found[2];
 	assert_int_equal(h_find_label(session, "kept", found, 2), 1);
 	char value[16];
-	assert_int_equal(h_get_bytes(session, found[0], CKA_VALUE, value,
-	                             sizeof(value)),
-	                 5);
+	assert_int_equal(
+	        h_get_bytes(session, found[0], CKA_VALUE, value, sizeof(value)),
+	        5);
 	assert_memory_equal(value, "value", 5);
 }
 
@@ -231,8 +232,8 @@ static void test_set_pin_so(void **state)
 	CK_SESSION_HANDLE session = h_open(H.slot, true);
 	assert_ok(h_login(session, CKU_SO, H_SO_PIN));
 	assert_ok(p11->C_SetPIN(session, (CK_UTF8CHAR_PTR)H_SO_PIN,
-	                        strlen(H_SO_PIN), (CK_UTF8CHAR_PTR) "new-so-pin",
-	                        10));
+	                        strlen(H_SO_PIN),
+	                        (CK_UTF8CHAR_PTR) "new-so-pin", 10));
 	assert_ok(p11->C_Logout(session));
 	assert_rv(h_login(session, CKU_SO, H_SO_PIN), CKR_PIN_INCORRECT);
 	assert_ok(h_login(session, CKU_SO, "new-so-pin"));
@@ -272,8 +273,8 @@ static void test_user_pin_lockout_and_reset(void **state)
 
 	assert_rv(h_login(session, CKU_USER, H_USER_PIN), CKR_PIN_LOCKED);
 	assert_rv(p11->C_SetPIN(session, (CK_UTF8CHAR_PTR)H_USER_PIN,
-	                        strlen(H_USER_PIN), (CK_UTF8CHAR_PTR) "other-pin",
-	                        9),
+	                        strlen(H_USER_PIN),
+	                        (CK_UTF8CHAR_PTR) "other-pin", 9),
 	          CKR_PIN_LOCKED);
 	assert_int_equal(h_session_state(session), CKS_RW_PUBLIC_SESSION);
 
@@ -358,8 +359,8 @@ static void test_lockout_across_processes(void **state)
 	if (pid == 0) {
 		CHILD_RV(p11->C_Initialize(NULL), CKR_OK);
 		CK_SESSION_HANDLE child_session;
-		CHILD_RV(p11->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL,
-		                            &child_session),
+		CHILD_RV(p11->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL,
+		                            NULL, &child_session),
 		         CKR_OK);
 		CK_RV rv = h_login(child_session, CKU_USER, "bad-pin-3");
 		CHILD_CHECK(rv == CKR_PIN_INCORRECT || rv == CKR_PIN_LOCKED,
@@ -399,20 +400,20 @@ int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, h_setup_token, h_teardown)
 	const struct CMUnitTest tests[] = {
-		T(test_user_login_logout),
-		T(test_last_session_closed_logs_out),
-		T(test_so_login),
-		T(test_login_errors),
-		T(test_context_specific),
-		T(test_login_user_3_0),
-		T(test_user_pin_not_initialised),
-		T(test_set_pin_user),
-		T(test_set_pin_so),
-		T(test_user_pin_lockout_and_reset),
-		T(test_success_resets_counter),
-		T(test_lockout_survives_restart),
-		T(test_lockout_across_processes),
-		T(test_so_pin_lockout),
+	        T(test_user_login_logout),
+	        T(test_last_session_closed_logs_out),
+	        T(test_so_login),
+	        T(test_login_errors),
+	        T(test_context_specific),
+	        T(test_login_user_3_0),
+	        T(test_user_pin_not_initialised),
+	        T(test_set_pin_user),
+	        T(test_set_pin_so),
+	        T(test_user_pin_lockout_and_reset),
+	        T(test_success_resets_counter),
+	        T(test_lockout_survives_restart),
+	        T(test_lockout_across_processes),
+	        T(test_so_pin_lockout),
 	};
 	return cmocka_run_group_tests(tests, h_group_setup_template,
 	                              h_group_teardown);

@@ -96,9 +96,8 @@ static const CK_BYTE OID_P521[] = {0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x23};
 static const CK_BYTE OID_ED25519[] = {0x06, 0x03, 0x2b, 0x65, 0x70};
 static const CK_BYTE OID_X25519[] = {0x06, 0x03, 0x2b, 0x65, 0x6e};
 /* PKCS#11 3.0: the curve name as a DER PrintableString. */
-static const CK_BYTE STR_EDWARDS25519[] = {0x13, 0x0c, 'e', 'd', 'w', 'a',
-                                           'r',  'd',  's', '2', '5', '5',
-                                           '1',  '9'};
+static const CK_BYTE STR_EDWARDS25519[] = {0x13, 0x0c, 'e', 'd', 'w', 'a', 'r',
+                                           'd',  's',  '2', '5', '5', '1', '9'};
 
 typedef struct curve_case {
 	const char *name;
@@ -106,36 +105,73 @@ typedef struct curve_case {
 	size_t params_length;
 	CK_MECHANISM_TYPE generator;
 	CK_KEY_TYPE key_type;
-	size_t point_length;  /* raw public point */
-	size_t scalar_length; /* private value */
-	int pkey_type;        /* OpenSSL's EVP_PKEY_... */
+	size_t point_length;   /* raw public point */
+	size_t scalar_length;  /* private value */
+	int pkey_type;         /* OpenSSL's EVP_PKEY_... */
 	const char *ossl_name; /* for EVP_PKEY_Q_keygen */
 	const char *ossl_group;
 } curve_case;
 
-static const curve_case P256 = {"P-256", OID_P256, sizeof(OID_P256),
-                                CKM_EC_KEY_PAIR_GEN, CKK_EC, 65, 32,
-                                EVP_PKEY_EC, "EC", "P-256"};
-static const curve_case P384 = {"P-384", OID_P384, sizeof(OID_P384),
-                                CKM_EC_KEY_PAIR_GEN, CKK_EC, 97, 48,
-                                EVP_PKEY_EC, "EC", "P-384"};
-static const curve_case P521 = {"P-521", OID_P521, sizeof(OID_P521),
-                                CKM_EC_KEY_PAIR_GEN, CKK_EC, 133, 66,
-                                EVP_PKEY_EC, "EC", "P-521"};
-static const curve_case ED25519 = {"Ed25519", OID_ED25519,
+static const curve_case P256 = {"P-256",
+                                OID_P256,
+                                sizeof(OID_P256),
+                                CKM_EC_KEY_PAIR_GEN,
+                                CKK_EC,
+                                65,
+                                32,
+                                EVP_PKEY_EC,
+                                "EC",
+                                "P-256"};
+static const curve_case P384 = {"P-384",
+                                OID_P384,
+                                sizeof(OID_P384),
+                                CKM_EC_KEY_PAIR_GEN,
+                                CKK_EC,
+                                97,
+                                48,
+                                EVP_PKEY_EC,
+                                "EC",
+                                "P-384"};
+static const curve_case P521 = {"P-521",
+                                OID_P521,
+                                sizeof(OID_P521),
+                                CKM_EC_KEY_PAIR_GEN,
+                                CKK_EC,
+                                133,
+                                66,
+                                EVP_PKEY_EC,
+                                "EC",
+                                "P-521"};
+static const curve_case ED25519 = {"Ed25519",
+                                   OID_ED25519,
                                    sizeof(OID_ED25519),
                                    CKM_EC_EDWARDS_KEY_PAIR_GEN,
-                                   CKK_EC_EDWARDS, 32, 32, EVP_PKEY_ED25519,
-                                   "ED25519", NULL};
-static const curve_case ED25519_NAMED = {"edwards25519", STR_EDWARDS25519,
+                                   CKK_EC_EDWARDS,
+                                   32,
+                                   32,
+                                   EVP_PKEY_ED25519,
+                                   "ED25519",
+                                   NULL};
+static const curve_case ED25519_NAMED = {"edwards25519",
+                                         STR_EDWARDS25519,
                                          sizeof(STR_EDWARDS25519),
                                          CKM_EC_EDWARDS_KEY_PAIR_GEN,
-                                         CKK_EC_EDWARDS, 32, 32,
-                                         EVP_PKEY_ED25519, "ED25519", NULL};
-static const curve_case X25519 = {"X25519", OID_X25519, sizeof(OID_X25519),
+                                         CKK_EC_EDWARDS,
+                                         32,
+                                         32,
+                                         EVP_PKEY_ED25519,
+                                         "ED25519",
+                                         NULL};
+static const curve_case X25519 = {"X25519",
+                                  OID_X25519,
+                                  sizeof(OID_X25519),
                                   CKM_EC_MONTGOMERY_KEY_PAIR_GEN,
-                                  CKK_EC_MONTGOMERY, 32, 32, EVP_PKEY_X25519,
-                                  "X25519", NULL};
+                                  CKK_EC_MONTGOMERY,
+                                  32,
+                                  32,
+                                  EVP_PKEY_X25519,
+                                  "X25519",
+                                  NULL};
 
 /* ---- Small helpers ------------------------------------------------- */
 
@@ -199,14 +235,14 @@ static CK_RV generate_rv(CK_SESSION_HANDLE s, const curve_case *curve,
 {
 	CK_MECHANISM mechanism = {curve->generator, NULL, 0};
 	CK_ATTRIBUTE pub[] = {
-		H_ATTR(CKA_EC_PARAMS, curve->params, curve->params_length),
-		H_ATTR_VAR(CKA_TOKEN, h_false),
-		H_ATTR_STR(CKA_LABEL, "mech pub"),
+	        H_ATTR(CKA_EC_PARAMS, curve->params, curve->params_length),
+	        H_ATTR_VAR(CKA_TOKEN, h_false),
+	        H_ATTR_STR(CKA_LABEL, "mech pub"),
 	};
 	CK_ATTRIBUTE priv[16] = {
-		H_ATTR_VAR(CKA_TOKEN, h_false),
-		H_ATTR_VAR(CKA_DERIVE, h_true),
-		H_ATTR_STR(CKA_LABEL, "mech priv"),
+	        H_ATTR_VAR(CKA_TOKEN, h_false),
+	        H_ATTR_VAR(CKA_DERIVE, h_true),
+	        H_ATTR_STR(CKA_LABEL, "mech priv"),
 	};
 	CK_ULONG count = 3;
 	merge(priv, &count, H_ARRAY_SIZE(priv), extra, extra_count);
@@ -260,7 +296,8 @@ static EVP_PKEY *spki_of(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o)
 	const unsigned char *p = der;
 	EVP_PKEY *key = d2i_PUBKEY(NULL, &p, (long)n);
 	if (key == NULL)
-		fail_msg("d2i_PUBKEY cannot parse CKA_PUBLIC_KEY_INFO (%lu bytes)",
+		fail_msg("d2i_PUBKEY cannot parse CKA_PUBLIC_KEY_INFO (%lu "
+		         "bytes)",
 		         (unsigned long)n);
 	assert_ptr_equal(p, der + n);
 	return key;
@@ -279,10 +316,10 @@ static size_t ossl_point(EVP_PKEY *key, unsigned char *out, size_t size)
 		assert_int_equal(EVP_PKEY_get_raw_public_key(key, out, &n), 1);
 		return n;
 	}
-	assert_int_equal(EVP_PKEY_get_octet_string_param(
-		                 key, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, out,
-		                 size, &n),
-	                 1);
+	assert_int_equal(
+	        EVP_PKEY_get_octet_string_param(
+	                key, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, out, size, &n),
+	        1);
 	return n;
 }
 
@@ -294,17 +331,18 @@ static EVP_PKEY *pubkey_of(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o,
 	EVP_PKEY *key = NULL;
 	if (curve->key_type == CKK_EC) {
 		OSSL_PARAM params[] = {
-			OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
-			                       (char *)curve->ossl_group, 0),
-			OSSL_PARAM_octet_string(OSSL_PKEY_PARAM_PUB_KEY, point,
-			                        curve->point_length),
-			OSSL_PARAM_END,
+		        OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
+		                               (char *)curve->ossl_group, 0),
+		        OSSL_PARAM_octet_string(OSSL_PKEY_PARAM_PUB_KEY, point,
+		                                curve->point_length),
+		        OSSL_PARAM_END,
 		};
-		EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+		EVP_PKEY_CTX *ctx =
+		        EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
 		assert_non_null(ctx);
 		assert_int_equal(EVP_PKEY_fromdata_init(ctx), 1);
-		assert_int_equal(EVP_PKEY_fromdata(ctx, &key, EVP_PKEY_PUBLIC_KEY,
-		                                   params),
+		assert_int_equal(EVP_PKEY_fromdata(ctx, &key,
+		                                   EVP_PKEY_PUBLIC_KEY, params),
 		                 1);
 		EVP_PKEY_CTX_free(ctx);
 	} else {
@@ -317,10 +355,11 @@ static EVP_PKEY *pubkey_of(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o,
 
 static EVP_PKEY *ossl_generate(const curve_case *curve)
 {
-	EVP_PKEY *key = curve->ossl_group
-	                        ? EVP_PKEY_Q_keygen(NULL, NULL, curve->ossl_name,
-	                                            curve->ossl_group)
-	                        : EVP_PKEY_Q_keygen(NULL, NULL, curve->ossl_name);
+	EVP_PKEY *key =
+	        curve->ossl_group
+	                ? EVP_PKEY_Q_keygen(NULL, NULL, curve->ossl_name,
+	                                    curve->ossl_group)
+	                : EVP_PKEY_Q_keygen(NULL, NULL, curve->ossl_name);
 	assert_non_null(key);
 	return key;
 }
@@ -332,10 +371,11 @@ static size_t ossl_private(EVP_PKEY *key, const curve_case *curve,
 	if (curve->key_type == CKK_EC) {
 		BIGNUM *d = NULL;
 		assert_int_equal(EVP_PKEY_get_bn_param(
-			                 key, OSSL_PKEY_PARAM_PRIV_KEY, &d),
+		                         key, OSSL_PKEY_PARAM_PRIV_KEY, &d),
 		                 1);
-		assert_int_equal(BN_bn2binpad(d, out, (int)curve->scalar_length),
-		                 (int)curve->scalar_length);
+		assert_int_equal(
+		        BN_bn2binpad(d, out, (int)curve->scalar_length),
+		        (int)curve->scalar_length);
 		BN_clear_free(d);
 		return curve->scalar_length;
 	}
@@ -352,14 +392,14 @@ static CK_RV import_private_rv(CK_SESSION_HANDLE s, const curve_case *curve,
 	CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
 	CK_KEY_TYPE type = curve->key_type;
 	CK_ATTRIBUTE template[] = {
-		H_ATTR_VAR(CKA_CLASS, cls),
-		H_ATTR_VAR(CKA_KEY_TYPE, type),
-		H_ATTR_VAR(CKA_TOKEN, h_false),
-		H_ATTR_VAR(CKA_SIGN, h_true),
-		H_ATTR_VAR(CKA_DERIVE, h_true),
-		H_ATTR_STR(CKA_LABEL, "imported private"),
-		H_ATTR(CKA_EC_PARAMS, curve->params, curve->params_length),
-		H_ATTR(CKA_VALUE, value, length),
+	        H_ATTR_VAR(CKA_CLASS, cls),
+	        H_ATTR_VAR(CKA_KEY_TYPE, type),
+	        H_ATTR_VAR(CKA_TOKEN, h_false),
+	        H_ATTR_VAR(CKA_SIGN, h_true),
+	        H_ATTR_VAR(CKA_DERIVE, h_true),
+	        H_ATTR_STR(CKA_LABEL, "imported private"),
+	        H_ATTR(CKA_EC_PARAMS, curve->params, curve->params_length),
+	        H_ATTR(CKA_VALUE, value, length),
 	};
 	*object = CK_INVALID_HANDLE;
 	return p11->C_CreateObject(s, template, H_ARRAY_SIZE(template), object);
@@ -372,13 +412,13 @@ static CK_RV import_public_rv(CK_SESSION_HANDLE s, const curve_case *curve,
 	CK_OBJECT_CLASS cls = CKO_PUBLIC_KEY;
 	CK_KEY_TYPE type = curve->key_type;
 	CK_ATTRIBUTE template[] = {
-		H_ATTR_VAR(CKA_CLASS, cls),
-		H_ATTR_VAR(CKA_KEY_TYPE, type),
-		H_ATTR_VAR(CKA_TOKEN, h_false),
-		H_ATTR_VAR(CKA_VERIFY, h_true),
-		H_ATTR_STR(CKA_LABEL, "imported public"),
-		H_ATTR(CKA_EC_PARAMS, curve->params, curve->params_length),
-		H_ATTR(CKA_EC_POINT, point, length),
+	        H_ATTR_VAR(CKA_CLASS, cls),
+	        H_ATTR_VAR(CKA_KEY_TYPE, type),
+	        H_ATTR_VAR(CKA_TOKEN, h_false),
+	        H_ATTR_VAR(CKA_VERIFY, h_true),
+	        H_ATTR_STR(CKA_LABEL, "imported public"),
+	        H_ATTR(CKA_EC_PARAMS, curve->params, curve->params_length),
+	        H_ATTR(CKA_EC_POINT, point, length),
 	};
 	*object = CK_INVALID_HANDLE;
 	return p11->C_CreateObject(s, template, H_ARRAY_SIZE(template), object);
@@ -391,11 +431,11 @@ static CK_OBJECT_HANDLE import_secret(CK_SESSION_HANDLE s, CK_KEY_TYPE type,
 {
 	CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
 	CK_ATTRIBUTE template[] = {
-		H_ATTR_VAR(CKA_CLASS, cls),
-		H_ATTR_VAR(CKA_KEY_TYPE, type),
-		H_ATTR_VAR(CKA_TOKEN, h_false),
-		H_ATTR_STR(CKA_LABEL, "imported secret"),
-		H_ATTR(CKA_VALUE, value, length),
+	        H_ATTR_VAR(CKA_CLASS, cls),
+	        H_ATTR_VAR(CKA_KEY_TYPE, type),
+	        H_ATTR_VAR(CKA_TOKEN, h_false),
+	        H_ATTR_STR(CKA_LABEL, "imported secret"),
+	        H_ATTR(CKA_VALUE, value, length),
 	};
 	CK_OBJECT_HANDLE object = CK_INVALID_HANDLE;
 	OK(p11->C_CreateObject(s, template, H_ARRAY_SIZE(template), &object));
@@ -405,8 +445,8 @@ static CK_OBJECT_HANDLE import_secret(CK_SESSION_HANDLE s, CK_KEY_TYPE type,
 /* ---- Signing through the token ---------------------------------------- */
 
 static CK_ULONG sign_one(CK_SESSION_HANDLE s, CK_MECHANISM *m,
-                         CK_OBJECT_HANDLE key, const void *data,
-                         size_t length, CK_BYTE *signature, CK_ULONG size)
+                         CK_OBJECT_HANDLE key, const void *data, size_t length,
+                         CK_BYTE *signature, CK_ULONG size)
 {
 	OK(p11->C_SignInit(s, m, key));
 	CK_ULONG n = size;
@@ -440,9 +480,8 @@ static CK_RV verify_one(CK_SESSION_HANDLE s, CK_MECHANISM *m,
 }
 
 static CK_RV verify_multi(CK_SESSION_HANDLE s, CK_MECHANISM *m,
-                          CK_OBJECT_HANDLE key, const void *data,
-                          size_t length, const CK_BYTE *signature,
-                          CK_ULONG signature_length)
+                          CK_OBJECT_HANDLE key, const void *data, size_t length,
+                          const CK_BYTE *signature, CK_ULONG signature_length)
 {
 	const CK_BYTE *p = data;
 	size_t a = length / 2;
@@ -472,9 +511,9 @@ static int rs_to_der(const CK_BYTE *signature, size_t length,
 }
 
 /* md NULL: data is the digest itself (CKM_ECDSA). */
-static bool ossl_ecdsa_verify(EVP_PKEY *key, const EVP_MD *md,
-                              const void *data, size_t length,
-                              const CK_BYTE *signature, size_t signature_length)
+static bool ossl_ecdsa_verify(EVP_PKEY *key, const EVP_MD *md, const void *data,
+                              size_t length, const CK_BYTE *signature,
+                              size_t signature_length)
 {
 	unsigned char *der;
 	int der_length = rs_to_der(signature, signature_length, &der);
@@ -491,15 +530,16 @@ static bool ossl_ecdsa_verify(EVP_PKEY *key, const EVP_MD *md,
 		EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(key, NULL);
 		assert_non_null(ctx);
 		assert_int_equal(EVP_PKEY_verify_init(ctx), 1);
-		ok = EVP_PKEY_verify(ctx, der, (size_t)der_length, data, length);
+		ok = EVP_PKEY_verify(ctx, der, (size_t)der_length, data,
+		                     length);
 		EVP_PKEY_CTX_free(ctx);
 	}
 	OPENSSL_free(der);
 	return ok == 1;
 }
 
-static bool ossl_ed25519_verify(EVP_PKEY *key, const void *data,
-                                size_t length, const CK_BYTE *signature,
+static bool ossl_ed25519_verify(EVP_PKEY *key, const void *data, size_t length,
+                                const CK_BYTE *signature,
                                 size_t signature_length)
 {
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
@@ -512,9 +552,8 @@ static bool ossl_ed25519_verify(EVP_PKEY *key, const void *data,
 }
 
 /* An OpenSSL ECDSA signature as r||s (each scalar_length bytes). */
-static size_t ossl_ecdsa_sign(EVP_PKEY *key, const EVP_MD *md,
-                              const void *data, size_t length,
-                              size_t scalar_length, CK_BYTE *out)
+static size_t ossl_ecdsa_sign(EVP_PKEY *key, const EVP_MD *md, const void *data,
+                              size_t length, size_t scalar_length, CK_BYTE *out)
 {
 	unsigned char der[200];
 	size_t der_length = sizeof(der);
@@ -527,9 +566,9 @@ static size_t ossl_ecdsa_sign(EVP_PKEY *key, const EVP_MD *md,
 	const unsigned char *p = der;
 	ECDSA_SIG *sig = d2i_ECDSA_SIG(NULL, &p, (long)der_length);
 	assert_non_null(sig);
-	assert_int_equal(BN_bn2binpad(ECDSA_SIG_get0_r(sig), out,
-	                              (int)scalar_length),
-	                 (int)scalar_length);
+	assert_int_equal(
+	        BN_bn2binpad(ECDSA_SIG_get0_r(sig), out, (int)scalar_length),
+	        (int)scalar_length);
 	assert_int_equal(BN_bn2binpad(ECDSA_SIG_get0_s(sig),
 	                              out + scalar_length, (int)scalar_length),
 	                 (int)scalar_length);
@@ -591,8 +630,8 @@ static void x963_kdf(const EVP_MD *md, const unsigned char *z, size_t z_length,
 /* ===================================================================== */
 
 #define FUNCTION_FLAGS                                                         \
-	(CKF_ENCRYPT | CKF_DECRYPT | CKF_DIGEST | CKF_SIGN | CKF_SIGN_RECOVER | \
-	 CKF_VERIFY | CKF_VERIFY_RECOVER | CKF_GENERATE |                      \
+	(CKF_ENCRYPT | CKF_DECRYPT | CKF_DIGEST | CKF_SIGN |                   \
+	 CKF_SIGN_RECOVER | CKF_VERIFY | CKF_VERIFY_RECOVER | CKF_GENERATE |   \
 	 CKF_GENERATE_KEY_PAIR | CKF_WRAP | CKF_UNWRAP | CKF_DERIVE)
 #define EC_CAPS (CKF_EC_F_P | CKF_EC_NAMEDCURVE | CKF_EC_UNCOMPRESS)
 
@@ -605,46 +644,49 @@ static const struct expected_mechanism {
 	CK_FLAGS also;      /* and at least these */
 	enum size_kind size;
 } expected_mechanisms[] = {
-	{CKM_EC_KEY_PAIR_GEN, "EC_KEY_PAIR_GEN", CKF_GENERATE_KEY_PAIR, EC_CAPS,
-	 SIZE_EC_BITS},
-	{CKM_EC_EDWARDS_KEY_PAIR_GEN, "EC_EDWARDS_KEY_PAIR_GEN",
-	 CKF_GENERATE_KEY_PAIR, 0, SIZE_25519_BITS},
-	{CKM_EC_MONTGOMERY_KEY_PAIR_GEN, "EC_MONTGOMERY_KEY_PAIR_GEN",
-	 CKF_GENERATE_KEY_PAIR, 0, SIZE_25519_BITS},
-	{CKM_GENERIC_SECRET_KEY_GEN, "GENERIC_SECRET_KEY_GEN", CKF_GENERATE, 0,
-	 SIZE_BYTES},
-	{CKM_ECDSA, "ECDSA", CKF_SIGN | CKF_VERIFY, EC_CAPS, SIZE_EC_BITS},
-	{CKM_ECDSA_SHA1, "ECDSA_SHA1", CKF_SIGN | CKF_VERIFY, EC_CAPS,
-	 SIZE_EC_BITS},
-	{CKM_ECDSA_SHA224, "ECDSA_SHA224", CKF_SIGN | CKF_VERIFY, EC_CAPS,
-	 SIZE_EC_BITS},
-	{CKM_ECDSA_SHA256, "ECDSA_SHA256", CKF_SIGN | CKF_VERIFY, EC_CAPS,
-	 SIZE_EC_BITS},
-	{CKM_ECDSA_SHA384, "ECDSA_SHA384", CKF_SIGN | CKF_VERIFY, EC_CAPS,
-	 SIZE_EC_BITS},
-	{CKM_ECDSA_SHA512, "ECDSA_SHA512", CKF_SIGN | CKF_VERIFY, EC_CAPS,
-	 SIZE_EC_BITS},
-	{CKM_EDDSA, "EDDSA", CKF_SIGN | CKF_VERIFY, 0, SIZE_25519_BITS},
-	{CKM_ECDH1_DERIVE, "ECDH1_DERIVE", CKF_DERIVE, EC_CAPS, SIZE_EC_BITS},
-	{CKM_SHA_1, "SHA_1", CKF_DIGEST, 0, SIZE_NONE},
-	{CKM_SHA224, "SHA224", CKF_DIGEST, 0, SIZE_NONE},
-	{CKM_SHA256, "SHA256", CKF_DIGEST, 0, SIZE_NONE},
-	{CKM_SHA384, "SHA384", CKF_DIGEST, 0, SIZE_NONE},
-	{CKM_SHA512, "SHA512", CKF_DIGEST, 0, SIZE_NONE},
-	{CKM_SHA3_256, "SHA3_256", CKF_DIGEST, 0, SIZE_NONE},
-	{CKM_SHA3_384, "SHA3_384", CKF_DIGEST, 0, SIZE_NONE},
-	{CKM_SHA3_512, "SHA3_512", CKF_DIGEST, 0, SIZE_NONE},
+        {CKM_EC_KEY_PAIR_GEN, "EC_KEY_PAIR_GEN", CKF_GENERATE_KEY_PAIR, EC_CAPS,
+         SIZE_EC_BITS},
+        {CKM_EC_EDWARDS_KEY_PAIR_GEN, "EC_EDWARDS_KEY_PAIR_GEN",
+         CKF_GENERATE_KEY_PAIR, 0, SIZE_25519_BITS},
+        {CKM_EC_MONTGOMERY_KEY_PAIR_GEN, "EC_MONTGOMERY_KEY_PAIR_GEN",
+         CKF_GENERATE_KEY_PAIR, 0, SIZE_25519_BITS},
+        {CKM_GENERIC_SECRET_KEY_GEN, "GENERIC_SECRET_KEY_GEN", CKF_GENERATE, 0,
+         SIZE_BYTES},
+        {CKM_ECDSA, "ECDSA", CKF_SIGN | CKF_VERIFY, EC_CAPS, SIZE_EC_BITS},
+        {CKM_ECDSA_SHA1, "ECDSA_SHA1", CKF_SIGN | CKF_VERIFY, EC_CAPS,
+         SIZE_EC_BITS},
+        {CKM_ECDSA_SHA224, "ECDSA_SHA224", CKF_SIGN | CKF_VERIFY, EC_CAPS,
+         SIZE_EC_BITS},
+        {CKM_ECDSA_SHA256, "ECDSA_SHA256", CKF_SIGN | CKF_VERIFY, EC_CAPS,
+         SIZE_EC_BITS},
+        {CKM_ECDSA_SHA384, "ECDSA_SHA384", CKF_SIGN | CKF_VERIFY, EC_CAPS,
+         SIZE_EC_BITS},
+        {CKM_ECDSA_SHA512, "ECDSA_SHA512", CKF_SIGN | CKF_VERIFY, EC_CAPS,
+         SIZE_EC_BITS},
+        {CKM_EDDSA, "EDDSA", CKF_SIGN | CKF_VERIFY, 0, SIZE_25519_BITS},
+        {CKM_ECDH1_DERIVE, "ECDH1_DERIVE", CKF_DERIVE, EC_CAPS, SIZE_EC_BITS},
+        {CKM_SHA_1, "SHA_1", CKF_DIGEST, 0, SIZE_NONE},
+        {CKM_SHA224, "SHA224", CKF_DIGEST, 0, SIZE_NONE},
+        {CKM_SHA256, "SHA256", CKF_DIGEST, 0, SIZE_NONE},
+        {CKM_SHA384, "SHA384", CKF_DIGEST, 0, SIZE_NONE},
+        {CKM_SHA512, "SHA512", CKF_DIGEST, 0, SIZE_NONE},
+        {CKM_SHA3_256, "SHA3_256", CKF_DIGEST, 0, SIZE_NONE},
+        {CKM_SHA3_384, "SHA3_384", CKF_DIGEST, 0, SIZE_NONE},
+        {CKM_SHA3_512, "SHA3_512", CKF_DIGEST, 0, SIZE_NONE},
 #define HMAC_PAIR(m, name)                                                     \
 	{m, name, CKF_SIGN | CKF_VERIFY, 0, SIZE_BYTES},                       \
-	{m##_GENERAL, name "_GENERAL", CKF_SIGN | CKF_VERIFY, 0, SIZE_BYTES}
-	HMAC_PAIR(CKM_SHA_1_HMAC, "SHA_1_HMAC"),
-	HMAC_PAIR(CKM_SHA224_HMAC, "SHA224_HMAC"),
-	HMAC_PAIR(CKM_SHA256_HMAC, "SHA256_HMAC"),
-	HMAC_PAIR(CKM_SHA384_HMAC, "SHA384_HMAC"),
-	HMAC_PAIR(CKM_SHA512_HMAC, "SHA512_HMAC"),
-	HMAC_PAIR(CKM_SHA3_256_HMAC, "SHA3_256_HMAC"),
-	HMAC_PAIR(CKM_SHA3_384_HMAC, "SHA3_384_HMAC"),
-	HMAC_PAIR(CKM_SHA3_512_HMAC, "SHA3_512_HMAC"),
+	{                                                                      \
+		m##_GENERAL, name "_GENERAL", CKF_SIGN | CKF_VERIFY, 0,        \
+		        SIZE_BYTES                                             \
+	}
+        HMAC_PAIR(CKM_SHA_1_HMAC, "SHA_1_HMAC"),
+        HMAC_PAIR(CKM_SHA224_HMAC, "SHA224_HMAC"),
+        HMAC_PAIR(CKM_SHA256_HMAC, "SHA256_HMAC"),
+        HMAC_PAIR(CKM_SHA384_HMAC, "SHA384_HMAC"),
+        HMAC_PAIR(CKM_SHA512_HMAC, "SHA512_HMAC"),
+        HMAC_PAIR(CKM_SHA3_256_HMAC, "SHA3_256_HMAC"),
+        HMAC_PAIR(CKM_SHA3_384_HMAC, "SHA3_384_HMAC"),
+        HMAC_PAIR(CKM_SHA3_512_HMAC, "SHA3_512_HMAC"),
 #undef HMAC_PAIR
 };
 
@@ -739,7 +781,8 @@ static void check_generated(CK_SESSION_HANDLE s, const curve_case *curve,
 	/* Class, type, origin. */
 	assert_int_equal(h_get_ulong(s, pair.pub, CKA_CLASS), CKO_PUBLIC_KEY);
 	assert_int_equal(h_get_ulong(s, pair.priv, CKA_CLASS), CKO_PRIVATE_KEY);
-	assert_int_equal(h_get_ulong(s, pair.pub, CKA_KEY_TYPE), curve->key_type);
+	assert_int_equal(h_get_ulong(s, pair.pub, CKA_KEY_TYPE),
+	                 curve->key_type);
 	assert_int_equal(h_get_ulong(s, pair.priv, CKA_KEY_TYPE),
 	                 curve->key_type);
 	assert_int_equal(h_get_bool(s, pair.pub, CKA_LOCAL), CK_TRUE);
@@ -779,8 +822,8 @@ static void test_keygen_curves(void **state)
 {
 	(void)state;
 	CK_SESSION_HANDLE s = user_session();
-	const curve_case *curves[] = {&P256, &P384, &P521, &ED25519,
-	                              &ED25519_NAMED, &X25519};
+	const curve_case *curves[] = {&P256,    &P384,          &P521,
+	                              &ED25519, &ED25519_NAMED, &X25519};
 	for (size_t i = 0; i < H_ARRAY_SIZE(curves); i++) {
 		key_pair pair = generate(s, curves[i]);
 		check_generated(s, curves[i], pair);
@@ -825,9 +868,9 @@ static void test_keygen_curves(void **state)
 	assert_int_equal(h_get_bool(s, pair.priv, CKA_NEVER_EXTRACTABLE),
 	                 CK_FALSE);
 	unsigned char scalar[66];
-	assert_int_equal(h_get_bytes(s, pair.priv, CKA_VALUE, scalar,
-	                             sizeof(scalar)),
-	                 32);
+	assert_int_equal(
+	        h_get_bytes(s, pair.priv, CKA_VALUE, scalar, sizeof(scalar)),
+	        32);
 }
 
 /* A token key pair survives C_Finalize and still signs. */
@@ -859,9 +902,8 @@ static void test_keygen_token_persists(void **state)
 	CK_MECHANISM m = {CKM_ECDSA_SHA256, NULL, 0};
 	CK_BYTE sig[64];
 	static const char message[] = "persisted";
-	assert_int_equal(sign_one(s, &m, pair.priv, message, 9, sig,
-	                          sizeof(sig)),
-	                 64);
+	assert_int_equal(
+	        sign_one(s, &m, pair.priv, message, 9, sig, sizeof(sig)), 64);
 	OK(verify_one(s, &m, pair.pub, message, 9, sig, 64));
 	EVP_PKEY *key = pubkey_of(s, pair.pub, &P256);
 	assert_true(ossl_ecdsa_verify(key, EVP_sha256(), message, 9, sig, 64));
@@ -882,8 +924,8 @@ static void check_spki(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o,
 		char group[32] = "";
 		size_t group_length = 0;
 		assert_int_equal(EVP_PKEY_get_utf8_string_param(
-			                 key, OSSL_PKEY_PARAM_GROUP_NAME, group,
-			                 sizeof(group), &group_length),
+		                         key, OSSL_PKEY_PARAM_GROUP_NAME, group,
+		                         sizeof(group), &group_length),
 		                 1);
 		assert_int_equal(EC_curve_nist2nid(curve->ossl_group),
 		                 OBJ_sn2nid(group));
@@ -906,8 +948,8 @@ static void test_public_key_info(void **state)
 {
 	(void)state;
 	CK_SESSION_HANDLE s = user_session();
-	const curve_case *curves[] = {&P256, &P384, &P521, &ED25519,
-	                              &ED25519_NAMED, &X25519};
+	const curve_case *curves[] = {&P256,    &P384,          &P521,
+	                              &ED25519, &ED25519_NAMED, &X25519};
 	for (size_t c = 0; c < H_ARRAY_SIZE(curves); c++) {
 		const curve_case *curve = curves[c];
 		/* Generated: both halves carry it. */
@@ -946,15 +988,19 @@ static void test_public_key_info(void **state)
 	/* The public key computed from an imported private value: RFC 8032
 	 * TEST 2, and the P-256 scalar 1 (the generator). */
 	unsigned char seed[32], rfc_public[32], g[65];
-	unhex("4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb",
+	unhex("4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6f"
+	      "b",
 	      seed, 32);
-	unhex("3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c",
+	unhex("3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660"
+	      "c",
 	      rfc_public, 32);
 	CK_OBJECT_HANDLE o;
 	OK(import_private_rv(s, &ED25519, seed, 32, &o));
 	check_spki(s, o, &ED25519, rfc_public, NULL, 0);
-	unhex("046b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296"
-	      "4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5",
+	unhex("046b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c2"
+	      "96"
+	      "4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f"
+	      "5",
 	      g, 65);
 	unsigned char one = 1;
 	OK(import_private_rv(s, &P256, &one, 1, &o));
@@ -970,11 +1016,11 @@ static const struct {
 	const char *name;
 	const EVP_MD *(*md)(void);
 } ecdsa_hashes[] = {
-	{CKM_ECDSA_SHA1, "ECDSA_SHA1", EVP_sha1},
-	{CKM_ECDSA_SHA224, "ECDSA_SHA224", EVP_sha224},
-	{CKM_ECDSA_SHA256, "ECDSA_SHA256", EVP_sha256},
-	{CKM_ECDSA_SHA384, "ECDSA_SHA384", EVP_sha384},
-	{CKM_ECDSA_SHA512, "ECDSA_SHA512", EVP_sha512},
+        {CKM_ECDSA_SHA1, "ECDSA_SHA1", EVP_sha1},
+        {CKM_ECDSA_SHA224, "ECDSA_SHA224", EVP_sha224},
+        {CKM_ECDSA_SHA256, "ECDSA_SHA256", EVP_sha256},
+        {CKM_ECDSA_SHA384, "ECDSA_SHA384", EVP_sha384},
+        {CKM_ECDSA_SHA512, "ECDSA_SHA512", EVP_sha512},
 };
 
 static void ecdsa_curve(CK_SESSION_HANDLE s, const curve_case *curve)
@@ -998,7 +1044,8 @@ static void ecdsa_curve(CK_SESSION_HANDLE s, const curve_case *curve)
 		assert_int_equal(n, expected);
 		if (!ossl_ecdsa_verify(key, NULL, message, dl, sig, n))
 			fail_msg("%s CKM_ECDSA (%zu-byte digest): OpenSSL "
-			         "rejects the signature", curve->name, dl);
+			         "rejects the signature",
+			         curve->name, dl);
 		OK(verify_one(s, &raw, pair.pub, message, dl, sig, n));
 		sig[n - 1] ^= 0x01;
 		RV(verify_one(s, &raw, pair.pub, message, dl, sig, n),
@@ -1089,7 +1136,8 @@ static void test_ecdsa_openssl_interop(void **state)
 		CK_OBJECT_HANDLE priv, pub, pub_raw;
 		OK(import_private_rv(s, curve, scalar, scalar_length, &priv));
 		OK(import_public_rv(s, curve, der_point, der_length, &pub));
-		/* A raw (non-DER) CKA_EC_POINT is accepted and stored as DER. */
+		/* A raw (non-DER) CKA_EC_POINT is accepted and stored as DER.
+		 */
 		OK(import_public_rv(s, curve, point, point_length, &pub_raw));
 		unsigned char back[133];
 		ec_point(s, pub_raw, curve, back);
@@ -1114,7 +1162,8 @@ static void test_ecdsa_openssl_interop(void **state)
 			RV(verify_one(s, &m, pub, message, ml, sig, n),
 			   CKR_SIGNATURE_INVALID);
 			/* The token signs with the imported scalar. */
-			n = sign_one(s, &m, priv, message, ml, sig, sizeof(sig));
+			n = sign_one(s, &m, priv, message, ml, sig,
+			             sizeof(sig));
 			if (!ossl_ecdsa_verify(key, md, message, ml, sig, n))
 				fail_msg("%s %s: OpenSSL rejects the token's "
 				         "signature with the imported key",
@@ -1156,8 +1205,10 @@ static void test_eddsa(void **state)
 			                          sig, sizeof(sig)),
 			                 64);
 			if (!ossl_ed25519_verify(key, message, ml, sig, 64))
-				fail_msg("%s EdDSA (%zu bytes): OpenSSL rejects "
-				         "the signature", curves[c]->name, ml);
+				fail_msg(
+				        "%s EdDSA (%zu bytes): OpenSSL rejects "
+				        "the signature",
+				        curves[c]->name, ml);
 			OK(verify_one(s, &m, pair.pub, message, ml, sig, 64));
 			OK(verify_multi(s, &m, pair.pub, message, ml, sig, 64));
 			/* Multi-part signing gives the same (deterministic)
@@ -1182,8 +1233,8 @@ static void test_eddsa(void **state)
 			/* CK_EDDSA_PARAMS without flag or context: pure. */
 			CK_EDDSA_PARAMS pure = {CK_FALSE, 0, NULL};
 			CK_MECHANISM mp = {CKM_EDDSA, &pure, sizeof(pure)};
-			assert_int_equal(sign_one(s, &mp, pair.priv, message, ml,
-			                          sig2, sizeof(sig2)),
+			assert_int_equal(sign_one(s, &mp, pair.priv, message,
+			                          ml, sig2, sizeof(sig2)),
 			                 64);
 			assert_memory_equal(sig, sig2, 64);
 			OK(verify_one(s, &mp, pair.pub, message, ml, sig, 64));
@@ -1196,7 +1247,8 @@ static void test_eddsa(void **state)
 			                          ml, sig2, sizeof(sig2)),
 			                 64);
 			assert_memory_not_equal(sig, sig2, 64);
-			OK(verify_one(s, &mph, pair.pub, message, ml, sig2, 64));
+			OK(verify_one(s, &mph, pair.pub, message, ml, sig2,
+			              64));
 			OK(verify_multi(s, &mph, pair.pub, message, ml, sig2,
 			                64));
 			RV(verify_one(s, &m, pair.pub, message, ml, sig2, 64),
@@ -1214,7 +1266,8 @@ static void test_eddsa(void **state)
 			sign_one(s, &mphc, pair.priv, message, ml, sig,
 			         sizeof(sig));
 			assert_memory_not_equal(sig, sig2, 64);
-			OK(verify_one(s, &mphc, pair.pub, message, ml, sig, 64));
+			OK(verify_one(s, &mphc, pair.pub, message, ml, sig,
+			              64));
 			RV(verify_one(s, &mph, pair.pub, message, ml, sig, 64),
 			   CKR_SIGNATURE_INVALID);
 			context[0] = 'C';
@@ -1236,24 +1289,36 @@ static void test_eddsa_vectors_and_openssl(void **state)
 		const char *seed, *public_key, *message, *signature;
 		bool prehash;
 	} vectors[] = {
-		{"4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb",
-		 "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c",
-		 "72",
-		 "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da"
-		 "085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00",
-		 false},
-		{"c5aa8df43f9f837bedb7442f31dcb7b166d38535076f094b85ce3a2e0b4458f7",
-		 "fc51cd8e6218a1a38da47ed00230f0580816ed13ba3303ac5deb911548908025",
-		 "af82",
-		 "6291d657deec24024827e69c3abe01a30ce548a284743a445e3680d7db5ac3ac"
-		 "18ff9b538d16f290ae67f760984dc6594a7c15e9716ed28dc027beceea1ec40a",
-		 false},
-		{"833fe62409237b9d62ec77587520911e9a759cec1d19755b7da901b96dca3d42",
-		 "ec172b93ad5e563bf4932c70e1245034c35467ef2efd4d64ebf819683467e2bf",
-		 "616263",
-		 "98a70222f0b8121aa9d30f813d683f809e462b469c7ff87639499bb94e6dae41"
-		 "31f85042463c2a355a2003d062adf5aaa10b8c61e636062aaad11c2a26083406",
-		 true},
+	        {"4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a"
+	         "6fb",
+	         "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af46"
+	         "60c",
+	         "72",
+	         "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb6"
+	         "9da"
+	         "085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0"
+	         "c00",
+	         false},
+	        {"c5aa8df43f9f837bedb7442f31dcb7b166d38535076f094b85ce3a2e0b445"
+	         "8f7",
+	         "fc51cd8e6218a1a38da47ed00230f0580816ed13ba3303ac5deb911548908"
+	         "025",
+	         "af82",
+	         "6291d657deec24024827e69c3abe01a30ce548a284743a445e3680d7db5ac"
+	         "3ac"
+	         "18ff9b538d16f290ae67f760984dc6594a7c15e9716ed28dc027beceea1ec"
+	         "40a",
+	         false},
+	        {"833fe62409237b9d62ec77587520911e9a759cec1d19755b7da901b96dca3"
+	         "d42",
+	         "ec172b93ad5e563bf4932c70e1245034c35467ef2efd4d64ebf819683467e"
+	         "2bf",
+	         "616263",
+	         "98a70222f0b8121aa9d30f813d683f809e462b469c7ff87639499bb94e6da"
+	         "e41"
+	         "31f85042463c2a355a2003d062adf5aaa10b8c61e636062aaad11c2a26083"
+	         "406",
+	         true},
 	};
 	for (size_t v = 0; v < H_ARRAY_SIZE(vectors); v++) {
 		unsigned char seed[32], pub[32], message[8], expected[64];
@@ -1264,10 +1329,10 @@ static void test_eddsa_vectors_and_openssl(void **state)
 		CK_OBJECT_HANDLE priv, pub_object;
 		OK(import_private_rv(s, &ED25519, seed, 32, &priv));
 		unsigned char der[34];
-		OK(import_public_rv(s, &ED25519, der,
-		                    der_octets(pub, 32, der), &pub_object));
-		CK_EDDSA_PARAMS params = {vectors[v].prehash ? CK_TRUE : CK_FALSE,
-		                          0, NULL};
+		OK(import_public_rv(s, &ED25519, der, der_octets(pub, 32, der),
+		                    &pub_object));
+		CK_EDDSA_PARAMS params = {
+		        vectors[v].prehash ? CK_TRUE : CK_FALSE, 0, NULL};
 		CK_MECHANISM m = {CKM_EDDSA, &params, sizeof(params)};
 		CK_MECHANISM bare = {CKM_EDDSA, NULL, 0};
 		CK_MECHANISM *mechanism = vectors[v].prehash ? &m : &bare;
@@ -1275,7 +1340,8 @@ static void test_eddsa_vectors_and_openssl(void **state)
 		sign_one(s, mechanism, priv, message, ml, sig, sizeof(sig));
 		if (memcmp(sig, expected, 64) != 0)
 			fail_msg("RFC 8032 vector %zu (%s): the token signs %s",
-			         v, vectors[v].prehash ? "Ed25519ph" : "Ed25519",
+			         v,
+			         vectors[v].prehash ? "Ed25519ph" : "Ed25519",
 			         h_hex(sig, 64));
 		OK(verify_one(s, mechanism, pub_object, message, ml, expected,
 		              64));
@@ -1296,8 +1362,8 @@ static void test_eddsa_vectors_and_openssl(void **state)
 	size_t sl = sizeof(sig);
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	assert_int_equal(EVP_DigestSignInit(ctx, NULL, NULL, NULL, key), 1);
-	assert_int_equal(EVP_DigestSign(ctx, sig, &sl, (const unsigned char *)
-	                                message, ml),
+	assert_int_equal(EVP_DigestSign(ctx, sig, &sl,
+	                                (const unsigned char *)message, ml),
 	                 1);
 	EVP_MD_CTX_free(ctx);
 	CK_MECHANISM m = {CKM_EDDSA, NULL, 0};
@@ -1318,14 +1384,17 @@ static void test_eddsa_context(void **state)
 	(void)state;
 	CK_SESSION_HANDLE s = user_session();
 	unsigned char seed[32], message[16], expected_foo[64], expected_bar[64];
-	unhex("0305334e381af78f141cb666f6199f57bc3495335a256a95bd2a55bf546663f6",
+	unhex("0305334e381af78f141cb666f6199f57bc3495335a256a95bd2a55bf546663f"
+	      "6",
 	      seed, 32);
 	unhex("f726936d19c800494e3fdaff20b276a8", message, 16);
 	unhex("55a4cc2f70a54e04288c5f4cd1e45a7bb520b36292911876cada7323198dd87a"
-	      "8b36950b95130022907a7fb7c4e9b2d5f6cca685a587b4b21f4b888e4e7edb0d",
+	      "8b36950b95130022907a7fb7c4e9b2d5f6cca685a587b4b21f4b888e4e7edb0"
+	      "d",
 	      expected_foo, 64);
 	unhex("fc60d5872fc46b3aa69f8b5b4351d5808f92bcc044606db097abab6dbcb1aee3"
-	      "216c48e8b3b66431b5b186d1d28f8ee15a5ca2df6668346291c2043d4eb3e90d",
+	      "216c48e8b3b66431b5b186d1d28f8ee15a5ca2df6668346291c2043d4eb3e90"
+	      "d",
 	      expected_bar, 64);
 	CK_OBJECT_HANDLE priv;
 	OK(import_private_rv(s, &ED25519, seed, 32, &priv));
@@ -1358,17 +1427,17 @@ static const struct {
 	const EVP_MD *(*md)(void);
 	size_t length;
 } hmacs[] = {
-	{CKM_SHA_1_HMAC, CKM_SHA_1_HMAC_GENERAL, "SHA1", EVP_sha1, 20},
-	{CKM_SHA224_HMAC, CKM_SHA224_HMAC_GENERAL, "SHA224", EVP_sha224, 28},
-	{CKM_SHA256_HMAC, CKM_SHA256_HMAC_GENERAL, "SHA256", EVP_sha256, 32},
-	{CKM_SHA384_HMAC, CKM_SHA384_HMAC_GENERAL, "SHA384", EVP_sha384, 48},
-	{CKM_SHA512_HMAC, CKM_SHA512_HMAC_GENERAL, "SHA512", EVP_sha512, 64},
-	{CKM_SHA3_256_HMAC, CKM_SHA3_256_HMAC_GENERAL, "SHA3-256", EVP_sha3_256,
-	 32},
-	{CKM_SHA3_384_HMAC, CKM_SHA3_384_HMAC_GENERAL, "SHA3-384", EVP_sha3_384,
-	 48},
-	{CKM_SHA3_512_HMAC, CKM_SHA3_512_HMAC_GENERAL, "SHA3-512", EVP_sha3_512,
-	 64},
+        {CKM_SHA_1_HMAC, CKM_SHA_1_HMAC_GENERAL, "SHA1", EVP_sha1, 20},
+        {CKM_SHA224_HMAC, CKM_SHA224_HMAC_GENERAL, "SHA224", EVP_sha224, 28},
+        {CKM_SHA256_HMAC, CKM_SHA256_HMAC_GENERAL, "SHA256", EVP_sha256, 32},
+        {CKM_SHA384_HMAC, CKM_SHA384_HMAC_GENERAL, "SHA384", EVP_sha384, 48},
+        {CKM_SHA512_HMAC, CKM_SHA512_HMAC_GENERAL, "SHA512", EVP_sha512, 64},
+        {CKM_SHA3_256_HMAC, CKM_SHA3_256_HMAC_GENERAL, "SHA3-256", EVP_sha3_256,
+         32},
+        {CKM_SHA3_384_HMAC, CKM_SHA3_384_HMAC_GENERAL, "SHA3-384", EVP_sha3_384,
+         48},
+        {CKM_SHA3_512_HMAC, CKM_SHA3_512_HMAC_GENERAL, "SHA3-512", EVP_sha3_512,
+         64},
 };
 
 static CK_OBJECT_HANDLE generate_secret(CK_SESSION_HANDLE s, CK_ULONG length,
@@ -1376,10 +1445,10 @@ static CK_OBJECT_HANDLE generate_secret(CK_SESSION_HANDLE s, CK_ULONG length,
 {
 	CK_MECHANISM m = {CKM_GENERIC_SECRET_KEY_GEN, NULL, 0};
 	CK_ATTRIBUTE template[] = {
-		H_ATTR_VAR(CKA_VALUE_LEN, length),
-		H_ATTR_VAR(CKA_TOKEN, h_false),
-		H_ATTR(CKA_SENSITIVE, readable ? &h_false : &h_true, 1),
-		H_ATTR(CKA_EXTRACTABLE, readable ? &h_true : &h_false, 1),
+	        H_ATTR_VAR(CKA_VALUE_LEN, length),
+	        H_ATTR_VAR(CKA_TOKEN, h_false),
+	        H_ATTR(CKA_SENSITIVE, readable ? &h_false : &h_true, 1),
+	        H_ATTR(CKA_EXTRACTABLE, readable ? &h_true : &h_false, 1),
 	};
 	CK_OBJECT_HANDLE key = CK_INVALID_HANDLE;
 	OK(p11->C_GenerateKey(s, &m, template, H_ARRAY_SIZE(template), &key));
@@ -1429,7 +1498,8 @@ static void test_hmac_generated(void **state)
 			assert_int_equal(n, hmacs[h].length);
 			if (memcmp(mac, expected, n) != 0)
 				fail_msg("HMAC-%s (%zu bytes) differs from "
-				         "OpenSSL's", hmacs[h].name, ml);
+				         "OpenSSL's",
+				         hmacs[h].name, ml);
 			n = sign_multi(s, &m, key, message, ml, mac,
 			               sizeof(mac));
 			assert_int_equal(n, hmacs[h].length);
@@ -1495,36 +1565,49 @@ static void test_hmac_rfc4231(void **state)
 		const char *key, *data;
 		const char *mac[5]; /* SHA-1, SHA-224, -256, -384, -512 */
 	} cases[] = {
-		{"4a656665",
-		 "7768617420646f2079612077616e7420666f72206e6f7468696e673f",
-		 {"effcdf6ae5eb2fa2d27416d5f184df9c259a7c79",
-		  "a30e01098bc6dbbf45690f3a7e9e6d0f8bbea2a39e6148008fd05e44",
-		  "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843",
-		  "af45d2e376484031617f78d2b58a6b1b9c7ef464f5a01b47e42ec3736322445e"
-		  "8e2240ca5e69e2c78b3239ecfab21649",
-		  "164b7a7bfcf819e2e395fbe73b56e0a387bd64222e831fd610270cd7ea250554"
-		  "9758bf75c05a994a6d034f65f8f0e6fdcaeab1a34d4a6b4b636e070a38bce737"}},
-		{"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-		 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-		 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-		 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-		 "aaaaaa",
-		 "54657374205573696e67204c6172676572205468616e20426c6f636b2d53697a"
-		 "65204b6579202d2048617368204b6579204669727374",
-		 {NULL,
-		  "95e9a0db962095adaebe9b2d6f0dbce2d499f112f2d2b7273fa6870e",
-		  "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54",
-		  "4ece084485813e9088d2c63a041bc5b44f9ef1012a2b588f3cd11f05033ac4c6"
-		  "0c2ef6ab4030fe8296248df163f44952",
-		  "80b24263c7c1a3ebb71493c1dd7be8b49b46d1f41b4aeec1121b013783f8f352"
-		  "6b56d037e05f2598bd0fd2215d6a1e5295e64f73f63f0aec8b915a985d786598"}},
+	        {"4a656665",
+	         "7768617420646f2079612077616e7420666f72206e6f7468696e673f",
+	         {"effcdf6ae5eb2fa2d27416d5f184df9c259a7c79",
+	          "a30e01098bc6dbbf45690f3a7e9e6d0f8bbea2a39e6148008fd05e44",
+	          "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec"
+	          "3843",
+	          "af45d2e376484031617f78d2b58a6b1b9c7ef464f5a01b47e42ec3736322"
+	          "445e"
+	          "8e2240ca5e69e2c78b3239ecfab21649",
+	          "164b7a7bfcf819e2e395fbe73b56e0a387bd64222e831fd610270cd7ea25"
+	          "0554"
+	          "9758bf75c05a994a6d034f65f8f0e6fdcaeab1a34d4a6b4b636e070a38bc"
+	          "e737"}},
+	        {"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	         "aaa"
+	         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	         "aaa"
+	         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	         "aaa"
+	         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	         "aaa"
+	         "aaaaaa",
+	         "54657374205573696e67204c6172676572205468616e20426c6f636b2d536"
+	         "97a"
+	         "65204b6579202d2048617368204b6579204669727374",
+	         {NULL,
+	          "95e9a0db962095adaebe9b2d6f0dbce2d499f112f2d2b7273fa6870e",
+	          "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee3"
+	          "7f54",
+	          "4ece084485813e9088d2c63a041bc5b44f9ef1012a2b588f3cd11f05033a"
+	          "c4c6"
+	          "0c2ef6ab4030fe8296248df163f44952",
+	          "80b24263c7c1a3ebb71493c1dd7be8b49b46d1f41b4aeec1121b013783f8"
+	          "f352"
+	          "6b56d037e05f2598bd0fd2215d6a1e5295e64f73f63f0aec8b915a985d78"
+	          "6598"}},
 	};
 	for (size_t c = 0; c < H_ARRAY_SIZE(cases); c++) {
 		unsigned char key_bytes[200], data[100];
 		size_t kl = unhex(cases[c].key, key_bytes, sizeof(key_bytes));
 		size_t dl = unhex(cases[c].data, data, sizeof(data));
 		CK_OBJECT_HANDLE key =
-			import_secret(s, CKK_GENERIC_SECRET, key_bytes, kl);
+		        import_secret(s, CKK_GENERIC_SECRET, key_bytes, kl);
 		assert_int_equal(h_get_ulong(s, key, CKA_VALUE_LEN), kl);
 		assert_int_equal(h_get_bool(s, key, CKA_LOCAL), CK_FALSE);
 		for (size_t h = 0; h < 5; h++) {
@@ -1540,8 +1623,8 @@ static void test_hmac_rfc4231(void **state)
 			assert_int_equal(n, el);
 			if (memcmp(mac, expected, el) != 0)
 				fail_msg("RFC 4231 case %zu HMAC-%s: the token "
-				         "gives %s", c, hmacs[h].name,
-				         h_hex(mac, n));
+				         "gives %s",
+				         c, hmacs[h].name, h_hex(mac, n));
 			OK(verify_one(s, &m, key, data, dl, expected, el));
 		}
 		/* SHA-3 HMACs of the same key agree with OpenSSL. */
@@ -1557,7 +1640,8 @@ static void test_hmac_rfc4231(void **state)
 			assert_int_equal(n, el);
 			if (memcmp(mac, expected, el) != 0)
 				fail_msg("HMAC-%s (key %zu bytes) differs from "
-				         "OpenSSL's", hmacs[h].name, kl);
+				         "OpenSSL's",
+				         hmacs[h].name, kl);
 		}
 	}
 }
@@ -1573,14 +1657,14 @@ static const struct {
 	size_t length;
 	bool digests_keys;
 } digests[] = {
-	{CKM_SHA_1, "SHA-1", EVP_sha1, 20, true},
-	{CKM_SHA224, "SHA-224", EVP_sha224, 28, true},
-	{CKM_SHA256, "SHA-256", EVP_sha256, 32, true},
-	{CKM_SHA384, "SHA-384", EVP_sha384, 48, true},
-	{CKM_SHA512, "SHA-512", EVP_sha512, 64, true},
-	{CKM_SHA3_256, "SHA3-256", EVP_sha3_256, 32, false},
-	{CKM_SHA3_384, "SHA3-384", EVP_sha3_384, 48, false},
-	{CKM_SHA3_512, "SHA3-512", EVP_sha3_512, 64, false},
+        {CKM_SHA_1, "SHA-1", EVP_sha1, 20, true},
+        {CKM_SHA224, "SHA-224", EVP_sha224, 28, true},
+        {CKM_SHA256, "SHA-256", EVP_sha256, 32, true},
+        {CKM_SHA384, "SHA-384", EVP_sha384, 48, true},
+        {CKM_SHA512, "SHA-512", EVP_sha512, 64, true},
+        {CKM_SHA3_256, "SHA3-256", EVP_sha3_256, 32, false},
+        {CKM_SHA3_384, "SHA3-384", EVP_sha3_384, 48, false},
+        {CKM_SHA3_512, "SHA3-512", EVP_sha3_512, 64, false},
 };
 
 static void test_digests(void **state)
@@ -1592,7 +1676,8 @@ static void test_digests(void **state)
 		message[i] = (unsigned char)(i * 13);
 	for (size_t d = 0; d < H_ARRAY_SIZE(digests); d++) {
 		CK_MECHANISM m = {digests[d].type, NULL, 0};
-		size_t lengths[] = {0, 3, 55, 56, 64, 135, 136, sizeof(message)};
+		size_t lengths[] = {0,  3,   55,  56,
+		                    64, 135, 136, sizeof(message)};
 		for (size_t l = 0; l < H_ARRAY_SIZE(lengths); l++) {
 			size_t ml = lengths[l];
 			unsigned char expected[64];
@@ -1631,7 +1716,8 @@ static void test_digests(void **state)
 		OK(p11->C_Digest(s, message, 100, NULL, &n));
 		assert_int_equal(n, digests[d].length);
 		n = digests[d].length - 1;
-		RV(p11->C_Digest(s, message, 100, out, &n), CKR_BUFFER_TOO_SMALL);
+		RV(p11->C_Digest(s, message, 100, out, &n),
+		   CKR_BUFFER_TOO_SMALL);
 		assert_int_equal(n, digests[d].length);
 		RV(p11->C_DigestInit(s, &m), CKR_OPERATION_ACTIVE);
 		n = sizeof(out);
@@ -1665,7 +1751,7 @@ static void test_digest_key(void **state)
 	static const unsigned char known[] = "0123456789abcdef-known-secret";
 	size_t kl = sizeof(known) - 1;
 	CK_OBJECT_HANDLE imported =
-		import_secret(s, CKK_GENERIC_SECRET, known, kl);
+	        import_secret(s, CKK_GENERIC_SECRET, known, kl);
 	/* A generated, extractable one (the test reads its value). */
 	CK_OBJECT_HANDLE generated = generate_secret(s, 48, true);
 	unsigned char generated_value[48];
@@ -1709,8 +1795,10 @@ static void test_digest_key(void **state)
 			OK(p11->C_DigestFinal(s, out, &n));
 			assert_int_equal(n, digests[d].length);
 			if (memcmp(out, expected, n) != 0)
-				fail_msg("%s of key %zu differs from the digest "
-				         "of its value", digests[d].name, k);
+				fail_msg(
+				        "%s of key %zu differs from the digest "
+				        "of its value",
+				        digests[d].name, k);
 			/* Between data: prefix || key || suffix. */
 			unsigned char all[200];
 			size_t al = 0;
@@ -1748,7 +1836,7 @@ static void test_digest_key(void **state)
 	for (size_t i = 0; i < H_ARRAY_SIZE(indigestible); i++) {
 		OK(p11->C_DigestInit(s, &sha256));
 		RV(p11->C_DigestKey(s, indigestible[i]), CKR_KEY_INDIGESTIBLE);
-		RV(p11->C_DigestUpdate(s, (CK_BYTE_PTR)"x", 1),
+		RV(p11->C_DigestUpdate(s, (CK_BYTE_PTR) "x", 1),
 		   CKR_OPERATION_NOT_INITIALIZED);
 	}
 	OK(p11->C_DigestInit(s, &sha256));
@@ -1765,8 +1853,8 @@ static void test_digest_key(void **state)
 /* ECDH                                                                     */
 /* ===================================================================== */
 
-static CK_RV derive_rv(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE base,
-                       CK_ULONG kdf, const void *shared, size_t shared_length,
+static CK_RV derive_rv(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE base, CK_ULONG kdf,
+                       const void *shared, size_t shared_length,
                        const unsigned char *peer, size_t peer_length,
                        CK_KEY_TYPE key_type, CK_ULONG value_length,
                        CK_OBJECT_HANDLE *out)
@@ -1777,16 +1865,16 @@ static CK_RV derive_rv(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE base,
 	CK_MECHANISM m = {CKM_ECDH1_DERIVE, &params, sizeof(params)};
 	CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
 	CK_ATTRIBUTE template[] = {
-		H_ATTR_VAR(CKA_CLASS, cls),
-		H_ATTR_VAR(CKA_KEY_TYPE, key_type),
-		H_ATTR_VAR(CKA_TOKEN, h_false),
-		H_ATTR_VAR(CKA_SENSITIVE, h_false),
-		H_ATTR_VAR(CKA_EXTRACTABLE, h_true),
-		H_ATTR_VAR(CKA_VALUE_LEN, value_length),
+	        H_ATTR_VAR(CKA_CLASS, cls),
+	        H_ATTR_VAR(CKA_KEY_TYPE, key_type),
+	        H_ATTR_VAR(CKA_TOKEN, h_false),
+	        H_ATTR_VAR(CKA_SENSITIVE, h_false),
+	        H_ATTR_VAR(CKA_EXTRACTABLE, h_true),
+	        H_ATTR_VAR(CKA_VALUE_LEN, value_length),
 	};
 	*out = CK_INVALID_HANDLE;
-	return p11->C_DeriveKey(s, &m, base, template,
-	                        value_length ? 6 : 5, out);
+	return p11->C_DeriveKey(s, &m, base, template, value_length ? 6 : 5,
+	                        out);
 }
 
 static size_t derive_value(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE base,
@@ -1811,8 +1899,8 @@ static size_t derive_value(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE base,
 
 static void ecdh_curve(CK_SESSION_HANDLE s, const curve_case *curve)
 {
-	size_t secret_length = curve->key_type == CKK_EC ? curve->scalar_length
-	                                                  : 32;
+	size_t secret_length =
+	        curve->key_type == CKK_EC ? curve->scalar_length : 32;
 	key_pair a = generate(s, curve), b = generate(s, curve);
 	unsigned char pa[133], pb[133], der_pb[136];
 	ec_point(s, a.pub, curve, pa);
@@ -1870,15 +1958,16 @@ static void ecdh_curve(CK_SESSION_HANDLE s, const curve_case *curve)
 		unsigned char expected[128];
 		CK_ULONG lengths[] = {0 /* default: one hash */, 16, 80};
 		for (size_t l = 0; l < H_ARRAY_SIZE(lengths); l++) {
-			size_t want = lengths[l] ? lengths[l]
-			                         : kdfs[k].hash_length;
+			size_t want =
+			        lengths[l] ? lengths[l] : kdfs[k].hash_length;
 			x963_kdf(kdfs[k].md(), z, zl, info, il, expected, want);
 			n = derive_value(s, a.priv, kdfs[k].kdf, info, il,
 			                 peer_point, pl, CKK_GENERIC_SECRET,
 			                 lengths[l], tmp);
 			if (n != want)
 				fail_msg("%s KDF %lu length %lu: got %zu bytes",
-				         curve->name, kdfs[k].kdf, lengths[l], n);
+				         curve->name, kdfs[k].kdf, lengths[l],
+				         n);
 			if (memcmp(tmp, expected, want) != 0)
 				fail_msg("%s KDF %lu length %lu: differs from "
 				         "X9.63 over OpenSSL's secret",
@@ -1977,7 +2066,8 @@ static void test_ecdh_imported(void **state)
 	const curve_case *curves[] = {&P256, &X25519};
 	for (size_t c = 0; c < 2; c++) {
 		const curve_case *curve = curves[c];
-		EVP_PKEY *mine = ossl_generate(curve), *peer = ossl_generate(curve);
+		EVP_PKEY *mine = ossl_generate(curve),
+		         *peer = ossl_generate(curve);
 		unsigned char value[66], point[133], z[66], out[128];
 		size_t vl = ossl_private(mine, curve, value);
 		size_t pl = ossl_point(peer, point, sizeof(point));
@@ -2007,7 +2097,8 @@ static void test_import_invalid(void **state)
 	memset(scalar, 0, 32);
 	RV(import_private_rv(s, &P256, scalar, 32, &o),
 	   CKR_ATTRIBUTE_VALUE_INVALID);
-	unhex("ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551",
+	unhex("ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc63255"
+	      "1",
 	      scalar, 32); /* n */
 	RV(import_private_rv(s, &P256, scalar, 32, &o),
 	   CKR_ATTRIBUTE_VALUE_INVALID);
@@ -2019,14 +2110,17 @@ static void test_import_invalid(void **state)
 	   CKR_ATTRIBUTE_VALUE_INVALID);
 	/* n - 1 is a valid scalar; so is 1 given as a single byte (a short
 	 * big-endian integer). */
-	unhex("ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632550",
+	unhex("ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc63255"
+	      "0",
 	      scalar, 32);
 	OK(import_private_rv(s, &P256, scalar, 32, &o));
 	unsigned char one = 1;
 	OK(import_private_rv(s, &P256, &one, 1, &o));
 	unsigned char g[65];
-	unhex("046b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296"
-	      "4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5",
+	unhex("046b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c2"
+	      "96"
+	      "4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f"
+	      "5",
 	      g, 65);
 	/* Too long. */
 	unsigned char long_scalar[33] = {0};
@@ -2042,7 +2136,8 @@ static void test_import_invalid(void **state)
 	unsigned char bad[66], der[70];
 	memcpy(bad, g, 65);
 	bad[64] ^= 0x01; /* y changed: not on the curve */
-	RV(import_public_rv(s, &P256, bad, 65, &o), CKR_ATTRIBUTE_VALUE_INVALID);
+	RV(import_public_rv(s, &P256, bad, 65, &o),
+	   CKR_ATTRIBUTE_VALUE_INVALID);
 	RV(import_public_rv(s, &P256, der, der_octets(bad, 65, der), &o),
 	   CKR_ATTRIBUTE_VALUE_INVALID);
 	RV(import_public_rv(s, &P256, g, 64, &o), CKR_ATTRIBUTE_VALUE_INVALID);
@@ -2050,13 +2145,15 @@ static void test_import_invalid(void **state)
 	   CKR_ATTRIBUTE_VALUE_INVALID);
 	memset(bad, 0, 65);
 	bad[0] = 0x04;
-	RV(import_public_rv(s, &P256, bad, 65, &o), CKR_ATTRIBUTE_VALUE_INVALID);
+	RV(import_public_rv(s, &P256, bad, 65, &o),
+	   CKR_ATTRIBUTE_VALUE_INVALID);
 	/* A P-256 point declared as P-384. */
 	RV(import_public_rv(s, &P384, g, 65, &o), CKR_ATTRIBUTE_VALUE_INVALID);
 	/* The valid one is accepted. */
 	OK(import_public_rv(s, &P256, g, 65, &o));
 	/* X25519 and Ed25519 public keys of the wrong length. */
-	RV(import_public_rv(s, &X25519, g, 31, &o), CKR_ATTRIBUTE_VALUE_INVALID);
+	RV(import_public_rv(s, &X25519, g, 31, &o),
+	   CKR_ATTRIBUTE_VALUE_INVALID);
 	RV(import_public_rv(s, &ED25519, g, 33, &o),
 	   CKR_ATTRIBUTE_VALUE_INVALID);
 	/* Mismatched key type and curve. */
@@ -2244,8 +2341,8 @@ static void test_error_key_usage(void **state)
 	OK(p11->C_SetAttributeValue(s, secret, &sign_false, 1));
 	RV(p11->C_SignInit(s, &hmac, secret), CKR_KEY_FUNCTION_NOT_PERMITTED);
 	OK(p11->C_VerifyInit(s, &hmac, secret));
-	RV(p11->C_Verify(s, (CK_BYTE_PTR)"x", 1,
-	                 (CK_BYTE_PTR)"0123456789abcdef0123456789abcdef", 32),
+	RV(p11->C_Verify(s, (CK_BYTE_PTR) "x", 1,
+	                 (CK_BYTE_PTR) "0123456789abcdef0123456789abcdef", 32),
 	   CKR_SIGNATURE_INVALID);
 	OK(p11->C_SetAttributeValue(s, secret, &verify_false, 1));
 	RV(p11->C_VerifyInit(s, &hmac, secret), CKR_KEY_FUNCTION_NOT_PERMITTED);
@@ -2267,21 +2364,21 @@ static void test_error_key_usage(void **state)
 		bool signing;
 		const char *what;
 	} mismatches[] = {
-		{&eddsa, ec.priv, true, "EDDSA with a P-256 key"},
-		{&eddsa, ec.pub, false, "EDDSA verify with a P-256 key"},
-		{&eddsa, x.priv, true, "EDDSA with an X25519 key"},
-		{&ecdsa, good_secret, true, "ECDSA with an HMAC key"},
-		{&raw, good_secret, true, "CKM_ECDSA with an HMAC key"},
-		{&ecdsa, good_secret, false, "ECDSA verify with an HMAC key"},
-		{&ecdsa, ed.priv, true, "ECDSA with an Ed25519 key"},
-		{&ecdsa, ed.pub, false, "ECDSA verify with an Ed25519 key"},
-		{&ecdsa, x.priv, true, "ECDSA with an X25519 key"},
-		{&hmac, ec.priv, true, "HMAC with a P-256 key"},
-		{&hmac, aes, true, "HMAC with an AES key"},
-		{&hmac, aes, false, "HMAC verify with an AES key"},
-		{&ecdsa, ec.pub, true, "ECDSA sign with a public key"},
-		{&eddsa, ed.pub, true, "EDDSA sign with a public key"},
-		{&ecdsa, ec.priv, false, "ECDSA verify with a private key"},
+	        {&eddsa, ec.priv, true, "EDDSA with a P-256 key"},
+	        {&eddsa, ec.pub, false, "EDDSA verify with a P-256 key"},
+	        {&eddsa, x.priv, true, "EDDSA with an X25519 key"},
+	        {&ecdsa, good_secret, true, "ECDSA with an HMAC key"},
+	        {&raw, good_secret, true, "CKM_ECDSA with an HMAC key"},
+	        {&ecdsa, good_secret, false, "ECDSA verify with an HMAC key"},
+	        {&ecdsa, ed.priv, true, "ECDSA with an Ed25519 key"},
+	        {&ecdsa, ed.pub, false, "ECDSA verify with an Ed25519 key"},
+	        {&ecdsa, x.priv, true, "ECDSA with an X25519 key"},
+	        {&hmac, ec.priv, true, "HMAC with a P-256 key"},
+	        {&hmac, aes, true, "HMAC with an AES key"},
+	        {&hmac, aes, false, "HMAC verify with an AES key"},
+	        {&ecdsa, ec.pub, true, "ECDSA sign with a public key"},
+	        {&eddsa, ed.pub, true, "EDDSA sign with a public key"},
+	        {&ecdsa, ec.priv, false, "ECDSA verify with a private key"},
 	};
 	for (size_t i = 0; i < H_ARRAY_SIZE(mismatches); i++) {
 		CK_RV rv = mismatches[i].signing
@@ -2297,8 +2394,8 @@ static void test_error_key_usage(void **state)
 	RV(derive_rv(s, ed.priv, CKD_NULL, NULL, 0, peer, 32,
 	             CKK_GENERIC_SECRET, 0, &derived),
 	   CKR_KEY_TYPE_INCONSISTENT);
-	RV(derive_rv(s, ec.pub, CKD_NULL, NULL, 0, peer, 65,
-	             CKK_GENERIC_SECRET, 0, &derived),
+	RV(derive_rv(s, ec.pub, CKD_NULL, NULL, 0, peer, 65, CKK_GENERIC_SECRET,
+	             0, &derived),
 	   CKR_KEY_TYPE_INCONSISTENT);
 	RV(derive_rv(s, good_secret, CKD_NULL, NULL, 0, peer, 65,
 	             CKK_GENERIC_SECRET, 0, &derived),
@@ -2307,7 +2404,7 @@ static void test_error_key_usage(void **state)
 	OK(p11->C_SignInit(s, &ecdsa, ec.priv));
 	CK_BYTE sig[64];
 	CK_ULONG n = sizeof(sig);
-	OK(p11->C_Sign(s, (CK_BYTE_PTR)"x", 1, sig, &n));
+	OK(p11->C_Sign(s, (CK_BYTE_PTR) "x", 1, sig, &n));
 }
 
 /* CKR_SIGNATURE_INVALID and CKR_SIGNATURE_LEN_RANGE. */
@@ -2325,7 +2422,8 @@ static void test_error_signature(void **state)
 	CK_MECHANISM eddsa = {CKM_EDDSA, NULL, 0};
 	CK_MECHANISM hmac = {CKM_SHA256_HMAC, NULL, 0};
 
-	CK_ULONG n = sign_one(s, &ecdsa, ec.priv, message, ml, sig, sizeof(sig));
+	CK_ULONG n =
+	        sign_one(s, &ecdsa, ec.priv, message, ml, sig, sizeof(sig));
 	assert_int_equal(n, 64);
 	RV(verify_one(s, &ecdsa, ec.pub, message, ml, sig, 63),
 	   CKR_SIGNATURE_LEN_RANGE);
@@ -2343,7 +2441,8 @@ static void test_error_signature(void **state)
 	memset(bad, 0, 64);
 	RV(verify_one(s, &ecdsa, ec.pub, message, ml, bad, 64),
 	   CKR_SIGNATURE_INVALID);
-	unhex("ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551",
+	unhex("ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc63255"
+	      "1",
 	      bad, 32);
 	memcpy(bad + 32, sig + 32, 32);
 	RV(verify_one(s, &ecdsa, ec.pub, message, ml, bad, 64),
@@ -2405,7 +2504,8 @@ static void test_error_mechanism_param(void **state)
 	                             CKM_ECDSA_SHA256, CKM_ECDSA_SHA512};
 	for (size_t i = 0; i < H_ARRAY_SIZE(plain); i++) {
 		CK_MECHANISM m = {plain[i], &junk, sizeof(junk)};
-		RV(p11->C_SignInit(s, &m, ec.priv), CKR_MECHANISM_PARAM_INVALID);
+		RV(p11->C_SignInit(s, &m, ec.priv),
+		   CKR_MECHANISM_PARAM_INVALID);
 		RV(p11->C_VerifyInit(s, &m, ec.pub),
 		   CKR_MECHANISM_PARAM_INVALID);
 		CK_MECHANISM dangling = {plain[i], NULL, 8};
@@ -2419,8 +2519,8 @@ static void test_error_mechanism_param(void **state)
 	CK_MECHANISM digest = {CKM_SHA256, &junk, sizeof(junk)};
 	RV(p11->C_DigestInit(s, &digest), CKR_MECHANISM_PARAM_INVALID);
 	CK_MECHANISM keygen = {CKM_EC_KEY_PAIR_GEN, &junk, sizeof(junk)};
-	CK_ATTRIBUTE pub_t[] = {H_ATTR(CKA_EC_PARAMS, OID_P256,
-	                               sizeof(OID_P256))};
+	CK_ATTRIBUTE pub_t[] = {
+	        H_ATTR(CKA_EC_PARAMS, OID_P256, sizeof(OID_P256))};
 	CK_OBJECT_HANDLE a, b;
 	RV(p11->C_GenerateKeyPair(s, &keygen, pub_t, 1, NULL, 0, &a, &b),
 	   CKR_MECHANISM_PARAM_INVALID);
@@ -2455,7 +2555,7 @@ static void test_error_mechanism_param(void **state)
 	OK(p11->C_SignInit(s, &eddsa, ed.priv));
 	CK_BYTE sig[64];
 	CK_ULONG n = sizeof(sig);
-	OK(p11->C_Sign(s, (CK_BYTE_PTR)"m", 1, sig, &n));
+	OK(p11->C_Sign(s, (CK_BYTE_PTR) "m", 1, sig, &n));
 	OK(verify_one(s, &eddsa, ed.pub, "m", 1, sig, 64));
 
 	/* HMAC _GENERAL lengths: 0, over the hash, missing, malformed. */
@@ -2482,8 +2582,8 @@ static void test_error_mechanism_param(void **state)
 	ec_point(s, ec2.pub, &P256, point);
 	ec_point(s, x2.pub, &X25519, xpoint);
 	CK_OBJECT_HANDLE key;
-	RV(derive_rv(s, ec.priv, 0x7777, NULL, 0, point, 65,
-	             CKK_GENERIC_SECRET, 0, &key),
+	RV(derive_rv(s, ec.priv, 0x7777, NULL, 0, point, 65, CKK_GENERIC_SECRET,
+	             0, &key),
 	   CKR_MECHANISM_PARAM_INVALID);
 	RV(derive_rv(s, ec.priv, CKD_SHA3_224_KDF + 100, NULL, 0, point, 65,
 	             CKK_GENERIC_SECRET, 0, &key),
@@ -2515,8 +2615,8 @@ static void test_error_mechanism_param(void **state)
 	/* DER with a wrong inner length. */
 	size_t dl = der_octets(point, 65, der);
 	der[1] = 0x40;
-	RV(derive_rv(s, ec.priv, CKD_NULL, NULL, 0, der, dl,
-	             CKK_GENERIC_SECRET, 0, &key),
+	RV(derive_rv(s, ec.priv, CKD_NULL, NULL, 0, der, dl, CKK_GENERIC_SECRET,
+	             0, &key),
 	   CKR_MECHANISM_PARAM_INVALID);
 	/* Off the curve; the point at infinity; an all-zero X25519 point
 	 * (a zero shared secret). */
@@ -2553,21 +2653,26 @@ static void test_error_mechanism_invalid(void **state)
 	key_pair ec = generate(s, &P256);
 	CK_OBJECT_HANDLE secret = generate_secret(s, 32, false);
 	CK_MECHANISM_TYPE not_signing[] = {
-		0x7ffffff0UL,      CKM_RSA_PKCS,       CKM_SHA256,
-		CKM_SHA3_256,      CKM_ECDH1_DERIVE,   CKM_EC_KEY_PAIR_GEN,
-		CKM_GENERIC_SECRET_KEY_GEN, CKM_SHA256_RSA_PKCS,
-		0x1048UL /* CKM_ECDSA_SHA3_256 */,
+	        0x7ffffff0UL,
+	        CKM_RSA_PKCS,
+	        CKM_SHA256,
+	        CKM_SHA3_256,
+	        CKM_ECDH1_DERIVE,
+	        CKM_EC_KEY_PAIR_GEN,
+	        CKM_GENERIC_SECRET_KEY_GEN,
+	        CKM_SHA256_RSA_PKCS,
+	        0x1048UL /* CKM_ECDSA_SHA3_256 */,
 	};
 	for (size_t i = 0; i < H_ARRAY_SIZE(not_signing); i++) {
 		CK_MECHANISM m = {not_signing[i], NULL, 0};
 		CK_RV rv = p11->C_SignInit(s, &m, ec.priv);
 		if (rv != CKR_MECHANISM_INVALID)
-			fail_msg("C_SignInit(0x%lx): %s", (unsigned long)
-			         not_signing[i], rv_name(rv));
+			fail_msg("C_SignInit(0x%lx): %s",
+			         (unsigned long)not_signing[i], rv_name(rv));
 		rv = p11->C_VerifyInit(s, &m, ec.pub);
 		if (rv != CKR_MECHANISM_INVALID)
-			fail_msg("C_VerifyInit(0x%lx): %s", (unsigned long)
-			         not_signing[i], rv_name(rv));
+			fail_msg("C_VerifyInit(0x%lx): %s",
+			         (unsigned long)not_signing[i], rv_name(rv));
 		RV(p11->C_SignInit(s, &m, secret), CKR_MECHANISM_INVALID);
 	}
 	CK_MECHANISM_TYPE not_digest[] = {0x7ffffff0UL, CKM_ECDSA,
@@ -2579,8 +2684,8 @@ static void test_error_mechanism_invalid(void **state)
 	}
 	CK_MECHANISM bogus = {0x7ffffff0UL, NULL, 0};
 	CK_MECHANISM ecdsa = {CKM_ECDSA, NULL, 0};
-	CK_ATTRIBUTE pub_t[] = {H_ATTR(CKA_EC_PARAMS, OID_P256,
-	                               sizeof(OID_P256))};
+	CK_ATTRIBUTE pub_t[] = {
+	        H_ATTR(CKA_EC_PARAMS, OID_P256, sizeof(OID_P256))};
 	CK_OBJECT_HANDLE a, b;
 	RV(p11->C_GenerateKeyPair(s, &bogus, pub_t, 1, NULL, 0, &a, &b),
 	   CKR_MECHANISM_INVALID);
@@ -2605,12 +2710,13 @@ static void test_error_mechanism_invalid(void **state)
 	CK_MECHANISM_TYPE allowed_pub[] = {CKM_ECDSA_SHA256, CKM_ECDSA_SHA384};
 	CK_MECHANISM m = {CKM_EC_KEY_PAIR_GEN, NULL, 0};
 	CK_ATTRIBUTE pub[] = {
-		H_ATTR(CKA_EC_PARAMS, OID_P256, sizeof(OID_P256)),
-		H_ATTR(CKA_ALLOWED_MECHANISMS, allowed_pub, sizeof(allowed_pub)),
+	        H_ATTR(CKA_EC_PARAMS, OID_P256, sizeof(OID_P256)),
+	        H_ATTR(CKA_ALLOWED_MECHANISMS, allowed_pub,
+	               sizeof(allowed_pub)),
 	};
 	CK_ATTRIBUTE priv[] = {
-		H_ATTR(CKA_ALLOWED_MECHANISMS, allowed_priv,
-		       sizeof(allowed_priv)),
+	        H_ATTR(CKA_ALLOWED_MECHANISMS, allowed_priv,
+	               sizeof(allowed_priv)),
 	};
 	key_pair limited;
 	OK(p11->C_GenerateKeyPair(s, &m, pub, 2, priv, 1, &limited.pub,
@@ -2622,11 +2728,11 @@ static void test_error_mechanism_invalid(void **state)
 	RV(p11->C_SignInit(s, &ecdsa, limited.priv), CKR_MECHANISM_INVALID);
 	RV(p11->C_VerifyInit(s, &sha512, limited.pub), CKR_MECHANISM_INVALID);
 	CK_BYTE sig[64];
-	CK_ULONG n = sign_one(s, &sha256, limited.priv, "ok", 2, sig,
-	                      sizeof(sig));
+	CK_ULONG n =
+	        sign_one(s, &sha256, limited.priv, "ok", 2, sig, sizeof(sig));
 	OK(verify_one(s, &sha256, limited.pub, "ok", 2, sig, n));
 	OK(p11->C_VerifyInit(s, &sha384, limited.pub));
-	RV(p11->C_Verify(s, (CK_BYTE_PTR)"ok", 2, sig, n),
+	RV(p11->C_Verify(s, (CK_BYTE_PTR) "ok", 2, sig, n),
 	   CKR_SIGNATURE_INVALID);
 	/* The attribute reads back as given. */
 	CK_MECHANISM_TYPE back[4];
@@ -2637,9 +2743,9 @@ static void test_error_mechanism_invalid(void **state)
 	/* An HMAC key limited to SHA-512 HMAC. */
 	CK_MECHANISM_TYPE only_512[] = {CKM_SHA512_HMAC};
 	CK_MECHANISM gen = {CKM_GENERIC_SECRET_KEY_GEN, NULL, 0};
-	CK_ATTRIBUTE st[] = {H_ATTR_VAR(CKA_VALUE_LEN, len),
-	                     H_ATTR(CKA_ALLOWED_MECHANISMS, only_512,
-	                            sizeof(only_512))};
+	CK_ATTRIBUTE st[] = {
+	        H_ATTR_VAR(CKA_VALUE_LEN, len),
+	        H_ATTR(CKA_ALLOWED_MECHANISMS, only_512, sizeof(only_512))};
 	CK_OBJECT_HANDLE limited_secret;
 	OK(p11->C_GenerateKey(s, &gen, st, 2, &limited_secret));
 	CK_MECHANISM h256 = {CKM_SHA256_HMAC, NULL, 0};
@@ -2656,8 +2762,8 @@ static void test_error_allowed_mechanisms_derive(void **state)
 	(void)state;
 	CK_SESSION_HANDLE s = user_session();
 	CK_MECHANISM_TYPE allowed[] = {CKM_ECDSA_SHA256};
-	CK_ATTRIBUTE extra[] = {H_ATTR(CKA_ALLOWED_MECHANISMS, allowed,
-	                               sizeof(allowed))};
+	CK_ATTRIBUTE extra[] = {
+	        H_ATTR(CKA_ALLOWED_MECHANISMS, allowed, sizeof(allowed))};
 	key_pair limited, peer = generate(s, &P256);
 	OK(generate_rv(s, &P256, extra, 1, &limited));
 	assert_int_equal(h_get_bool(s, limited.priv, CKA_DERIVE), CK_TRUE);
@@ -2667,9 +2773,11 @@ static void test_error_allowed_mechanisms_derive(void **state)
 	CK_RV rv = derive_rv(s, limited.priv, CKD_NULL, NULL, 0, point, 65,
 	                     CKK_GENERIC_SECRET, 0, &key);
 	if (rv != CKR_MECHANISM_INVALID)
-		fail_msg("C_DeriveKey(CKM_ECDH1_DERIVE) with a key whose "
-		         "CKA_ALLOWED_MECHANISMS is {CKM_ECDSA_SHA256} returned "
-		         "%s, expected CKR_MECHANISM_INVALID", rv_name(rv));
+		fail_msg(
+		        "C_DeriveKey(CKM_ECDH1_DERIVE) with a key whose "
+		        "CKA_ALLOWED_MECHANISMS is {CKM_ECDSA_SHA256} returned "
+		        "%s, expected CKR_MECHANISM_INVALID",
+		        rv_name(rv));
 }
 
 /* CKR_KEY_HANDLE_INVALID. */
@@ -2736,7 +2844,7 @@ static void test_always_authenticate(void **state)
 	CK_MECHANISM m = {CKM_ECDSA_SHA256, NULL, 0};
 	CK_BYTE sig[64];
 	CK_ULONG n;
-	CK_BYTE_PTR msg = (CK_BYTE_PTR)"authenticated";
+	CK_BYTE_PTR msg = (CK_BYTE_PTR) "authenticated";
 
 	/* No operation: nothing to log in for. */
 	RV2(h_login(s, CKU_CONTEXT_SPECIFIC, H_USER_PIN),
@@ -2803,8 +2911,8 @@ static void test_derive_null_template(void **state)
 		signal(SIGABRT, SIG_DFL);
 		CHILD_RV(p11->C_Initialize(NULL), CKR_OK);
 		CK_SESSION_HANDLE s;
-		CHILD_RV(p11->C_OpenSession(H.slot, CKF_SERIAL_SESSION |
-		                                            CKF_RW_SESSION,
+		CHILD_RV(p11->C_OpenSession(H.slot,
+		                            CKF_SERIAL_SESSION | CKF_RW_SESSION,
 		                            NULL, NULL, &s),
 		         CKR_OK);
 		unsigned char point[65] = {0x04};
@@ -2852,7 +2960,8 @@ static void *signer_main(void *argument)
 		CK_ULONG n = 64;
 		if (rv == CKR_OK)
 			rv = p11->C_Sign(me->session, (CK_BYTE_PTR)message,
-			                 strlen(message), me->signatures[i], &n);
+			                 strlen(message), me->signatures[i],
+			                 &n);
 		if (rv != CKR_OK || n != 64) {
 			snprintf(me->error, sizeof(me->error),
 			         "thread %d signature %d: %s (%lu bytes)",
@@ -2877,7 +2986,7 @@ static void test_threads_sign(void **state)
 	}
 	for (int t = 0; t < 2; t++)
 		assert_int_equal(pthread_create(&signers[t].thread, NULL,
-		                                 signer_main, &signers[t]),
+		                                signer_main, &signers[t]),
 		                 0);
 	for (int t = 0; t < 2; t++)
 		assert_int_equal(pthread_join(signers[t].thread, NULL), 0);
@@ -2894,7 +3003,8 @@ static void test_threads_sign(void **state)
 			                       strlen(message),
 			                       signers[t].signatures[i], 64))
 				fail_msg("thread %d signature %d does not "
-				         "verify", t, i);
+				         "verify",
+				         t, i);
 			if (i % 50 == 0)
 				OK(verify_one(s, &m, pair.pub, message,
 				              strlen(message),
@@ -2907,34 +3017,34 @@ int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, h_setup_token, h_teardown)
 	const struct CMUnitTest tests[] = {
-		T(test_mechanism_list),
-		T(test_keygen_curves),
-		T(test_keygen_token_persists),
-		T(test_public_key_info),
-		T(test_ecdsa_p256),
-		T(test_ecdsa_p384_p521),
-		T(test_ecdsa_openssl_interop),
-		T(test_eddsa),
-		T(test_eddsa_vectors_and_openssl),
-		T(test_eddsa_context),
-		T(test_hmac_generated),
-		T(test_hmac_rfc4231),
-		T(test_digests),
-		T(test_digest_key),
-		T(test_ecdh_p256_x25519),
-		T(test_ecdh_p384_p521),
-		T(test_ecdh_imported),
-		T(test_import_invalid),
-		T(test_error_operation_state),
-		T(test_error_key_usage),
-		T(test_error_signature),
-		T(test_error_mechanism_param),
-		T(test_error_mechanism_invalid),
-		T(test_error_allowed_mechanisms_derive),
-		T(test_error_key_handle),
-		T(test_always_authenticate),
-		T(test_derive_null_template),
-		T(test_threads_sign),
+	        T(test_mechanism_list),
+	        T(test_keygen_curves),
+	        T(test_keygen_token_persists),
+	        T(test_public_key_info),
+	        T(test_ecdsa_p256),
+	        T(test_ecdsa_p384_p521),
+	        T(test_ecdsa_openssl_interop),
+	        T(test_eddsa),
+	        T(test_eddsa_vectors_and_openssl),
+	        T(test_eddsa_context),
+	        T(test_hmac_generated),
+	        T(test_hmac_rfc4231),
+	        T(test_digests),
+	        T(test_digest_key),
+	        T(test_ecdh_p256_x25519),
+	        T(test_ecdh_p384_p521),
+	        T(test_ecdh_imported),
+	        T(test_import_invalid),
+	        T(test_error_operation_state),
+	        T(test_error_key_usage),
+	        T(test_error_signature),
+	        T(test_error_mechanism_param),
+	        T(test_error_mechanism_invalid),
+	        T(test_error_allowed_mechanisms_derive),
+	        T(test_error_key_handle),
+	        T(test_always_authenticate),
+	        T(test_derive_null_template),
+	        T(test_threads_sign),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, h_group_setup_template,

@@ -40,8 +40,9 @@ static void child_work(int index, CK_SLOT_ID slot, int fd)
 		char label[64];
 		snprintf(label, sizeof(label), "child%d-%d", index, i);
 		CK_OBJECT_HANDLE o;
-		CHILD_RV(h_create_data_rv(s, true, i % 2 == 1, label, label, &o),
-		         CKR_OK);
+		CHILD_RV(
+		        h_create_data_rv(s, true, i % 2 == 1, label, label, &o),
+		        CKR_OK);
 		alive[alive_count++] = o;
 		if (i % 3 == 2) {
 			/* Destroy the oldest surviving one. */
@@ -58,7 +59,8 @@ static void child_work(int index, CK_SLOT_ID slot, int fd)
 			CHILD_RV(p11->C_FindObjectsInit(s, NULL, 0), CKR_OK);
 			do {
 				CHILD_RV(p11->C_FindObjects(s, found + n,
-				                            4 * ROUNDS - n, &got),
+				                            4 * ROUNDS - n,
+				                            &got),
 				         CKR_OK);
 				n += got;
 			} while (got > 0 && n < 4 * ROUNDS);
@@ -73,7 +75,8 @@ static void child_work(int index, CK_SLOT_ID slot, int fd)
 	}
 	for (int a = 0; a < alive_count; a++) {
 		unsigned char uid[64];
-		CK_ATTRIBUTE attribute = H_ATTR(CKA_UNIQUE_ID, uid, sizeof(uid));
+		CK_ATTRIBUTE attribute =
+		        H_ATTR(CKA_UNIQUE_ID, uid, sizeof(uid));
 		CHILD_RV(p11->C_GetAttributeValue(s, alive[a], &attribute, 1),
 		         CKR_OK);
 		h_write_line(fd, h_hex(uid, attribute.ulValueLen));
@@ -120,8 +123,8 @@ static void check_token_holds_exactly(CK_SESSION_HANDLE s, char *report)
 		bool seen = false;
 		for (CK_ULONG i = 0; i < n && !seen; i++) {
 			unsigned char uid[64];
-			CK_ULONG length = h_get_bytes(s, found[i], CKA_UNIQUE_ID,
-			                              uid, sizeof(uid));
+			CK_ULONG length = h_get_bytes(
+			        s, found[i], CKA_UNIQUE_ID, uid, sizeof(uid));
 			seen = strcmp(h_hex(uid, length), line) == 0;
 		}
 		if (!seen)
@@ -132,7 +135,8 @@ static void check_token_holds_exactly(CK_SESSION_HANDLE s, char *report)
 	/* Each child keeps ROUNDS - ROUNDS/3 objects. */
 	assert_int_equal(reported, 2 * (ROUNDS - ROUNDS / 3));
 	if (n != reported)
-		fail_msg("the token holds %lu objects, the children reported %zu",
+		fail_msg("the token holds %lu objects, the children reported "
+		         "%zu",
 		         (unsigned long)n, reported);
 }
 
@@ -186,7 +190,8 @@ static void test_token_created_by_another_process(void **state)
 		                            NULL, NULL, &s),
 		         CKR_OK);
 		CK_OBJECT_HANDLE o;
-		CHILD_RV(h_create_data_rv(s, true, false, "child object", "c", &o),
+		CHILD_RV(h_create_data_rv(s, true, false, "child object", "c",
+		                          &o),
 		         CKR_OK);
 		CHILD_RV(p11->C_Finalize(NULL), CKR_OK);
 		_exit(0);
@@ -262,7 +267,8 @@ static void test_attribute_changed_by_another_process(void **state)
 		CHILD_RV(p11->C_FindObjectsFinal(cs), CKR_OK);
 		CHILD_CHECK(n == 1, "found %lu", (unsigned long)n);
 		CK_ATTRIBUTE change[] = {H_ATTR_STR(CKA_LABEL, "new label")};
-		CHILD_RV(p11->C_SetAttributeValue(cs, found, change, 1), CKR_OK);
+		CHILD_RV(p11->C_SetAttributeValue(cs, found, change, 1),
+		         CKR_OK);
 		CHILD_RV(p11->C_Finalize(NULL), CKR_OK);
 		_exit(0);
 	}
@@ -278,13 +284,13 @@ int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, h_setup_token, h_teardown)
 	const struct CMUnitTest tests[] = {
-		T(test_two_processes_create_and_destroy),
-		T(test_two_processes_while_parent_initialised),
-		cmocka_unit_test_setup_teardown(
-			test_token_created_by_another_process, h_setup_empty,
-			h_teardown),
-		T(test_object_destroyed_by_another_process),
-		T(test_attribute_changed_by_another_process),
+	        T(test_two_processes_create_and_destroy),
+	        T(test_two_processes_while_parent_initialised),
+	        cmocka_unit_test_setup_teardown(
+	                test_token_created_by_another_process, h_setup_empty,
+	                h_teardown),
+	        T(test_object_destroyed_by_another_process),
+	        T(test_attribute_changed_by_another_process),
 	};
 	return cmocka_run_group_tests(tests, h_group_setup_template,
 	                              h_group_teardown);

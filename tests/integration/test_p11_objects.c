@@ -40,20 +40,20 @@ static CK_RV create_ec_public(CK_SESSION_HANDLE s, bool token,
 	CK_BBOOL is_token = token ? CK_TRUE : CK_FALSE;
 	static const unsigned char id[] = {0xec, 0x01};
 	CK_ATTRIBUTE template[] = {
-		H_ATTR_VAR(CKA_CLASS, cls),
-		H_ATTR_VAR(CKA_KEY_TYPE, type),
-		H_ATTR_VAR(CKA_TOKEN, is_token),
-		H_ATTR_VAR(CKA_VERIFY, h_true),
-		H_ATTR_STR(CKA_LABEL, "ec public"),
-		H_ATTR(CKA_ID, id, sizeof(id)),
-		H_ATTR(CKA_EC_PARAMS, h_p256_params, h_p256_params_length),
-		H_ATTR(CKA_EC_POINT, h_p256_point, h_p256_point_length),
+	        H_ATTR_VAR(CKA_CLASS, cls),
+	        H_ATTR_VAR(CKA_KEY_TYPE, type),
+	        H_ATTR_VAR(CKA_TOKEN, is_token),
+	        H_ATTR_VAR(CKA_VERIFY, h_true),
+	        H_ATTR_STR(CKA_LABEL, "ec public"),
+	        H_ATTR(CKA_ID, id, sizeof(id)),
+	        H_ATTR(CKA_EC_PARAMS, h_p256_params, h_p256_params_length),
+	        H_ATTR(CKA_EC_POINT, h_p256_point, h_p256_point_length),
 	};
 	return create(s, template, H_ARRAY_SIZE(template), object);
 }
 
-static CK_RV create_ec_private(CK_SESSION_HANDLE s, bool token,
-                               bool sensitive, CK_OBJECT_HANDLE *object)
+static CK_RV create_ec_private(CK_SESSION_HANDLE s, bool token, bool sensitive,
+                               CK_OBJECT_HANDLE *object)
 {
 	CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
 	CK_KEY_TYPE type = CKK_EC;
@@ -62,17 +62,17 @@ static CK_RV create_ec_private(CK_SESSION_HANDLE s, bool token,
 	CK_BBOOL is_extractable = sensitive ? CK_FALSE : CK_TRUE;
 	static const unsigned char id[] = {0xec, 0x01};
 	CK_ATTRIBUTE template[] = {
-		H_ATTR_VAR(CKA_CLASS, cls),
-		H_ATTR_VAR(CKA_KEY_TYPE, type),
-		H_ATTR_VAR(CKA_TOKEN, is_token),
-		H_ATTR_VAR(CKA_PRIVATE, h_true),
-		H_ATTR_VAR(CKA_SENSITIVE, is_sensitive),
-		H_ATTR_VAR(CKA_EXTRACTABLE, is_extractable),
-		H_ATTR_VAR(CKA_SIGN, h_true),
-		H_ATTR_STR(CKA_LABEL, "ec private"),
-		H_ATTR(CKA_ID, id, sizeof(id)),
-		H_ATTR(CKA_EC_PARAMS, h_p256_params, h_p256_params_length),
-		H_ATTR(CKA_VALUE, h_p256_private, h_p256_private_length),
+	        H_ATTR_VAR(CKA_CLASS, cls),
+	        H_ATTR_VAR(CKA_KEY_TYPE, type),
+	        H_ATTR_VAR(CKA_TOKEN, is_token),
+	        H_ATTR_VAR(CKA_PRIVATE, h_true),
+	        H_ATTR_VAR(CKA_SENSITIVE, is_sensitive),
+	        H_ATTR_VAR(CKA_EXTRACTABLE, is_extractable),
+	        H_ATTR_VAR(CKA_SIGN, h_true),
+	        H_ATTR_STR(CKA_LABEL, "ec private"),
+	        H_ATTR(CKA_ID, id, sizeof(id)),
+	        H_ATTR(CKA_EC_PARAMS, h_p256_params, h_p256_params_length),
+	        H_ATTR(CKA_VALUE, h_p256_private, h_p256_private_length),
 	};
 	return create(s, template, H_ARRAY_SIZE(template), object);
 }
@@ -90,15 +90,15 @@ static void test_data_object(void **state)
 	assert_int_equal(h_get_bool(s, o, CKA_DESTROYABLE), CK_TRUE);
 	assert_string_equal(h_get_label(s, o), "data 1");
 	char buffer[64];
-	assert_int_equal(h_get_bytes(s, o, CKA_VALUE, buffer, sizeof(buffer)), 5);
+	assert_int_equal(h_get_bytes(s, o, CKA_VALUE, buffer, sizeof(buffer)),
+	                 5);
 	assert_memory_equal(buffer, "hello", 5);
-	assert_int_equal(h_get_bytes(s, o, CKA_APPLICATION, buffer,
-	                             sizeof(buffer)),
-	                 strlen("guardhsm-tests"));
+	assert_int_equal(
+	        h_get_bytes(s, o, CKA_APPLICATION, buffer, sizeof(buffer)),
+	        strlen("guardhsm-tests"));
 	/* CKA_OBJECT_ID defaults to empty. */
-	assert_int_equal(h_get_bytes(s, o, CKA_OBJECT_ID, buffer,
-	                             sizeof(buffer)),
-	                 0);
+	assert_int_equal(
+	        h_get_bytes(s, o, CKA_OBJECT_ID, buffer, sizeof(buffer)), 0);
 
 	/* A data object with only its class. */
 	CK_OBJECT_CLASS cls = CKO_DATA;
@@ -141,8 +141,9 @@ static void test_unique_id(void **state)
 		for (int j = 0; j < i; j++)
 			if (lengths[i] == lengths[j] &&
 			    memcmp(ids[i], ids[j], lengths[i]) == 0)
-				fail_msg("objects %d and %d share CKA_UNIQUE_ID", i,
-				         j);
+				fail_msg(
+				        "objects %d and %d share CKA_UNIQUE_ID",
+				        i, j);
 	}
 	/* Read-only: neither settable nor given at creation. */
 	CK_ATTRIBUTE set[] = {H_ATTR_STR(CKA_UNIQUE_ID, "mine")};
@@ -163,9 +164,9 @@ static void test_unique_id(void **state)
 	CK_OBJECT_HANDLE found[4];
 	CK_ULONG n = h_find(s, by_id, 1, found, 4);
 	assert_int_equal(n, 1);
-	assert_int_equal(h_get_bytes(s, found[0], CKA_UNIQUE_ID, ids[0],
-	                             sizeof(ids[0])),
-	                 lengths[0]);
+	assert_int_equal(
+	        h_get_bytes(s, found[0], CKA_UNIQUE_ID, ids[0], sizeof(ids[0])),
+	        lengths[0]);
 	assert_memory_equal(ids[0], label_id, lengths[0]);
 }
 
@@ -180,12 +181,13 @@ static void test_certificate(void **state)
 	assert_int_equal(h_get_bool(s, cert, CKA_TRUSTED), CK_FALSE);
 	assert_int_equal(h_get_ulong(s, cert, CKA_CERTIFICATE_CATEGORY), 0);
 	unsigned char buffer[1024];
-	assert_int_equal(h_get_bytes(s, cert, CKA_VALUE, buffer, sizeof(buffer)),
-	                 h_cert_der_length);
+	assert_int_equal(
+	        h_get_bytes(s, cert, CKA_VALUE, buffer, sizeof(buffer)),
+	        h_cert_der_length);
 	assert_memory_equal(buffer, h_cert_der, h_cert_der_length);
-	assert_int_equal(h_get_bytes(s, cert, CKA_SUBJECT, buffer,
-	                             sizeof(buffer)),
-	                 h_cert_subject_length);
+	assert_int_equal(
+	        h_get_bytes(s, cert, CKA_SUBJECT, buffer, sizeof(buffer)),
+	        h_cert_subject_length);
 	assert_memory_equal(buffer, h_cert_subject, h_cert_subject_length);
 	assert_string_equal(h_get_label(s, cert), "my cert");
 
@@ -194,33 +196,33 @@ static void test_certificate(void **state)
 	CK_CERTIFICATE_TYPE type = CKC_X_509;
 	CK_OBJECT_HANDLE o;
 	CK_ATTRIBUTE no_type[] = {
-		H_ATTR_VAR(CKA_CLASS, cls),
-		H_ATTR(CKA_SUBJECT, h_cert_subject, h_cert_subject_length),
-		H_ATTR(CKA_VALUE, h_cert_der, h_cert_der_length),
+	        H_ATTR_VAR(CKA_CLASS, cls),
+	        H_ATTR(CKA_SUBJECT, h_cert_subject, h_cert_subject_length),
+	        H_ATTR(CKA_VALUE, h_cert_der, h_cert_der_length),
 	};
 	assert_rv(create(s, no_type, H_ARRAY_SIZE(no_type), &o),
 	          CKR_TEMPLATE_INCOMPLETE);
 	CK_ATTRIBUTE no_subject[] = {
-		H_ATTR_VAR(CKA_CLASS, cls),
-		H_ATTR_VAR(CKA_CERTIFICATE_TYPE, type),
-		H_ATTR(CKA_VALUE, h_cert_der, h_cert_der_length),
+	        H_ATTR_VAR(CKA_CLASS, cls),
+	        H_ATTR_VAR(CKA_CERTIFICATE_TYPE, type),
+	        H_ATTR(CKA_VALUE, h_cert_der, h_cert_der_length),
 	};
 	assert_rv(create(s, no_subject, H_ARRAY_SIZE(no_subject), &o),
 	          CKR_TEMPLATE_INCOMPLETE);
 	CK_ATTRIBUTE no_value[] = {
-		H_ATTR_VAR(CKA_CLASS, cls),
-		H_ATTR_VAR(CKA_CERTIFICATE_TYPE, type),
-		H_ATTR(CKA_SUBJECT, h_cert_subject, h_cert_subject_length),
+	        H_ATTR_VAR(CKA_CLASS, cls),
+	        H_ATTR_VAR(CKA_CERTIFICATE_TYPE, type),
+	        H_ATTR(CKA_SUBJECT, h_cert_subject, h_cert_subject_length),
 	};
 	assert_rv(create(s, no_value, H_ARRAY_SIZE(no_value), &o),
 	          CKR_TEMPLATE_INCOMPLETE);
 	/* CKA_TRUSTED TRUE is for the SO only. */
 	CK_ATTRIBUTE trusted[] = {
-		H_ATTR_VAR(CKA_CLASS, cls),
-		H_ATTR_VAR(CKA_CERTIFICATE_TYPE, type),
-		H_ATTR(CKA_SUBJECT, h_cert_subject, h_cert_subject_length),
-		H_ATTR(CKA_VALUE, h_cert_der, h_cert_der_length),
-		H_ATTR_VAR(CKA_TRUSTED, h_true),
+	        H_ATTR_VAR(CKA_CLASS, cls),
+	        H_ATTR_VAR(CKA_CERTIFICATE_TYPE, type),
+	        H_ATTR(CKA_SUBJECT, h_cert_subject, h_cert_subject_length),
+	        H_ATTR(CKA_VALUE, h_cert_der, h_cert_der_length),
+	        H_ATTR_VAR(CKA_TRUSTED, h_true),
 	};
 	assert_rv(create(s, trusted, H_ARRAY_SIZE(trusted), &o),
 	          CKR_ATTRIBUTE_READ_ONLY);
@@ -292,13 +294,13 @@ static void test_ec_keys(void **state)
 	assert_int_equal(h_get_ulong(s, pub, CKA_CLASS), CKO_PUBLIC_KEY);
 	assert_int_equal(h_get_ulong(s, pub, CKA_KEY_TYPE), CKK_EC);
 	unsigned char buffer[256];
-	assert_int_equal(h_get_bytes(s, pub, CKA_EC_POINT, buffer,
-	                             sizeof(buffer)),
-	                 h_p256_point_length);
+	assert_int_equal(
+	        h_get_bytes(s, pub, CKA_EC_POINT, buffer, sizeof(buffer)),
+	        h_p256_point_length);
 	assert_memory_equal(buffer, h_p256_point, h_p256_point_length);
-	assert_int_equal(h_get_bytes(s, pub, CKA_EC_PARAMS, buffer,
-	                             sizeof(buffer)),
-	                 h_p256_params_length);
+	assert_int_equal(
+	        h_get_bytes(s, pub, CKA_EC_PARAMS, buffer, sizeof(buffer)),
+	        h_p256_params_length);
 	assert_int_equal(h_get_bool(s, pub, CKA_VERIFY), CK_TRUE);
 	assert_int_equal(h_get_bool(s, pub, CKA_LOCAL), CK_FALSE);
 
@@ -319,18 +321,19 @@ static void test_ec_keys(void **state)
 	/* A non-sensitive private key's value comes back. */
 	CK_OBJECT_HANDLE open_key;
 	assert_ok(create_ec_private(s, false, false, &open_key));
-	assert_int_equal(h_get_bytes(s, open_key, CKA_VALUE, buffer,
-	                             sizeof(buffer)),
-	                 h_p256_private_length);
+	assert_int_equal(
+	        h_get_bytes(s, open_key, CKA_VALUE, buffer, sizeof(buffer)),
+	        h_p256_private_length);
 	assert_memory_equal(buffer, h_p256_private, h_p256_private_length);
 
 	/* With neither CKA_SENSITIVE nor CKA_EXTRACTABLE given, the token's
 	 * documented choice: sensitive and not extractable. */
 	CK_OBJECT_CLASS private_class = CKO_PRIVATE_KEY;
 	CK_ATTRIBUTE defaults[] = {
-		H_ATTR_VAR(CKA_CLASS, private_class), H_ATTR_VAR(CKA_KEY_TYPE, type_ec),
-		H_ATTR(CKA_EC_PARAMS, h_p256_params, h_p256_params_length),
-		H_ATTR(CKA_VALUE, h_p256_private, h_p256_private_length)};
+	        H_ATTR_VAR(CKA_CLASS, private_class),
+	        H_ATTR_VAR(CKA_KEY_TYPE, type_ec),
+	        H_ATTR(CKA_EC_PARAMS, h_p256_params, h_p256_params_length),
+	        H_ATTR(CKA_VALUE, h_p256_private, h_p256_private_length)};
 	CK_OBJECT_HANDLE defaulted;
 	assert_ok(create(s, defaults, H_ARRAY_SIZE(defaults), &defaulted));
 	assert_int_equal(h_get_bool(s, defaulted, CKA_SENSITIVE), CK_TRUE);
@@ -343,18 +346,19 @@ static void test_ec_keys(void **state)
 	CK_OBJECT_CLASS cls = CKO_PUBLIC_KEY;
 	CK_KEY_TYPE type = CKK_EC;
 	CK_ATTRIBUTE no_point[] = {
-		H_ATTR_VAR(CKA_CLASS, cls), H_ATTR_VAR(CKA_KEY_TYPE, type),
-		H_ATTR(CKA_EC_PARAMS, h_p256_params, h_p256_params_length)};
+	        H_ATTR_VAR(CKA_CLASS, cls), H_ATTR_VAR(CKA_KEY_TYPE, type),
+	        H_ATTR(CKA_EC_PARAMS, h_p256_params, h_p256_params_length)};
 	CK_OBJECT_HANDLE o;
 	assert_rv(create(s, no_point, 3, &o), CKR_TEMPLATE_INCOMPLETE);
 	CK_ATTRIBUTE no_params[] = {
-		H_ATTR_VAR(CKA_CLASS, cls), H_ATTR_VAR(CKA_KEY_TYPE, type),
-		H_ATTR(CKA_EC_POINT, h_p256_point, h_p256_point_length)};
+	        H_ATTR_VAR(CKA_CLASS, cls), H_ATTR_VAR(CKA_KEY_TYPE, type),
+	        H_ATTR(CKA_EC_POINT, h_p256_point, h_p256_point_length)};
 	assert_rv(create(s, no_params, 3, &o), CKR_TEMPLATE_INCOMPLETE);
 
 	/* Private key without login. */
 	assert_ok(p11->C_Logout(s));
-	assert_rv(create_ec_private(s, false, true, &o), CKR_USER_NOT_LOGGED_IN);
+	assert_rv(create_ec_private(s, false, true, &o),
+	          CKR_USER_NOT_LOGGED_IN);
 }
 
 /* C_GetAttributeValue's protocol: length query, too small, sensitive,
@@ -364,7 +368,8 @@ static void test_get_attribute_protocol(void **state)
 	(void)state;
 	CK_SESSION_HANDLE s = user_session(true);
 	CK_OBJECT_HANDLE key;
-	assert_ok(h_create_aes_rv(s, false, true, true, false, "attr key", &key));
+	assert_ok(
+	        h_create_aes_rv(s, false, true, true, false, "attr key", &key));
 
 	CK_ATTRIBUTE query[] = {H_ATTR(CKA_LABEL, NULL, 0),
 	                        H_ATTR(CKA_ID, NULL, 0),
@@ -401,14 +406,16 @@ static void test_get_attribute_protocol(void **state)
 	CK_ATTRIBUTE sensitive_length = H_ATTR(CKA_VALUE, NULL, 0);
 	assert_rv(p11->C_GetAttributeValue(s, key, &sensitive_length, 1),
 	          CKR_ATTRIBUTE_SENSITIVE);
-	assert_int_equal(sensitive_length.ulValueLen, CK_UNAVAILABLE_INFORMATION);
+	assert_int_equal(sensitive_length.ulValueLen,
+	                 CK_UNAVAILABLE_INFORMATION);
 
 	/* A type the object lacks, and an unknown type. */
 	CK_BYTE modulus[8];
 	cls = 0;
-	CK_ATTRIBUTE invalid[] = {H_ATTR(CKA_MODULUS, modulus, sizeof(modulus)),
-	                          H_ATTR_VAR(CKA_CLASS, cls),
-	                          H_ATTR(0x7ffffff0UL, modulus, sizeof(modulus))};
+	CK_ATTRIBUTE invalid[] = {
+	        H_ATTR(CKA_MODULUS, modulus, sizeof(modulus)),
+	        H_ATTR_VAR(CKA_CLASS, cls),
+	        H_ATTR(0x7ffffff0UL, modulus, sizeof(modulus))};
 	assert_rv(p11->C_GetAttributeValue(s, key, invalid, 3),
 	          CKR_ATTRIBUTE_TYPE_INVALID);
 	assert_int_equal(invalid[0].ulValueLen, CK_UNAVAILABLE_INFORMATION);
@@ -462,20 +469,21 @@ static void test_set_attribute(void **state)
 	CK_OBJECT_CLASS cls = CKO_DATA;
 	CK_KEY_TYPE type = CKK_GENERIC_SECRET;
 	CK_ATTRIBUTE fixed[][1] = {
-		{H_ATTR_VAR(CKA_CLASS, cls)},
-		{H_ATTR_VAR(CKA_TOKEN, h_false)},
-		{H_ATTR_VAR(CKA_PRIVATE, h_false)},
-		{H_ATTR_VAR(CKA_KEY_TYPE, type)},
-		{H_ATTR(CKA_VALUE, h_aes_key, 32)},
-		{H_ATTR_VAR(CKA_LOCAL, h_true)},
-		{H_ATTR_VAR(CKA_ALWAYS_SENSITIVE, h_true)},
+	        {H_ATTR_VAR(CKA_CLASS, cls)},
+	        {H_ATTR_VAR(CKA_TOKEN, h_false)},
+	        {H_ATTR_VAR(CKA_PRIVATE, h_false)},
+	        {H_ATTR_VAR(CKA_KEY_TYPE, type)},
+	        {H_ATTR(CKA_VALUE, h_aes_key, 32)},
+	        {H_ATTR_VAR(CKA_LOCAL, h_true)},
+	        {H_ATTR_VAR(CKA_ALWAYS_SENSITIVE, h_true)},
 	};
 	for (size_t i = 0; i < H_ARRAY_SIZE(fixed); i++) {
 		CK_RV rv = p11->C_SetAttributeValue(s, key, fixed[i], 1);
 		if (rv != CKR_ATTRIBUTE_READ_ONLY)
 			fail_msg("setting attribute 0x%lx: %s, expected "
 			         "CKR_ATTRIBUTE_READ_ONLY",
-			         (unsigned long)fixed[i][0].type, h_rv_name(rv));
+			         (unsigned long)fixed[i][0].type,
+			         h_rv_name(rv));
 	}
 	/* All or nothing: a good label with a bad entry changes nothing. */
 	CK_ATTRIBUTE mixed[] = {H_ATTR_STR(CKA_LABEL, "mixed"),
@@ -542,9 +550,10 @@ static void test_session_rules(void **state)
 	assert_rv(h_create_data_rv(rw, true, true, "rw private", "v", &o),
 	          CKR_USER_NOT_LOGGED_IN);
 	CK_OBJECT_HANDLE token_object =
-		h_create_data(rw, true, false, "rw token", "v");
+	        h_create_data(rw, true, false, "rw token", "v");
 	/* R/O session: may not destroy a token object. */
-	assert_rv(p11->C_DestroyObject(ro, token_object), CKR_SESSION_READ_ONLY);
+	assert_rv(p11->C_DestroyObject(ro, token_object),
+	          CKR_SESSION_READ_ONLY);
 	/* Logged in, R/O: private session objects yes, token objects no. */
 	assert_ok(h_login(ro, CKU_USER, H_USER_PIN));
 	assert_ok(h_create_data_rv(ro, false, true, "ro private", "v", &o));
@@ -558,11 +567,11 @@ static void test_private_objects_need_login(void **state)
 	(void)state;
 	CK_SESSION_HANDLE s = user_session(true);
 	CK_OBJECT_HANDLE token_private =
-		h_create_data(s, true, true, "tp", "secret value");
+	        h_create_data(s, true, true, "tp", "secret value");
 	CK_OBJECT_HANDLE session_private =
-		h_create_data(s, false, true, "sp", "secret value");
+	        h_create_data(s, false, true, "sp", "secret value");
 	CK_OBJECT_HANDLE session_public =
-		h_create_data(s, false, false, "su", "public value");
+	        h_create_data(s, false, false, "su", "public value");
 	assert_ok(p11->C_Logout(s));
 	/* Their handles are no longer usable; private session objects are
 	 * gone; public ones stay. */
@@ -668,7 +677,8 @@ static void test_copy_object(void **state)
 {
 	(void)state;
 	CK_SESSION_HANDLE s = user_session(true);
-	CK_OBJECT_HANDLE original = h_create_data(s, false, false, "orig", "v1");
+	CK_OBJECT_HANDLE original =
+	        h_create_data(s, false, false, "orig", "v1");
 	CK_ATTRIBUTE changes[] = {H_ATTR_VAR(CKA_TOKEN, h_true),
 	                          H_ATTR_STR(CKA_LABEL, "copy")};
 	CK_OBJECT_HANDLE copy = CK_INVALID_HANDLE;
@@ -682,7 +692,8 @@ static void test_copy_object(void **state)
 	                 2);
 	assert_memory_equal(value, "v1", 2);
 	char id_a[64], id_b[64];
-	CK_ULONG la = h_get_bytes(s, original, CKA_UNIQUE_ID, id_a, sizeof(id_a));
+	CK_ULONG la =
+	        h_get_bytes(s, original, CKA_UNIQUE_ID, id_a, sizeof(id_a));
 	CK_ULONG lb = h_get_bytes(s, copy, CKA_UNIQUE_ID, id_b, sizeof(id_b));
 	assert_false(la == lb && memcmp(id_a, id_b, la) == 0);
 
@@ -714,7 +725,7 @@ static void test_copy_object(void **state)
 	/* A private object's copy may not be public (it would be readable
 	 * without login). */
 	CK_OBJECT_HANDLE private_object =
-		h_create_data(s, true, true, "private original", "pv");
+	        h_create_data(s, true, true, "private original", "pv");
 	CK_ATTRIBUTE make_public[] = {H_ATTR_VAR(CKA_PRIVATE, h_false)};
 	assert_rv(p11->C_CopyObject(s, private_object, make_public, 1, &bad),
 	          CKR_ATTRIBUTE_READ_ONLY);
@@ -748,7 +759,8 @@ static void test_destroy_object(void **state)
 	(void)state;
 	CK_SESSION_HANDLE s = h_open(H.slot, true);
 	CK_OBJECT_HANDLE token_object = h_create_data(s, true, false, "t", "v");
-	CK_OBJECT_HANDLE session_object = h_create_data(s, false, false, "s", "v");
+	CK_OBJECT_HANDLE session_object =
+	        h_create_data(s, false, false, "s", "v");
 	assert_ok(p11->C_DestroyObject(s, token_object));
 	assert_ok(p11->C_DestroyObject(s, session_object));
 	CK_ATTRIBUTE label = H_ATTR(CKA_LABEL, NULL, 0);
@@ -811,7 +823,8 @@ static void test_persistence(void **state)
 	h_create_data(s, false, false, "session public", "sp");
 	CK_OBJECT_HANDLE cert, key, pub;
 	assert_ok(h_create_cert_rv(s, true, "token cert", &cert));
-	assert_ok(h_create_aes_rv(s, true, true, true, false, "token key", &key));
+	assert_ok(
+	        h_create_aes_rv(s, true, true, true, false, "token key", &key));
 	assert_ok(create_ec_public(s, true, &pub));
 
 	/* Session objects: visible to the application's other sessions
@@ -832,9 +845,8 @@ static void test_persistence(void **state)
 	assert_int_equal(h_find(s, NULL, 0, found, 8), 5);
 	assert_int_equal(h_find_label(s, "token private", found, 8), 1);
 	char value[8];
-	assert_int_equal(h_get_bytes(s, found[0], CKA_VALUE, value,
-	                             sizeof(value)),
-	                 2);
+	assert_int_equal(
+	        h_get_bytes(s, found[0], CKA_VALUE, value, sizeof(value)), 2);
 	assert_memory_equal(value, "tq", 2);
 	assert_int_equal(h_find_label(s, "token cert", found, 8), 1);
 	unsigned char der[1024];
@@ -851,21 +863,14 @@ int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, h_setup_token, h_teardown)
 	const struct CMUnitTest tests[] = {
-		T(test_data_object),
-		T(test_unique_id),
-		T(test_certificate),
-		T(test_aes_key),
-		T(test_ec_keys),
-		T(test_get_attribute_protocol),
-		T(test_set_attribute),
-		T(test_not_modifiable),
-		T(test_session_rules),
-		T(test_private_objects_need_login),
-		T(test_template_errors),
-		T(test_copy_object),
-		T(test_destroy_object),
-		T(test_object_size),
-		T(test_persistence),
+	        T(test_data_object),     T(test_unique_id),
+	        T(test_certificate),     T(test_aes_key),
+	        T(test_ec_keys),         T(test_get_attribute_protocol),
+	        T(test_set_attribute),   T(test_not_modifiable),
+	        T(test_session_rules),   T(test_private_objects_need_login),
+	        T(test_template_errors), T(test_copy_object),
+	        T(test_destroy_object),  T(test_object_size),
+	        T(test_persistence),
 	};
 	return cmocka_run_group_tests(tests, h_group_setup_template,
 	                              h_group_teardown);

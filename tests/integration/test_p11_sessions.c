@@ -102,8 +102,8 @@ static void test_invalid_session_handles(void **state)
 {
 	(void)state;
 	CK_SESSION_HANDLE open = h_open(H.slot, true);
-	const CK_SESSION_HANDLE bad[] = {CK_INVALID_HANDLE, open + 1, open + 999,
-	                                 (CK_SESSION_HANDLE)-1};
+	const CK_SESSION_HANDLE bad[] = {CK_INVALID_HANDLE, open + 1,
+	                                 open + 999, (CK_SESSION_HANDLE)-1};
 	CK_SESSION_INFO info;
 	CK_OBJECT_CLASS cls = CKO_DATA;
 	CK_ATTRIBUTE template[] = {H_ATTR_VAR(CKA_CLASS, cls)};
@@ -122,7 +122,8 @@ static void test_invalid_session_handles(void **state)
 		assert_rv(p11->C_SetPIN(s, (CK_UTF8CHAR_PTR) "12345678", 8,
 		                        (CK_UTF8CHAR_PTR) "87654321", 8),
 		          invalid);
-		assert_rv(p11->C_CreateObject(s, template, 1, &object), invalid);
+		assert_rv(p11->C_CreateObject(s, template, 1, &object),
+		          invalid);
 		assert_rv(p11->C_CopyObject(s, 1, NULL, 0, &object), invalid);
 		assert_rv(p11->C_DestroyObject(s, 1), invalid);
 		assert_rv(p11->C_GetObjectSize(s, 1, &size), invalid);
@@ -133,7 +134,8 @@ static void test_invalid_session_handles(void **state)
 		assert_rv(p11->C_FindObjectsFinal(s), invalid);
 		assert_rv(p11->C_GenerateRandom(s, buffer, sizeof(buffer)),
 		          invalid);
-		assert_rv(p11->C_SeedRandom(s, buffer, sizeof(buffer)), invalid);
+		assert_rv(p11->C_SeedRandom(s, buffer, sizeof(buffer)),
+		          invalid);
 		CK_MECHANISM mechanism = {CKM_SHA256, NULL, 0};
 		assert_rv(p11->C_SignInit(s, &mechanism, 1), invalid);
 		assert_rv(p11->C_DigestInit(s, &mechanism), invalid);
@@ -232,7 +234,8 @@ static void test_operation_state(void **state)
  * or CKR_OPERATION_NOT_INITIALIZED). */
 static void assert_defined_refusal(CK_RV rv, const char *what)
 {
-	if (rv == CKR_OK || rv == CKR_GENERAL_ERROR || rv == CKR_FUNCTION_FAILED)
+	if (rv == CKR_OK || rv == CKR_GENERAL_ERROR ||
+	    rv == CKR_FUNCTION_FAILED)
 		fail_msg("%s returned %s", what, h_rv_name(rv));
 }
 
@@ -247,8 +250,8 @@ static void test_crypto_without_mechanisms(void **state)
 	 * valid when the mechanism layer arrives): a vendor-defined one and
 	 * an undefined one. */
 	CK_MECHANISM mechanisms[] = {
-		{CKM_VENDOR_DEFINED + 77, NULL, 0},
-		{0x7ffff000UL, NULL, 0},
+	        {CKM_VENDOR_DEFINED + 77, NULL, 0},
+	        {0x7ffff000UL, NULL, 0},
 	};
 	CK_BYTE data[32] = {0}, out[256];
 	CK_ULONG out_length;
@@ -256,7 +259,8 @@ static void test_crypto_without_mechanisms(void **state)
 	CK_ATTRIBUTE none[1];
 	for (size_t i = 0; i < H_ARRAY_SIZE(mechanisms); i++) {
 		CK_MECHANISM_PTR m = &mechanisms[i];
-		assert_defined_refusal(p11->C_SignInit(s, m, key), "C_SignInit");
+		assert_defined_refusal(p11->C_SignInit(s, m, key),
+		                       "C_SignInit");
 		assert_defined_refusal(p11->C_VerifyInit(s, m, key),
 		                       "C_VerifyInit");
 		assert_defined_refusal(p11->C_EncryptInit(s, m, key),
@@ -268,22 +272,24 @@ static void test_crypto_without_mechanisms(void **state)
 		                       "C_SignRecoverInit");
 		assert_defined_refusal(p11->C_VerifyRecoverInit(s, m, key),
 		                       "C_VerifyRecoverInit");
-		assert_defined_refusal(p11->C_GenerateKey(s, m, NULL, 0, &handle),
-		                       "C_GenerateKey");
-		assert_defined_refusal(p11->C_GenerateKeyPair(s, m, NULL, 0, NULL,
-		                                              0, &handle, &other),
+		assert_defined_refusal(
+		        p11->C_GenerateKey(s, m, NULL, 0, &handle),
+		        "C_GenerateKey");
+		assert_defined_refusal(p11->C_GenerateKeyPair(s, m, NULL, 0,
+		                                              NULL, 0, &handle,
+		                                              &other),
 		                       "C_GenerateKeyPair");
 		out_length = sizeof(out);
-		assert_defined_refusal(p11->C_WrapKey(s, m, key, key, out,
-		                                      &out_length),
-		                       "C_WrapKey");
+		assert_defined_refusal(
+		        p11->C_WrapKey(s, m, key, key, out, &out_length),
+		        "C_WrapKey");
 		assert_defined_refusal(p11->C_UnwrapKey(s, m, key, data,
 		                                        sizeof(data), none, 0,
 		                                        &handle),
 		                       "C_UnwrapKey");
-		assert_defined_refusal(p11->C_DeriveKey(s, m, key, none, 0,
-		                                        &handle),
-		                       "C_DeriveKey");
+		assert_defined_refusal(
+		        p11->C_DeriveKey(s, m, key, none, 0, &handle),
+		        "C_DeriveKey");
 		assert_defined_refusal(p11v3->C_MessageEncryptInit(s, m, key),
 		                       "C_MessageEncryptInit");
 		assert_defined_refusal(p11v3->C_MessageSignInit(s, m, key),
@@ -292,9 +298,8 @@ static void test_crypto_without_mechanisms(void **state)
 	/* Continuations without an Init: not initialised (or not
 	 * supported), never success. */
 	out_length = sizeof(out);
-	assert_defined_refusal(p11->C_Sign(s, data, sizeof(data), out,
-	                                   &out_length),
-	                       "C_Sign");
+	assert_defined_refusal(
+	        p11->C_Sign(s, data, sizeof(data), out, &out_length), "C_Sign");
 	assert_defined_refusal(p11->C_SignUpdate(s, data, sizeof(data)),
 	                       "C_SignUpdate");
 	out_length = sizeof(out);
@@ -303,17 +308,17 @@ static void test_crypto_without_mechanisms(void **state)
 	assert_defined_refusal(p11->C_Verify(s, data, sizeof(data), out, 64),
 	                       "C_Verify");
 	out_length = sizeof(out);
-	assert_defined_refusal(p11->C_Encrypt(s, data, sizeof(data), out,
-	                                      &out_length),
-	                       "C_Encrypt");
+	assert_defined_refusal(
+	        p11->C_Encrypt(s, data, sizeof(data), out, &out_length),
+	        "C_Encrypt");
 	out_length = sizeof(out);
-	assert_defined_refusal(p11->C_Decrypt(s, data, sizeof(data), out,
-	                                      &out_length),
-	                       "C_Decrypt");
+	assert_defined_refusal(
+	        p11->C_Decrypt(s, data, sizeof(data), out, &out_length),
+	        "C_Decrypt");
 	out_length = sizeof(out);
-	assert_defined_refusal(p11->C_Digest(s, data, sizeof(data), out,
-	                                     &out_length),
-	                       "C_Digest");
+	assert_defined_refusal(
+	        p11->C_Digest(s, data, sizeof(data), out, &out_length),
+	        "C_Digest");
 	assert_defined_refusal(p11->C_DigestKey(s, key), "C_DigestKey");
 	assert_defined_refusal(p11v3->C_MessageEncryptFinal(s),
 	                       "C_MessageEncryptFinal");
@@ -327,16 +332,16 @@ int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, h_setup_token, h_teardown)
 	const struct CMUnitTest tests[] = {
-		T(test_open_session_flags),
-		T(test_session_states),
-		T(test_close_session),
-		T(test_many_sessions),
-		T(test_invalid_session_handles),
-		T(test_null_pointers),
-		T(test_generate_random),
-		T(test_seed_random),
-		T(test_operation_state),
-		T(test_crypto_without_mechanisms),
+	        T(test_open_session_flags),
+	        T(test_session_states),
+	        T(test_close_session),
+	        T(test_many_sessions),
+	        T(test_invalid_session_handles),
+	        T(test_null_pointers),
+	        T(test_generate_random),
+	        T(test_seed_random),
+	        T(test_operation_state),
+	        T(test_crypto_without_mechanisms),
 	};
 	return cmocka_run_group_tests(tests, h_group_setup_template,
 	                              h_group_teardown);

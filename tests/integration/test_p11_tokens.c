@@ -23,8 +23,10 @@ static void assert_padded(const CK_UTF8CHAR *field, size_t size,
 	assert_memory_equal(field, text, length);
 	for (size_t i = length; i < size; i++)
 		if (field[i] != ' ')
-			fail_msg("byte %zu of a %zu-byte field is 0x%02x, not a "
-			         "blank", i, size, field[i]);
+			fail_msg(
+			        "byte %zu of a %zu-byte field is 0x%02x, not a "
+			        "blank",
+			        i, size, field[i]);
 }
 
 static void test_fresh_store_one_empty_slot(void **state)
@@ -120,10 +122,10 @@ static void test_init_token_creates_and_adds_empty_slot(void **state)
 	assert_true(info.flags & CKF_LOGIN_REQUIRED);
 	assert_true(info.flags & CKF_RNG);
 	assert_false(info.flags & CKF_USER_PIN_INITIALIZED);
-	assert_false(info.flags & (CKF_USER_PIN_COUNT_LOW |
-	                           CKF_USER_PIN_FINAL_TRY | CKF_USER_PIN_LOCKED |
-	                           CKF_SO_PIN_COUNT_LOW | CKF_SO_PIN_FINAL_TRY |
-	                           CKF_SO_PIN_LOCKED));
+	assert_false(info.flags &
+	             (CKF_USER_PIN_COUNT_LOW | CKF_USER_PIN_FINAL_TRY |
+	              CKF_USER_PIN_LOCKED | CKF_SO_PIN_COUNT_LOW |
+	              CKF_SO_PIN_FINAL_TRY | CKF_SO_PIN_LOCKED));
 	assert_padded(info.manufacturerID, sizeof(info.manufacturerID),
 	              "guardhsm project");
 	assert_null(memchr(info.serialNumber, 0, sizeof(info.serialNumber)));
@@ -357,31 +359,31 @@ static void test_tokens_are_independent(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_fresh_store_one_empty_slot,
-		                                h_setup_empty, h_teardown),
-		cmocka_unit_test_setup_teardown(test_slot_list_length_protocol,
-		                                h_setup_empty, h_teardown),
-		cmocka_unit_test_setup_teardown(test_slot_and_token_info_errors,
-		                                h_setup_empty, h_teardown),
-		cmocka_unit_test_setup_teardown(
-			test_init_token_creates_and_adds_empty_slot,
-			h_setup_empty, h_teardown),
-		cmocka_unit_test_setup_teardown(test_init_token_argument_errors,
-		                                h_setup_empty, h_teardown),
-		cmocka_unit_test_setup_teardown(test_reinit_wipes_token,
-		                                h_setup_token, h_teardown),
-		cmocka_unit_test_setup_teardown(test_reinit_wrong_so_pin,
-		                                h_setup_token, h_teardown),
-		cmocka_unit_test_setup_teardown(test_reinit_with_sessions_open,
-		                                h_setup_token, h_teardown),
-		cmocka_unit_test_setup_teardown(test_token_flags_user_pin,
-		                                h_setup_token, h_teardown),
-		cmocka_unit_test_setup_teardown(test_mechanism_list_protocol,
-		                                h_setup_token, h_teardown),
-		cmocka_unit_test_setup_teardown(test_wait_for_slot_event,
-		                                h_setup_token, h_teardown),
-		cmocka_unit_test_setup_teardown(test_tokens_are_independent,
-		                                h_setup_token, h_teardown),
+	        cmocka_unit_test_setup_teardown(test_fresh_store_one_empty_slot,
+	                                        h_setup_empty, h_teardown),
+	        cmocka_unit_test_setup_teardown(test_slot_list_length_protocol,
+	                                        h_setup_empty, h_teardown),
+	        cmocka_unit_test_setup_teardown(test_slot_and_token_info_errors,
+	                                        h_setup_empty, h_teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_init_token_creates_and_adds_empty_slot,
+	                h_setup_empty, h_teardown),
+	        cmocka_unit_test_setup_teardown(test_init_token_argument_errors,
+	                                        h_setup_empty, h_teardown),
+	        cmocka_unit_test_setup_teardown(test_reinit_wipes_token,
+	                                        h_setup_token, h_teardown),
+	        cmocka_unit_test_setup_teardown(test_reinit_wrong_so_pin,
+	                                        h_setup_token, h_teardown),
+	        cmocka_unit_test_setup_teardown(test_reinit_with_sessions_open,
+	                                        h_setup_token, h_teardown),
+	        cmocka_unit_test_setup_teardown(test_token_flags_user_pin,
+	                                        h_setup_token, h_teardown),
+	        cmocka_unit_test_setup_teardown(test_mechanism_list_protocol,
+	                                        h_setup_token, h_teardown),
+	        cmocka_unit_test_setup_teardown(test_wait_for_slot_event,
+	                                        h_setup_token, h_teardown),
+	        cmocka_unit_test_setup_teardown(test_tokens_are_independent,
+	                                        h_setup_token, h_teardown),
 	};
 	return cmocka_run_group_tests(tests, h_group_setup_template,
 	                              h_group_teardown);

@@ -6,22 +6,22 @@
 #include <string.h>
 
 const kk_key kk_module_keys[KK_MODULE_KEYS] = {
-	[KK_TOKEN_ED25519] = {"token-ed25519-seed", KK_ED25519},
-	[KK_TOKEN_P256] = {"token-p256-scalar", KK_P256},
-	[KK_TOKEN_HMAC] = {"token-hmac-key", KK_HMAC},
-	[KK_SESSION_ED25519] = {"session-ed25519-seed", KK_ED25519},
-	[KK_SESSION_P256] = {"session-p256-scalar", KK_P256},
-	[KK_SESSION_HMAC] = {"session-hmac-key", KK_HMAC},
-	[KK_TOKEN_AES] = {"token-aes-key", KK_AES},
-	[KK_SESSION_AES] = {"session-aes-key", KK_AES},
+        [KK_TOKEN_ED25519] = {"token-ed25519-seed", KK_ED25519},
+        [KK_TOKEN_P256] = {"token-p256-scalar", KK_P256},
+        [KK_TOKEN_HMAC] = {"token-hmac-key", KK_HMAC},
+        [KK_SESSION_ED25519] = {"session-ed25519-seed", KK_ED25519},
+        [KK_SESSION_P256] = {"session-p256-scalar", KK_P256},
+        [KK_SESSION_HMAC] = {"session-hmac-key", KK_HMAC},
+        [KK_TOKEN_AES] = {"token-aes-key", KK_AES},
+        [KK_SESSION_AES] = {"session-aes-key", KK_AES},
 };
 
 const kk_key kk_selftest_keys[KK_SELFTEST_KEYS] = {
-	[KK_SELFTEST_HEAP] = {"selftest-heap", KK_RAW},
-	[KK_SELFTEST_LOCKED] = {"selftest-locked", KK_RAW},
-	[KK_SELFTEST_ABSENT] = {"selftest-absent", KK_RAW},
-	[KK_SELFTEST_WIPED] = {"selftest-wiped", KK_RAW},
-	[KK_SELFTEST_LOCKED_DUMP] = {"selftest-locked-dumpable", KK_RAW},
+        [KK_SELFTEST_HEAP] = {"selftest-heap", KK_RAW},
+        [KK_SELFTEST_LOCKED] = {"selftest-locked", KK_RAW},
+        [KK_SELFTEST_ABSENT] = {"selftest-absent", KK_RAW},
+        [KK_SELFTEST_WIPED] = {"selftest-wiped", KK_RAW},
+        [KK_SELFTEST_LOCKED_DUMP] = {"selftest-locked-dumpable", KK_RAW},
 };
 
 #define KK_PREFIX "guardhsm memscan v1/"

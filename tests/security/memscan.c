@@ -54,11 +54,10 @@ typedef struct options {
 
 static int usage(void)
 {
-	fprintf(stderr,
-	        "usage: memscan scan PID | core PID DIR | file PATH | "
-	        "workload MODULE  [--keys module|selftest] "
-	        "[--policy none|unprotected|report] [--label TEXT] "
-	        "[--result FILE] [--max-hits N] [--uses N]\n");
+	fprintf(stderr, "usage: memscan scan PID | core PID DIR | file PATH | "
+	                "workload MODULE  [--keys module|selftest] "
+	                "[--policy none|unprotected|report] [--label TEXT] "
+	                "[--result FILE] [--max-hits N] [--uses N]\n");
 	return 2;
 }
 
@@ -244,10 +243,18 @@ static int scan_core(pid_t pid, const char *dir, const options *o)
 	/* gdb's gcore leaves out what the kernel's dumper would: it reads
 	 * /proc/PID/coredump_filter and skips VM_DONTDUMP mappings. Both are
 	 * its defaults; say them anyway. */
-	char *argv[] = {(char *)gdb, "-nx", "-batch", "-p", target,
-	                "-ex", "set use-coredump-filter on",
-	                "-ex", "set dump-excluded-mappings off",
-	                "-ex", gcore_cmd, NULL};
+	char *argv[] = {(char *)gdb,
+	                "-nx",
+	                "-batch",
+	                "-p",
+	                target,
+	                "-ex",
+	                "set use-coredump-filter on",
+	                "-ex",
+	                "set dump-excluded-mappings off",
+	                "-ex",
+	                gcore_cmd,
+	                NULL};
 	unlink(core);
 	pid_t child = fork();
 	if (child < 0)
@@ -312,9 +319,9 @@ static int self_scan(const char *self, const char *mode, const char *policy,
 
 static int workload(const char *self, const char *module, int uses)
 {
-	static const size_t multipart[] = {KK_TOKEN_P256, KK_SESSION_HMAC,
+	static const size_t multipart[] = {KK_TOKEN_P256,   KK_SESSION_HMAC,
 	                                   KK_SESSION_P256, KK_TOKEN_HMAC,
-	                                   KK_TOKEN_AES, KK_SESSION_AES};
+	                                   KK_TOKEN_AES,    KK_SESSION_AES};
 	wl w;
 	printf("== module %s\n", module);
 	if (wl_setup(&w, module) != CKR_OK) {
@@ -326,7 +333,8 @@ static int workload(const char *self, const char *module, int uses)
 		CK_RV rv = wl_create_key(&w, k, token);
 		if (rv == CKR_OK)
 			rv = wl_use_key(&w, k, uses);
-		printf("  %-22s %s, used %d times: %s\n", kk_module_keys[k].name,
+		printf("  %-22s %s, used %d times: %s\n",
+		       kk_module_keys[k].name,
 		       token ? "token object" : "session object", uses,
 		       rv == CKR_OK ? "ok" : wl_rv_name(rv));
 	}
@@ -349,8 +357,13 @@ int main(int argc, char **argv)
 {
 	if (argc < 3)
 		return usage();
-	options o = {kk_module_keys, KK_MODULE_KEYS, POLICY_NONE, NULL, NULL,
-	             40, 200};
+	options o = {kk_module_keys,
+	             KK_MODULE_KEYS,
+	             POLICY_NONE,
+	             NULL,
+	             NULL,
+	             40,
+	             200};
 	const char *mode = argv[1];
 	int positional = strcmp(mode, "core") == 0 ? 2 : 1;
 	int first = 2 + positional;

@@ -88,8 +88,8 @@ static CK_RV find_initialised_slot(wl *w, const char *label)
 			continue;
 		bool initialised = (info.flags & CKF_TOKEN_INITIALIZED) != 0;
 		if (label == NULL ? !initialised
-		                  : initialised &&
-		                        memcmp(info.label, label, strlen(label)) == 0) {
+		                  : initialised && memcmp(info.label, label,
+		                                          strlen(label)) == 0) {
 			w->slot = slots[i];
 			return CKR_OK;
 		}
@@ -216,27 +216,27 @@ CK_RV wl_create_key(wl *w, size_t key, bool token)
 		return CKR_ARGUMENTS_BAD;
 	}
 	CK_ATTRIBUTE attributes[10] = {
-		{CKA_CLASS, &class_, sizeof class_},
-		{CKA_KEY_TYPE, &type, sizeof type},
-		{CKA_TOKEN, &is_token, sizeof is_token},
-		{CKA_PRIVATE, &yes, sizeof yes},
-		{CKA_SENSITIVE, &yes, sizeof yes},
-		{CKA_EXTRACTABLE, &no, sizeof no},
-		{usage, &yes, sizeof yes},
-		{CKA_LABEL, (void *)k->name, strlen(k->name)},
-		{CKA_VALUE, value, KK_KEY_BYTES},
+	        {CKA_CLASS, &class_, sizeof class_},
+	        {CKA_KEY_TYPE, &type, sizeof type},
+	        {CKA_TOKEN, &is_token, sizeof is_token},
+	        {CKA_PRIVATE, &yes, sizeof yes},
+	        {CKA_SENSITIVE, &yes, sizeof yes},
+	        {CKA_EXTRACTABLE, &no, sizeof no},
+	        {usage, &yes, sizeof yes},
+	        {CKA_LABEL, (void *)k->name, strlen(k->name)},
+	        {CKA_VALUE, value, KK_KEY_BYTES},
 	};
 	CK_ULONG count = 9;
 	if (params != NULL)
-		attributes[count++] = (CK_ATTRIBUTE){CKA_EC_PARAMS, (void *)params,
-		                                     params_length};
+		attributes[count++] = (CK_ATTRIBUTE){
+		        CKA_EC_PARAMS, (void *)params, params_length};
 	CK_RV rv = w->f->C_CreateObject(w->session, attributes, count,
 	                                &w->keys[key]);
 	explicit_bzero(value, page);
 	munmap(value, page);
 	if (rv != CKR_OK) {
-		fprintf(stderr, "workload: C_CreateObject(%s, %s): %s\n", k->name,
-		        token ? "token" : "session", wl_rv_name(rv));
+		fprintf(stderr, "workload: C_CreateObject(%s, %s): %s\n",
+		        k->name, token ? "token" : "session", wl_rv_name(rv));
 		w->keys[key] = CK_INVALID_HANDLE;
 	}
 	return rv;
@@ -356,8 +356,9 @@ CK_RV wl_close_multipart(wl *w)
 			rv = w->f->C_EncryptFinal(w->ops[i], out, &length);
 		}
 		if (rv != CKR_OK) {
-			fprintf(stderr, "workload: finishing operation %zu: %s\n",
-			        i, wl_rv_name(rv));
+			fprintf(stderr,
+			        "workload: finishing operation %zu: %s\n", i,
+			        wl_rv_name(rv));
 			result = rv;
 		}
 		rv = w->f->C_CloseSession(w->ops[i]);
@@ -423,7 +424,8 @@ int wl_read_result(const char *path, const char *name, size_t *protected_occ,
 		if (name == NULL) {
 			if (sscanf(line, "total %lu %lu", &p, &u) != 2)
 				continue;
-		} else if (sscanf(line, "key %127s %lu %lu", key, &p, &u) != 3 ||
+		} else if (sscanf(line, "key %127s %lu %lu", key, &p, &u) !=
+		                   3 ||
 		           strcmp(key, name) != 0)
 			continue;
 		*protected_occ = p;
@@ -436,8 +438,7 @@ int wl_read_result(const char *path, const char *name, size_t *protected_occ,
 }
 
 int wl_memscan_self(const char *mode, const char *dir, const char *keys,
-                    const char *policy, const char *label,
-                    const char *result)
+                    const char *policy, const char *label, const char *result)
 {
 	const char *memscan = getenv("GUARDHSM_MEMSCAN");
 	if (memscan == NULL || *memscan == '\0')

@@ -77,8 +77,7 @@ int wl_read_result(const char *path, const char *name, size_t *protected_occ,
  * ("module" or "selftest"), policy and label, writing per-key counts to
  * result. Returns memscan's exit status (see memscan.c). */
 int wl_memscan_self(const char *mode, const char *dir, const char *keys,
-                    const char *policy, const char *label,
-                    const char *result);
+                    const char *policy, const char *label, const char *result);
 
 /* True when built with AddressSanitizer (its shadow memory makes a whole
  * process scan meaningless and slow). */

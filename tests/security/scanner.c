@@ -103,8 +103,9 @@ int ms_add_secret(ms_scanner *scanner, const char *name, int group,
 	if (secrets == NULL)
 		return -1;
 	scanner->secrets = secrets;
-	window *windows = realloc(scanner->windows,
-	                          (scanner->n_windows + count) * sizeof(window));
+	window *windows =
+	        realloc(scanner->windows,
+	                (scanner->n_windows + count) * sizeof(window));
 	if (windows == NULL)
 		return -1;
 	scanner->windows = windows;
@@ -155,9 +156,11 @@ static void record(ms_scanner *scanner, size_t w, uint64_t address)
 			scanner->truncated = true;
 			return;
 		}
-		size_t capacity = scanner->raw_capacity ? scanner->raw_capacity * 2
-		                                        : 1024;
-		raw_hit *raw = realloc(scanner->raw, capacity * sizeof(raw_hit));
+		size_t capacity = scanner->raw_capacity
+		                          ? scanner->raw_capacity * 2
+		                          : 1024;
+		raw_hit *raw =
+		        realloc(scanner->raw, capacity * sizeof(raw_hit));
 		if (raw == NULL) {
 			scanner->truncated = true;
 			return;
@@ -191,7 +194,8 @@ static void search(ms_scanner *scanner, const unsigned char *p, size_t n,
 			else
 				hi = mid;
 		}
-		for (size_t w = lo; w < n_windows && windows[w].prefix == x; w++)
+		for (size_t w = lo; w < n_windows && windows[w].prefix == x;
+		     w++)
 			if (memcmp(windows[w].bytes, p + i, MS_WINDOW) == 0)
 				record(scanner, w, base + i);
 	}
@@ -293,8 +297,8 @@ static int by_occurrence(const void *a, const void *b)
 static int finish(ms_scanner *scanner, ms_report *report, bool have_maps)
 {
 	report->truncated = scanner->truncated;
-	ms_occurrence *all = calloc(scanner->n_raw ? scanner->n_raw : 1,
-	                            sizeof *all);
+	ms_occurrence *all =
+	        calloc(scanner->n_raw ? scanner->n_raw : 1, sizeof *all);
 	if (all == NULL)
 		return -1;
 	for (size_t i = 0; i < scanner->n_raw; i++) {
@@ -326,12 +330,14 @@ static int finish(ms_scanner *scanner, ms_report *report, bool have_maps)
 		if (n > 0) {
 			ms_occurrence *prev = &all[n - 1];
 			if (prev->secret == o->secret &&
-			    prev->address - prev->first == o->address - o->first &&
+			    prev->address - prev->first ==
+			            o->address - o->first &&
 			    o->first <= prev->first + prev->windows) {
 				size_t end = o->first + 1;
 				if (end > prev->first + prev->windows)
 					prev->windows = end - prev->first;
-				prev->protected_ = prev->protected_ && o->protected_;
+				prev->protected_ =
+				        prev->protected_ && o->protected_;
 				continue;
 			}
 		}
@@ -374,13 +380,16 @@ static int read_smaps(pid_t pid, ms_report *report)
 		unsigned long inode;
 		char perms[8];
 		int consumed = 0;
-		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s %" SCNx64 " %x:%x %lu %n",
+		if (sscanf(line,
+		           "%" SCNx64 "-%" SCNx64 " %7s %" SCNx64
+		           " %x:%x %lu %n",
 		           &start, &end, perms, &offset, &major, &minor, &inode,
-		           &consumed) == 7 && consumed > 0) {
+		           &consumed) == 7 &&
+		    consumed > 0) {
 			if (report->n_maps == capacity) {
 				capacity = capacity ? capacity * 2 : 256;
-				ms_mapping *maps = realloc(report->maps,
-				                           capacity * sizeof *maps);
+				ms_mapping *maps = realloc(
+				        report->maps, capacity * sizeof *maps);
 				if (maps == NULL) {
 					fclose(f);
 					return -1;
@@ -391,10 +400,12 @@ static int read_smaps(pid_t pid, ms_report *report)
 			memset(current, 0, sizeof *current);
 			current->start = start;
 			current->end = end;
-			snprintf(current->perms, sizeof current->perms, "%s", perms);
+			snprintf(current->perms, sizeof current->perms, "%s",
+			         perms);
 			char *name = line + consumed;
 			name[strcspn(name, "\n")] = '\0';
-			snprintf(current->path, sizeof current->path, "%s", name);
+			snprintf(current->path, sizeof current->path, "%s",
+			         name);
 			continue;
 		}
 		if (current == NULL)
@@ -429,9 +440,8 @@ static bool anonymous(const ms_mapping *m)
 
 /* Reads [address, address + n) into the stream; a failed chunk is retried
  * page by page so that only what really cannot be read is lost. */
-static void read_range(ms_scanner *scanner, stream *s, int fd,
-                       uint64_t address, uint64_t n, ms_mapping *m,
-                       ms_report *report)
+static void read_range(ms_scanner *scanner, stream *s, int fd, uint64_t address,
+                       uint64_t n, ms_mapping *m, ms_report *report)
 {
 	unsigned char *into = s->buffer + MS_WINDOW - 1;
 	while (n > 0) {
@@ -442,10 +452,13 @@ static void read_range(ms_scanner *scanner, stream *s, int fd,
 			report->bytes_read += want;
 		} else {
 			for (size_t done = 0; done < want; done += PAGE) {
-				size_t piece = want - done < PAGE ? want - done : PAGE;
-				if (pread(fd, into, piece, (off_t)(address + done)) ==
+				size_t piece =
+				        want - done < PAGE ? want - done : PAGE;
+				if (pread(fd, into, piece,
+				          (off_t)(address + done)) ==
 				    (ssize_t)piece) {
-					stream_feed(scanner, s, address + done, piece);
+					stream_feed(scanner, s, address + done,
+					            piece);
 					report->bytes_read += piece;
 				} else {
 					stream_break(s);
@@ -600,7 +613,8 @@ void ms_report_print(FILE *out, const ms_scanner *scanner,
 	        label, report->occ_unprotected, report->occ_protected,
 	        report->windows_unprotected, report->windows_protected,
 	        report->truncated ? " [TRUNCATED: lower bounds]" : "",
-	        report->bytes_read, report->ranges_read + report->ranges_unreadable,
+	        report->bytes_read,
+	        report->ranges_read + report->ranges_unreadable,
 	        report->seconds, report->bytes_unreadable,
 	        report->ranges_unreadable, report->ranges_skipped,
 	        report->bytes_skipped);
@@ -610,24 +624,25 @@ void ms_report_print(FILE *out, const ms_scanner *scanner,
 		const ms_mapping *m = &report->maps[i];
 		if (mapping_protected(report, i) && m->fate == MS_READ) {
 			n_protected++;
-			protected_bytes += m->end - m->start - m->unreadable_bytes;
+			protected_bytes +=
+			        m->end - m->start - m->unreadable_bytes;
 		}
 		if (m->fate == MS_EMPTY)
 			n_empty++;
 	}
 	if (report->n_maps > 0)
 		fprintf(out,
-		        "  %zu mappings: %zu locked+dontdump ones read (%" PRIu64
+		        "  %zu mappings: %zu locked+dontdump ones read "
+		        "(%" PRIu64
 		        " bytes), %zu never-touched anonymous ones not read\n",
 		        report->n_maps, n_protected, protected_bytes, n_empty);
 	for (size_t i = 0; i < report->n_hits && i < max_hits; i++) {
 		const ms_occurrence *o = &report->hits[i];
 		const secret *s = &scanner->secrets[o->secret];
-		fprintf(out,
-		        "  %s %s bytes [%zu, %zu) of %zu at 0x%" PRIx64,
+		fprintf(out, "  %s %s bytes [%zu, %zu) of %zu at 0x%" PRIx64,
 		        o->protected_ ? "protected  " : "UNPROTECTED", s->name,
-		        o->first, o->first + o->windows + MS_WINDOW - 1, s->length,
-		        o->address);
+		        o->first, o->first + o->windows + MS_WINDOW - 1,
+		        s->length, o->address);
 		if (o->mapping != SIZE_MAX) {
 			const ms_mapping *m = &report->maps[o->mapping];
 			fprintf(out,
@@ -645,14 +660,16 @@ void ms_report_print(FILE *out, const ms_scanner *scanner,
 		const ms_mapping *m = &report->maps[i];
 		if (m->unreadable_bytes > 0 || m->fate == MS_SKIPPED_LARGE)
 			fprintf(out,
-			        "  note: %" PRIx64 "-%" PRIx64 " %s %s: %s%" PRIu64
-			        " bytes\n",
+			        "  note: %" PRIx64 "-%" PRIx64
+			        " %s %s: %s%" PRIu64 " bytes\n",
 			        m->start, m->end, m->perms,
 			        m->path[0] ? m->path : "[anonymous]",
-			        m->fate == MS_SKIPPED_LARGE ? "not read (> 1 GiB), "
-			                                    : "unreadable ",
-			        m->fate == MS_SKIPPED_LARGE ? m->end - m->start
-			                                    : m->unreadable_bytes);
+			        m->fate == MS_SKIPPED_LARGE
+			                ? "not read (> 1 GiB), "
+			                : "unreadable ",
+			        m->fate == MS_SKIPPED_LARGE
+			                ? m->end - m->start
+			                : m->unreadable_bytes);
 	}
 }
 

@@ -45,12 +45,12 @@ typedef struct ms_mapping {
 } ms_mapping;
 
 typedef struct ms_occurrence {
-	size_t secret;      /* index in the scanner's secrets */
-	uint64_t address;   /* of the first matching window (or file offset) */
-	size_t first;       /* offset in the secret of that window */
-	size_t windows;     /* how many windows matched there */
-	size_t mapping;     /* index in report->maps; SIZE_MAX: none (file) */
-	bool protected_;    /* in a locked + dontdump mapping */
+	size_t secret;    /* index in the scanner's secrets */
+	uint64_t address; /* of the first matching window (or file offset) */
+	size_t first;     /* offset in the secret of that window */
+	size_t windows;   /* how many windows matched there */
+	size_t mapping;   /* index in report->maps; SIZE_MAX: none (file) */
+	bool protected_;  /* in a locked + dontdump mapping */
 } ms_occurrence;
 
 typedef struct ms_report {
@@ -90,8 +90,7 @@ int ms_scan_buffer(ms_scanner *scanner, const void *buffer, size_t length,
 
 /* Counts of the occurrences of the secrets of one group (-1: all). */
 void ms_count_group(const ms_report *report, const ms_scanner *scanner,
-                    int group, size_t *protected_occ,
-                    size_t *unprotected_occ);
+                    int group, size_t *protected_occ, size_t *unprotected_occ);
 
 /* Summary and per-hit lines (at most max_hits hit lines). */
 void ms_report_print(FILE *out, const ms_scanner *scanner,

@@ -34,9 +34,9 @@
 
 static wl W;
 static char result[700];
-static const size_t set[] = {KK_TOKEN_ED25519, KK_TOKEN_P256, KK_TOKEN_HMAC,
-                             KK_SESSION_ED25519, KK_SESSION_P256,
-                             KK_SESSION_HMAC};
+static const size_t set[] = {KK_TOKEN_ED25519, KK_TOKEN_P256,
+                             KK_TOKEN_HMAC,    KK_SESSION_ED25519,
+                             KK_SESSION_P256,  KK_SESSION_HMAC};
 static const size_t multipart[] = {KK_TOKEN_P256, KK_SESSION_HMAC,
                                    KK_SESSION_P256, KK_TOKEN_HMAC};
 
@@ -69,12 +69,13 @@ static void print_counts(const char *when)
 	for (size_t i = 0; i < sizeof set / sizeof set[0]; i++) {
 		const char *name = kk_module_keys[set[i]].name;
 		if (wl_read_result(result, name, &p, &u) == 0 && p + u > 0)
-			print_message("%s: %s: %zu protected, %zu unprotected\n",
-			              when, name, p, u);
+			print_message(
+			        "%s: %s: %zu protected, %zu unprotected\n",
+			        when, name, p, u);
 	}
 	if (wl_read_result(result, NULL, &p, &u) == 0)
-		print_message("%s: total %zu protected, %zu unprotected\n", when,
-		              p, u);
+		print_message("%s: total %zu protected, %zu unprotected\n",
+		              when, p, u);
 }
 
 static void scan(const char *policy, const char *label)
@@ -99,8 +100,8 @@ static void test_create_and_use_keys(void **state)
 		bool token = i < 3;
 		CK_RV rv = wl_create_key(&W, k, token);
 		if (rv != CKR_OK)
-			fail_msg("C_CreateObject(%s): %s", kk_module_keys[k].name,
-			         wl_rv_name(rv));
+			fail_msg("C_CreateObject(%s): %s",
+			         kk_module_keys[k].name, wl_rv_name(rv));
 		rv = wl_use_key(&W, k, USES);
 		if (rv != CKR_OK)
 			fail_msg("using %s: %s", kk_module_keys[k].name,
@@ -121,7 +122,8 @@ static void test_no_unprotected_key_mid_operation(void **state)
 		CK_RV rv = wl_open_multipart(&W, multipart[i]);
 		if (rv != CKR_OK)
 			fail_msg("opening a multi-part operation with %s: %s",
-			         kk_module_keys[multipart[i]].name, wl_rv_name(rv));
+			         kk_module_keys[multipart[i]].name,
+			         wl_rv_name(rv));
 	}
 	scan("unprotected", "mid-operation");
 }
@@ -134,7 +136,8 @@ static void test_no_key_in_core_mid_operation(void **state)
 	int rc = wl_memscan_self("core", W.dir, "module", "none",
 	                         "mid-operation", result);
 	if (rc == 3)
-		fail_msg("gdb could not write a core of this process (its output "
+		fail_msg("gdb could not write a core of this process (its "
+		         "output "
 		         "is above): the core-dump requirement cannot be "
 		         "checked. Is ptrace allowed here (root, or "
 		         "kernel.yama.ptrace_scope = 0)?");
@@ -167,16 +170,17 @@ int main(void)
 {
 	if (wl_asan()) {
 		printf("SKIP: built with AddressSanitizer, whose shadow memory "
-		       "and quarantine make a whole-process scan meaningless\n");
+		       "and quarantine make a whole-process scan "
+		       "meaningless\n");
 		return 77;
 	}
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_create_and_use_keys),
-		cmocka_unit_test(test_no_key_at_rest),
-		cmocka_unit_test(test_no_unprotected_key_mid_operation),
-		cmocka_unit_test(test_no_key_in_core_mid_operation),
-		cmocka_unit_test(test_no_key_after_final),
-		cmocka_unit_test(test_no_key_after_finalize),
+	        cmocka_unit_test(test_create_and_use_keys),
+	        cmocka_unit_test(test_no_key_at_rest),
+	        cmocka_unit_test(test_no_unprotected_key_mid_operation),
+	        cmocka_unit_test(test_no_key_in_core_mid_operation),
+	        cmocka_unit_test(test_no_key_after_final),
+	        cmocka_unit_test(test_no_key_after_finalize),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

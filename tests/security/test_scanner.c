@@ -29,9 +29,9 @@
 #include <unistd.h>
 
 static const unsigned char secret[32] = {
-	0x8e, 0x21, 0x5a, 0xc3, 0x77, 0x19, 0xf0, 0x4b, 0x2d, 0x96, 0xe1,
-	0x38, 0x5f, 0xa4, 0x0c, 0xd7, 0x63, 0xba, 0x41, 0x9e, 0x12, 0xfd,
-	0x85, 0x6a, 0xc9, 0x30, 0x57, 0xe8, 0x1b, 0xa2, 0x74, 0xdf,
+        0x8e, 0x21, 0x5a, 0xc3, 0x77, 0x19, 0xf0, 0x4b, 0x2d, 0x96, 0xe1,
+        0x38, 0x5f, 0xa4, 0x0c, 0xd7, 0x63, 0xba, 0x41, 0x9e, 0x12, 0xfd,
+        0x85, 0x6a, 0xc9, 0x30, 0x57, 0xe8, 0x1b, 0xa2, 0x74, 0xdf,
 };
 
 static unsigned char *bytes_with(size_t size)
@@ -134,8 +134,8 @@ static int hold_keys(void **state)
 	                  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	dumpable_key = mmap(NULL, locked_size, PROT_READ | PROT_WRITE,
 	                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (heap_key == NULL || wiped_key == NULL ||
-	    locked_key == MAP_FAILED || dumpable_key == MAP_FAILED)
+	if (heap_key == NULL || wiped_key == NULL || locked_key == MAP_FAILED ||
+	    dumpable_key == MAP_FAILED)
 		return -1;
 	if (mlock(locked_key, locked_size) != 0 ||
 	    madvise(locked_key, locked_size, MADV_DONTDUMP) != 0 ||
@@ -172,8 +172,7 @@ static int drop_keys(void **state)
 	return 0;
 }
 
-static void expect(const char *name, bool want_protected,
-                   bool want_unprotected)
+static void expect(const char *name, bool want_protected, bool want_unprotected)
 {
 	size_t p = 99, u = 99;
 	assert_int_equal(wl_read_result(result, name, &p, &u), 0);
@@ -203,8 +202,8 @@ static void test_scan_classifies_process_memory(void **state)
 	expect("selftest-wiped", false, false);
 	expect("selftest-locked-dumpable", false, true); /* lo without dd */
 	/* the policies fail as they must */
-	assert_int_equal(wl_memscan_self("scan", NULL, "selftest", "unprotected",
-	                                 "selftest", result),
+	assert_int_equal(wl_memscan_self("scan", NULL, "selftest",
+	                                 "unprotected", "selftest", result),
 	                 1);
 	assert_int_equal(wl_memscan_self("scan", NULL, "selftest", "none",
 	                                 "selftest", result),
@@ -212,8 +211,8 @@ static void test_scan_classifies_process_memory(void **state)
 	/* and pass once the unprotected copy is gone */
 	explicit_bzero(heap_key, KK_SLOT_BYTES);
 	explicit_bzero(dumpable_key, KK_SLOT_BYTES);
-	assert_int_equal(wl_memscan_self("scan", NULL, "selftest", "unprotected",
-	                                 "selftest", result),
+	assert_int_equal(wl_memscan_self("scan", NULL, "selftest",
+	                                 "unprotected", "selftest", result),
 	                 0);
 	expect("selftest-heap", false, false);
 	expect("selftest-locked", true, false);
@@ -227,25 +226,28 @@ static void test_core_leaves_out_dontdump(void **state)
 	int rc = wl_memscan_self("core", dir, "selftest", "report", "selftest",
 	                         result);
 	if (rc == 3)
-		fail_msg("gdb could not write a core of this process (see above): "
+		fail_msg("gdb could not write a core of this process (see "
+		         "above): "
 		         "the core-dump checks cannot run here");
 	assert_int_equal(rc, 0);
 	expect("selftest-heap", false, true); /* in a core, nothing is safe */
 	expect("selftest-locked", false, false);
 	expect("selftest-absent", false, false);
 	expect("selftest-wiped", false, false);
-	expect("selftest-locked-dumpable", false, true); /* mlock is no filter */
+	expect("selftest-locked-dumpable", false,
+	       true); /* mlock is no filter */
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_windows_in_buffer),
-		cmocka_unit_test(test_secret_across_chunks_of_a_file),
-		cmocka_unit_test_setup_teardown(test_scan_classifies_process_memory,
-		                                hold_keys, drop_keys),
-		cmocka_unit_test_setup_teardown(test_core_leaves_out_dontdump,
-		                                hold_keys, drop_keys),
+	        cmocka_unit_test(test_windows_in_buffer),
+	        cmocka_unit_test(test_secret_across_chunks_of_a_file),
+	        cmocka_unit_test_setup_teardown(
+	                test_scan_classifies_process_memory, hold_keys,
+	                drop_keys),
+	        cmocka_unit_test_setup_teardown(test_core_leaves_out_dontdump,
+	                                        hold_keys, drop_keys),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -37,7 +37,7 @@ void assert_hex_equal(const uint8_t *actual, size_t length, const char *hex);
 /* Asserts a (readable) buffer's contents equal the hex vector. */
 void assert_buffer_hex(const enc_buffer *buffer, const char *hex);
 
-#define assert_cry(expected, call) \
+#define assert_cry(expected, call)                                             \
 	assert_int_equal((int)(expected), (int)(call))
 #define assert_cry_ok(call) assert_cry(CRY_OK, call)
 

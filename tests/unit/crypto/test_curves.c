@@ -12,28 +12,28 @@ struct params_vector {
 };
 
 static const struct params_vector good_params[] = {
-	{"06082a8648ce3d030107", CRY_CURVE_P256},
-	{"06052b81040022", CRY_CURVE_P384},
-	{"06052b81040023", CRY_CURVE_P521},
-	{"06032b6570", CRY_CURVE_ED25519},
-	{"06032b656e", CRY_CURVE_X25519},
-	{"130c656477617264733235353139", CRY_CURVE_ED25519}, /* edwards25519 */
-	{"130a63757276653235353139", CRY_CURVE_X25519},      /* curve25519 */
+        {"06082a8648ce3d030107", CRY_CURVE_P256},
+        {"06052b81040022", CRY_CURVE_P384},
+        {"06052b81040023", CRY_CURVE_P521},
+        {"06032b6570", CRY_CURVE_ED25519},
+        {"06032b656e", CRY_CURVE_X25519},
+        {"130c656477617264733235353139", CRY_CURVE_ED25519}, /* edwards25519 */
+        {"130a63757276653235353139", CRY_CURVE_X25519},      /* curve25519 */
 };
 
 static const char *const bad_params[] = {
-	"06082a8648ce3d0301",      /* truncated */
-	"06092a8648ce3d030107",    /* length says more than there is */
-	"05082a8648ce3d030107",    /* wrong tag */
-	"06082a8648ce3d03010700",  /* trailing byte */
-	"0606082a8648ce3d030107",  /* doubled tag */
-	"06052b8104000a",          /* secp256k1: unsupported */
-	"06032b6571",              /* Ed448 */
-	"0c0c656477617264733235353139", /* UTF8String edwards25519 */
-	"130c65647761726473323535313900", /* trailing byte */
-	"130b6564776172647332353531", /* truncated name */
-	"06",
-	"",
+        "06082a8648ce3d0301",             /* truncated */
+        "06092a8648ce3d030107",           /* length says more than there is */
+        "05082a8648ce3d030107",           /* wrong tag */
+        "06082a8648ce3d03010700",         /* trailing byte */
+        "0606082a8648ce3d030107",         /* doubled tag */
+        "06052b8104000a",                 /* secp256k1: unsupported */
+        "06032b6571",                     /* Ed448 */
+        "0c0c656477617264733235353139",   /* UTF8String edwards25519 */
+        "130c65647761726473323535313900", /* trailing byte */
+        "130b6564776172647332353531",     /* truncated name */
+        "06",
+        "",
 };
 
 static void test_params(void **state)
@@ -43,8 +43,8 @@ static void test_params(void **state)
 
 	for (size_t i = 0; i < sizeof(good_params) / sizeof(good_params[0]);
 	     i++) {
-		size_t length = hex_decode(good_params[i].der, der,
-		                           sizeof(der));
+		size_t length =
+		        hex_decode(good_params[i].der, der, sizeof(der));
 
 		curve = (cry_curve)99;
 		assert_cry_ok(cry_curve_from_params(der, length, &curve));
@@ -105,35 +105,38 @@ static void test_strerror(void **state)
  * prefix, and RFC 8410's fixed prefix for Ed25519/X25519. */
 static void test_public_key_info(void **state)
 {
-	static const char *p256_point =
-		"0460FED4BA255A9D31C961EB74C6356D68C049B8923B61FA6CE669622E60F29FB6"
-		"7903FE1008B8BC99A41AE9E95628BC64F2F1B20C2D7E9F5177A3C294D4462299";
+	static const char *p256_point = "0460FED4BA255A9D31C961EB74C6356D68C049"
+	                                "B8923B61FA6CE669622E60F29FB6"
+	                                "7903FE1008B8BC99A41AE9E95628BC64F2F1B2"
+	                                "0C2D7E9F5177A3C294D4462299";
 	static const char *p256_spki =
-		"3059301306072a8648ce3d020106082a8648ce3d030107034200"
-		"0460FED4BA255A9D31C961EB74C6356D68C049B8923B61FA6CE669622E60F29FB6"
-		"7903FE1008B8BC99A41AE9E95628BC64F2F1B20C2D7E9F5177A3C294D4462299";
-	static const char *ed25519_point =
-		"d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a";
+	        "3059301306072a8648ce3d020106082a8648ce3d030107034200"
+	        "0460FED4BA255A9D31C961EB74C6356D68C049B8923B61FA6CE669622E60F2"
+	        "9FB6"
+	        "7903FE1008B8BC99A41AE9E95628BC64F2F1B20C2D7E9F5177A3C294D44622"
+	        "99";
+	static const char *ed25519_point = "d75a980182b10ab7d54bfed3c964073a0ee"
+	                                   "172f3daa62325af021a68f707511a";
 	uint8_t point[65];
 	uint8_t der[200];
 	size_t length = 0;
 
 	hex_decode(p256_point, point, sizeof(point));
-	assert_cry_ok(cry_ec_public_key_info(CRY_CURVE_P256, point, NULL,
-	                                     &length));
+	assert_cry_ok(
+	        cry_ec_public_key_info(CRY_CURVE_P256, point, NULL, &length));
 	assert_int_equal(91, length);
 	length = 90;
-	assert_cry(CRY_ERR_BUFFER, cry_ec_public_key_info(
-		                           CRY_CURVE_P256, point, der, &length));
+	assert_cry(CRY_ERR_BUFFER,
+	           cry_ec_public_key_info(CRY_CURVE_P256, point, der, &length));
 	assert_int_equal(91, length);
 	length = sizeof(der);
-	assert_cry_ok(cry_ec_public_key_info(CRY_CURVE_P256, point, der,
-	                                     &length));
+	assert_cry_ok(
+	        cry_ec_public_key_info(CRY_CURVE_P256, point, der, &length));
 	assert_hex_equal(der, length, p256_spki);
 	point[64] ^= 1; /* off the curve */
 	length = sizeof(der);
-	assert_cry(CRY_ERR_KEY, cry_ec_public_key_info(CRY_CURVE_P256, point,
-	                                               der, &length));
+	assert_cry(CRY_ERR_KEY,
+	           cry_ec_public_key_info(CRY_CURVE_P256, point, der, &length));
 
 	hex_decode(ed25519_point, point, 32);
 	length = 0;
@@ -141,17 +144,17 @@ static void test_public_key_info(void **state)
 	                                     &length));
 	assert_int_equal(44, length);
 	length = 43;
-	assert_cry(CRY_ERR_BUFFER, cry_ec_public_key_info(
-		                           CRY_CURVE_ED25519, point, der, &length));
+	assert_cry(CRY_ERR_BUFFER, cry_ec_public_key_info(CRY_CURVE_ED25519,
+	                                                  point, der, &length));
 	length = sizeof(der);
-	assert_cry_ok(cry_ec_public_key_info(CRY_CURVE_ED25519, point, der,
-	                                     &length));
+	assert_cry_ok(
+	        cry_ec_public_key_info(CRY_CURVE_ED25519, point, der, &length));
 	assert_hex_equal(der, length,
 	                 "302a300506032b6570032100d75a980182b10ab7d54bfed3c9"
 	                 "64073a0ee172f3daa62325af021a68f707511a");
 	length = sizeof(der);
-	assert_cry_ok(cry_ec_public_key_info(CRY_CURVE_X25519, point, der,
-	                                     &length));
+	assert_cry_ok(
+	        cry_ec_public_key_info(CRY_CURVE_X25519, point, der, &length));
 	assert_hex_equal(der, 12, "302a300506032b656e032100");
 }
 
@@ -167,28 +170,27 @@ static void test_generate_every_curve(void **state)
 		assert_int_equal(cry_curve_private_bytes((cry_curve)c),
 		                 enc_size(key));
 		assert_int_equal(ENC_READONLY, enc_access_of(key));
-		assert_cry_ok(cry_ec_check_public((cry_curve)c, point,
-		                                  length));
-		assert_cry_ok(cry_ec_public_from_private((cry_curve)c, key,
-		                                         again));
+		assert_cry_ok(cry_ec_check_public((cry_curve)c, point, length));
+		assert_cry_ok(
+		        cry_ec_public_from_private((cry_curve)c, key, again));
 		assert_memory_equal(point, again, length);
 		assert_cry_ok(cry_ec_generate((cry_curve)c, &other, second));
 		assert_memory_not_equal(point, second, length);
 		enc_free(other);
 		enc_free(key);
 	}
-	assert_cry(CRY_ERR_INVALID, cry_ec_generate(CRY_CURVE_P256, NULL,
-	                                            NULL));
+	assert_cry(CRY_ERR_INVALID,
+	           cry_ec_generate(CRY_CURVE_P256, NULL, NULL));
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_params),
-		cmocka_unit_test(test_sizes),
-		cmocka_unit_test(test_strerror),
-		cmocka_unit_test(test_public_key_info),
-		cmocka_unit_test(test_generate_every_curve),
+	        cmocka_unit_test(test_params),
+	        cmocka_unit_test(test_sizes),
+	        cmocka_unit_test(test_strerror),
+	        cmocka_unit_test(test_public_key_info),
+	        cmocka_unit_test(test_generate_every_curve),
 	};
 
 	return cmocka_run_group_tests(tests, crypto_setup, crypto_teardown);

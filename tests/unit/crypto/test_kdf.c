@@ -13,7 +13,7 @@
 static void test_cavs(void **state)
 {
 	enc_buffer *z = secret_from_hex(
-		"96c05619d56c328ab95fe84b18264b08725b85e33fd34f08");
+	        "96c05619d56c328ab95fe84b18264b08725b85e33fd34f08");
 	enc_buffer *out = NULL;
 	uint8_t info[16];
 
@@ -26,12 +26,14 @@ static void test_cavs(void **state)
 	z = secret_from_hex("22518b10e70f2a3f243810ae3254139efbee04aa57c7af7d");
 	hex_decode("75eef81aa3041e33b80971203d2c0c52", info, sizeof(info));
 	assert_cry_ok(cry_x963_kdf(CRY_HASH_SHA256, z, info, 16, 128, &out));
-	assert_buffer_hex(
-		out,
-		"c498af77161cc59f2962b9a713e2b215152d139766ce34a776df11866a69bf2e"
-		"52a13d9c7c6fc878c50c5ea0bc7b00e0da2447cfd874f6cf92f30d0097111485"
-		"500c90c3af8b487872d04685d14c8d1dc8d7fa08beb0ce0ababc11f0bd496269"
-		"142d43525a78e5bc79a17f59676a5706dc54d54d4d1f0bd7e386128ec26afc21");
+	assert_buffer_hex(out, "c498af77161cc59f2962b9a713e2b215152d139766ce34a"
+	                       "776df11866a69bf2e"
+	                       "52a13d9c7c6fc878c50c5ea0bc7b00e0da2447cfd874f6c"
+	                       "f92f30d0097111485"
+	                       "500c90c3af8b487872d04685d14c8d1dc8d7fa08beb0ce0"
+	                       "ababc11f0bd496269"
+	                       "142d43525a78e5bc79a17f59676a5706dc54d54d4d1f0bd"
+	                       "7e386128ec26afc21");
 	enc_free(out);
 	enc_free(z);
 }
@@ -49,10 +51,10 @@ static void openssl_x963(const char *digest, const uint8_t *secret,
 	params[n++] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST,
 	                                               (char *)digest, 0);
 	params[n++] = OSSL_PARAM_construct_octet_string(
-		OSSL_KDF_PARAM_KEY, (void *)secret, secret_length);
+	        OSSL_KDF_PARAM_KEY, (void *)secret, secret_length);
 	if (info_length != 0)
 		params[n++] = OSSL_PARAM_construct_octet_string(
-			OSSL_KDF_PARAM_INFO, (void *)info, info_length);
+		        OSSL_KDF_PARAM_INFO, (void *)info, info_length);
 	params[n] = OSSL_PARAM_construct_end();
 	assert_int_equal(1, EVP_KDF_derive(context, out, length, params));
 	EVP_KDF_CTX_free(context);
@@ -61,8 +63,8 @@ static void openssl_x963(const char *digest, const uint8_t *secret,
 
 static void test_against_openssl(void **state)
 {
-	static const char *const names[] = {"SHA1",     "SHA224",   "SHA256",
-	                                    "SHA384",   "SHA512",   "SHA3-256",
+	static const char *const names[] = {"SHA1",     "SHA224",  "SHA256",
+	                                    "SHA384",   "SHA512",  "SHA3-256",
 	                                    "SHA3-384", "SHA3-512"};
 	uint8_t secret[66];
 	uint8_t info[40];
@@ -74,8 +76,12 @@ static void test_against_openssl(void **state)
 		info[i] = (uint8_t)i;
 	for (int h = 0; h < 8; h++) {
 		size_t hash_length = cry_hash_length((cry_hash)h);
-		size_t lengths[] = {1, hash_length - 1, hash_length,
-		                    hash_length + 1, 3 * hash_length - 1, 300};
+		size_t lengths[] = {1,
+		                    hash_length - 1,
+		                    hash_length,
+		                    hash_length + 1,
+		                    3 * hash_length - 1,
+		                    300};
 		enc_buffer *z = secret_from_bytes(secret, sizeof(secret));
 
 		for (size_t l = 0; l < 6; l++) {
@@ -86,9 +92,9 @@ static void test_against_openssl(void **state)
 				openssl_x963(names[h], secret, sizeof(secret),
 				             info, info_length, expected,
 				             lengths[l]);
-				assert_cry_ok(cry_x963_kdf(
-					(cry_hash)h, z, info, info_length,
-					lengths[l], &out));
+				assert_cry_ok(cry_x963_kdf((cry_hash)h, z, info,
+				                           info_length,
+				                           lengths[l], &out));
 				assert_int_equal(lengths[l], enc_size(out));
 				assert_memory_equal(expected, enc_data(out),
 				                    lengths[l]);
@@ -122,9 +128,9 @@ static void test_bad_arguments(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_cavs),
-		cmocka_unit_test(test_against_openssl),
-		cmocka_unit_test(test_bad_arguments),
+	        cmocka_unit_test(test_cavs),
+	        cmocka_unit_test(test_against_openssl),
+	        cmocka_unit_test(test_bad_arguments),
 	};
 
 	return cmocka_run_group_tests(tests, crypto_setup, crypto_teardown);

@@ -43,9 +43,8 @@ size_t test_page_size(void)
  * a death into a test failure inside the child). */
 static void prepare_child(void)
 {
-	static const int signals[] = {SIGSEGV, SIGBUS, SIGABRT, SIGILL,
-	                              SIGFPE, SIGTERM, SIGINT, SIGHUP,
-	                              SIGQUIT};
+	static const int signals[] = {SIGSEGV, SIGBUS, SIGABRT, SIGILL, SIGFPE,
+	                              SIGTERM, SIGINT, SIGHUP,  SIGQUIT};
 	struct rlimit limit = {0, 0};
 	sigset_t unblock;
 
@@ -171,9 +170,9 @@ bool read_own_memory(const void *address, void *out, size_t bytes)
 	if (fd < 0)
 		return false;
 	while (done < bytes) {
-		ssize_t got = pread(fd, (unsigned char *)out + done,
-		                    bytes - done,
-		                    (off_t)((uintptr_t)address + done));
+		ssize_t got =
+		        pread(fd, (unsigned char *)out + done, bytes - done,
+		              (off_t)((uintptr_t)address + done));
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got <= 0)

@@ -53,27 +53,27 @@ death_result expect_death(void (*fn)(void *), void *arg, const int *signals,
 const char *death_result_name(death_result result);
 
 /* Asserts that fn(arg) kills a child with one of the listed signals. */
-#define assert_death(fn, arg, ...)                                           \
-	do {                                                                 \
-		const int death_signals_[] = {__VA_ARGS__};                  \
-		int death_got_ = 0;                                          \
-		death_result death_result_ = expect_death(                   \
-			(fn), (arg), death_signals_,                         \
-			sizeof death_signals_ / sizeof death_signals_[0],    \
-			&death_got_);                                        \
-		if (death_result_ != DEATH_AS_EXPECTED)                      \
-			print_error("%s: %s (%d)\n", #fn,                    \
-			            death_result_name(death_result_),        \
-			            death_got_);                             \
-		assert_int_equal(death_result_, DEATH_AS_EXPECTED);          \
+#define assert_death(fn, arg, ...)                                             \
+	do {                                                                   \
+		const int death_signals_[] = {__VA_ARGS__};                    \
+		int death_got_ = 0;                                            \
+		death_result death_result_ = expect_death(                     \
+		        (fn), (arg), death_signals_,                           \
+		        sizeof death_signals_ / sizeof death_signals_[0],      \
+		        &death_got_);                                          \
+		if (death_result_ != DEATH_AS_EXPECTED)                        \
+			print_error("%s: %s (%d)\n", #fn,                      \
+			            death_result_name(death_result_),          \
+			            death_got_);                               \
+		assert_int_equal(death_result_, DEATH_AS_EXPECTED);            \
 	} while (0)
 
 /* In a forked child: leaves with exit code 1 after printing where, if
  * condition is false. cmocka's asserts must not be used in a child. */
-#define CHILD_CHECK(condition)                                               \
-	do {                                                                 \
-		if (!(condition))                                            \
-			child_fail(__FILE__, __LINE__, #condition);          \
+#define CHILD_CHECK(condition)                                                 \
+	do {                                                                   \
+		if (!(condition))                                              \
+			child_fail(__FILE__, __LINE__, #condition);            \
 	} while (0)
 
 _Noreturn void child_fail(const char *file, int line, const char *what);

@@ -138,10 +138,10 @@ static void test_default_interval_limits_rekeys(void **state)
 		enc_sealed *sealed = NULL;
 		enc_buffer *opened = NULL;
 
-		assert_int_equal(enc_seal_bytes(plain, sizeof plain, NULL, 0,
-		                                &sealed), ENC_OK);
-		assert_int_equal(enc_open(sealed, NULL, 0, 0, &opened),
-		                 ENC_OK);
+		assert_int_equal(
+		        enc_seal_bytes(plain, sizeof plain, NULL, 0, &sealed),
+		        ENC_OK);
+		assert_int_equal(enc_open(sealed, NULL, 0, 0, &opened), ENC_OK);
 		enc_free(opened);
 		enc_sealed_free(sealed);
 	}
@@ -175,8 +175,9 @@ static void test_protection_key_where_available(void **state)
 		enc_random(secret, sizeof secret);
 		enc_sealed *sealed = NULL;
 		enc_buffer *opened = NULL;
-		assert_int_equal(enc_seal_bytes(secret, sizeof secret, NULL, 0,
-		                                &sealed), ENC_OK);
+		assert_int_equal(
+		        enc_seal_bytes(secret, sizeof secret, NULL, 0, &sealed),
+		        ENC_OK);
 		assert_int_equal(enc_open(sealed, NULL, 0, 0, &opened), ENC_OK);
 		assert_memory_equal(enc_data(opened), secret, sizeof secret);
 		enc_free(opened);
@@ -187,17 +188,16 @@ static void test_protection_key_where_available(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_protection_key_where_available,
-		                                enclave_setup, enclave_teardown),
-		cmocka_unit_test_setup_teardown(test_rekeys_keep_secrets_open,
-		                                coffer_setup,
-		                                enclave_teardown),
-		cmocka_unit_test_setup_teardown(test_rekeys_only_while_in_use,
-		                                coffer_setup,
-		                                enclave_teardown),
-		cmocka_unit_test_setup_teardown(
-			test_default_interval_limits_rekeys, coffer_setup,
-			enclave_teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_protection_key_where_available, enclave_setup,
+	                enclave_teardown),
+	        cmocka_unit_test_setup_teardown(test_rekeys_keep_secrets_open,
+	                                        coffer_setup, enclave_teardown),
+	        cmocka_unit_test_setup_teardown(test_rekeys_only_while_in_use,
+	                                        coffer_setup, enclave_teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_default_interval_limits_rekeys, coffer_setup,
+	                enclave_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -51,7 +51,8 @@ static void test_ct_is_zero(void **state)
 				fail_msg("byte %zu bit %d: zero", i, bit);
 			if (!enc_ct_is_zero(data, i))
 				fail_msg("byte %zu bit %d: first %zu bytes "
-				         "not zero", i, bit, i);
+				         "not zero",
+				         i, bit, i);
 		}
 	}
 	memset(data, 0x80, sizeof data);
@@ -143,11 +144,11 @@ static void test_random(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ct_equal),
-		cmocka_unit_test(test_ct_is_zero),
-		cmocka_unit_test(test_ct_copy_if),
-		cmocka_unit_test(test_wipe),
-		cmocka_unit_test(test_random),
+	        cmocka_unit_test(test_ct_equal),
+	        cmocka_unit_test(test_ct_is_zero),
+	        cmocka_unit_test(test_ct_copy_if),
+	        cmocka_unit_test(test_wipe),
+	        cmocka_unit_test(test_random),
 	};
 
 	return cmocka_run_group_tests(tests, enclave_setup, enclave_teardown);

@@ -8,8 +8,8 @@
 
 #include "enclave/internal.h"
 
-#include <signal.h>
 #include <pthread.h>
+#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -379,10 +379,10 @@ static void test_aligned_overrun_caught_by_canary(void **state)
 {
 	death_case guarded = {17, ENC_ALLOC_GUARDED | ENC_ALLOC_ALIGNED, true};
 	death_case slab = {17, ENC_ALLOC_ALIGNED, true};
-	death_case verify = {17, ENC_ALLOC_GUARDED | ENC_ALLOC_ALIGNED |
-	                             VERIFY_INSTEAD, true};
-	death_case control = {17, ENC_ALLOC_GUARDED | ENC_ALLOC_ALIGNED,
-	                      false};
+	death_case verify = {
+	        17, ENC_ALLOC_GUARDED | ENC_ALLOC_ALIGNED | VERIFY_INSTEAD,
+	        true};
+	death_case control = {17, ENC_ALLOC_GUARDED | ENC_ALLOC_ALIGNED, false};
 
 	assert_death(trailing_canary, &guarded, SIGABRT);
 	assert_death(trailing_canary, &slab, SIGABRT);
@@ -395,18 +395,18 @@ static void test_aligned_overrun_caught_by_canary(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_helper_reports_no_death),
-		cmocka_unit_test(test_overrun_hits_guard_page),
-		cmocka_unit_test(test_underrun_hits_guard_page),
-		cmocka_unit_test(test_readonly_write_faults),
-		cmocka_unit_test(test_noaccess_read_faults),
-		cmocka_unit_test(test_slab_alone_noaccess_read_faults),
-		cmocka_unit_test(test_slab_resting_neighbour_faults),
-		cmocka_unit_test(test_key_page_rests_noaccess),
-		cmocka_unit_test(test_guarded_canary_before_data),
-		cmocka_unit_test(test_slab_trailing_canary_on_free),
-		cmocka_unit_test(test_slab_trailing_canary_on_verify),
-		cmocka_unit_test(test_aligned_overrun_caught_by_canary),
+	        cmocka_unit_test(test_helper_reports_no_death),
+	        cmocka_unit_test(test_overrun_hits_guard_page),
+	        cmocka_unit_test(test_underrun_hits_guard_page),
+	        cmocka_unit_test(test_readonly_write_faults),
+	        cmocka_unit_test(test_noaccess_read_faults),
+	        cmocka_unit_test(test_slab_alone_noaccess_read_faults),
+	        cmocka_unit_test(test_slab_resting_neighbour_faults),
+	        cmocka_unit_test(test_key_page_rests_noaccess),
+	        cmocka_unit_test(test_guarded_canary_before_data),
+	        cmocka_unit_test(test_slab_trailing_canary_on_free),
+	        cmocka_unit_test(test_slab_trailing_canary_on_verify),
+	        cmocka_unit_test(test_aligned_overrun_caught_by_canary),
 	};
 
 	return cmocka_run_group_tests(tests, enclave_setup, enclave_teardown);

@@ -23,15 +23,17 @@ static void make_parent_state(parent_state *parent)
 
 	memset(parent, 0, sizeof *parent);
 	assert_int_equal(enc_alloc(SECRET_BYTES, 0, &parent->slab), ENC_OK);
-	assert_int_equal(enc_alloc(SECRET_BYTES, ENC_ALLOC_GUARDED,
-	                           &parent->guarded), ENC_OK);
+	assert_int_equal(
+	        enc_alloc(SECRET_BYTES, ENC_ALLOC_GUARDED, &parent->guarded),
+	        ENC_OK);
 	fill_pattern(enc_data(parent->slab), SECRET_BYTES, 1);
 	fill_pattern(enc_data(parent->guarded), SECRET_BYTES, 2);
 	assert_int_equal(enc_protect(parent->slab, ENC_READONLY), ENC_OK);
 	assert_int_equal(enc_protect(parent->guarded, ENC_READONLY), ENC_OK);
 	fill_pattern(plain, sizeof plain, 3);
-	assert_int_equal(enc_seal_bytes(plain, sizeof plain, NULL, 0,
-	                                &parent->sealed), ENC_OK);
+	assert_int_equal(
+	        enc_seal_bytes(plain, sizeof plain, NULL, 0, &parent->sealed),
+	        ENC_OK);
 }
 
 /* The parent still has everything after the child is gone. */
@@ -41,8 +43,7 @@ static void check_and_free_parent_state(parent_state *parent)
 
 	assert_true(check_pattern(enc_data(parent->slab), SECRET_BYTES, 1));
 	assert_true(check_pattern(enc_data(parent->guarded), SECRET_BYTES, 2));
-	assert_int_equal(enc_open(parent->sealed, NULL, 0, 0, &opened),
-	                 ENC_OK);
+	assert_int_equal(enc_open(parent->sealed, NULL, 0, 0, &opened), ENC_OK);
 	assert_true(check_pattern(enc_data(opened), SECRET_BYTES, 3));
 	enc_free(opened);
 	enc_free(parent->slab);
@@ -72,8 +73,7 @@ static int child_after_fork(void *arg)
 	CHILD_CHECK(opened == NULL);
 	CHILD_CHECK(enc_seal_bytes(plain, sizeof plain, NULL, 0, &sealed) ==
 	            ENC_ERR_FORKED);
-	CHILD_CHECK(enc_protect(parent->slab, ENC_READWRITE) ==
-	            ENC_ERR_FORKED);
+	CHILD_CHECK(enc_protect(parent->slab, ENC_READWRITE) == ENC_ERR_FORKED);
 	/* Nested init does not bring it back either. */
 	CHILD_CHECK(enc_init(NULL) == ENC_ERR_FORKED);
 
@@ -130,8 +130,8 @@ static int restarted_child(void *arg)
 	CHILD_CHECK(enc_protect(own.slab, ENC_READONLY) == ENC_OK);
 	CHILD_CHECK(enc_protect(own.guarded, ENC_READONLY) == ENC_OK);
 	fill_pattern(plain, sizeof plain, 3);
-	CHILD_CHECK(enc_seal_bytes(plain, sizeof plain, NULL, 0,
-	                           &own.sealed) == ENC_OK);
+	CHILD_CHECK(enc_seal_bytes(plain, sizeof plain, NULL, 0, &own.sealed) ==
+	            ENC_OK);
 
 	status = run_in_child(child_after_fork, &own);
 	CHILD_CHECK(child_exit_code(status) == 0);
@@ -217,8 +217,9 @@ static void test_secretmem_absent_in_child(void **state)
 		memset(&parent, 0, sizeof parent);
 		parent.slab = guarded;
 		parent.guarded = guarded;
-		assert_int_equal(enc_seal_bytes("x", 1, NULL, 0,
-		                                &parent.sealed), ENC_OK);
+		assert_int_equal(
+		        enc_seal_bytes("x", 1, NULL, 0, &parent.sealed),
+		        ENC_OK);
 		status = run_in_child(child_after_fork, &parent);
 		if (child_exit_code(status) != 0)
 			fail_msg("child: status 0x%x", status);
@@ -232,15 +233,15 @@ static void test_secretmem_absent_in_child(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_child_sees_nothing,
-		                                enclave_setup,
-		                                enclave_teardown),
-		cmocka_unit_test_setup_teardown(test_fork_after_reinit,
-		                                enclave_setup,
-		                                enclave_teardown),
-		cmocka_unit_test_setup_teardown(test_secretmem_absent_in_child,
-		                                secretmem_setup,
-		                                secretmem_teardown),
+	        cmocka_unit_test_setup_teardown(test_child_sees_nothing,
+	                                        enclave_setup,
+	                                        enclave_teardown),
+	        cmocka_unit_test_setup_teardown(test_fork_after_reinit,
+	                                        enclave_setup,
+	                                        enclave_teardown),
+	        cmocka_unit_test_setup_teardown(test_secretmem_absent_in_child,
+	                                        secretmem_setup,
+	                                        secretmem_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -112,13 +112,15 @@ static void test_alloc_is_zeroed_after_reuse(void **state)
 		for (size_t i = 0; i < SIZE_COUNT; i++) {
 			enc_buffer *buffer = NULL;
 
-			assert_int_equal(enc_alloc(sizes[i], flag_sets[f],
-			                           &buffer), ENC_OK);
+			assert_int_equal(
+			        enc_alloc(sizes[i], flag_sets[f], &buffer),
+			        ENC_OK);
 			memset(enc_data(buffer), 0xff, sizes[i]);
 			enc_free(buffer);
 			buffer = NULL;
-			assert_int_equal(enc_alloc(sizes[i], flag_sets[f],
-			                           &buffer), ENC_OK);
+			assert_int_equal(
+			        enc_alloc(sizes[i], flag_sets[f], &buffer),
+			        ENC_OK);
 			assert_true(all_zero(enc_data(buffer), sizes[i]));
 			enc_free(buffer);
 		}
@@ -136,8 +138,9 @@ static void test_guarded_flush_against_guard_page(void **state)
 		unsigned char *data;
 		const enc_region *region;
 
-		assert_int_equal(enc_alloc(sizes[i], ENC_ALLOC_GUARDED,
-		                           &buffer), ENC_OK);
+		assert_int_equal(
+		        enc_alloc(sizes[i], ENC_ALLOC_GUARDED, &buffer),
+		        ENC_OK);
 		data = enc_data(buffer);
 		assert_int_equal(((uintptr_t)data + enc_size(buffer)) % page,
 		                 0);
@@ -158,18 +161,19 @@ static void test_guarded_flush_against_guard_page(void **state)
 
 static void test_aligned_is_16_byte_aligned(void **state)
 {
-	static const size_t odd_sizes[] = {1, 3, 15, 17, 33, 100, 4095, 4097,
-	                                   100001};
+	static const size_t odd_sizes[] = {1,   3,    15,   17,    33,
+	                                   100, 4095, 4097, 100001};
 	static const unsigned flag_sets[] = {
-		ENC_ALLOC_ALIGNED, ENC_ALLOC_ALIGNED | ENC_ALLOC_GUARDED};
+	        ENC_ALLOC_ALIGNED, ENC_ALLOC_ALIGNED | ENC_ALLOC_GUARDED};
 
 	for (size_t f = 0; f < 2; f++) {
 		for (size_t i = 0; i < sizeof odd_sizes / sizeof odd_sizes[0];
 		     i++) {
 			enc_buffer *buffer = NULL;
 
-			assert_int_equal(enc_alloc(odd_sizes[i], flag_sets[f],
-			                           &buffer), ENC_OK);
+			assert_int_equal(
+			        enc_alloc(odd_sizes[i], flag_sets[f], &buffer),
+			        ENC_OK);
 			assert_int_equal((uintptr_t)enc_data(buffer) % 16, 0);
 			assert_int_equal(enc_size(buffer), odd_sizes[i]);
 			enc_free(buffer);
@@ -201,9 +205,10 @@ static void test_buffers_do_not_overlap(void **state)
 		size_t size = sizes[i % SIZE_COUNT];
 
 		buffers[i] = NULL;
-		assert_int_equal(enc_alloc(size, i < SIZE_COUNT ? 0
-		                                    : ENC_ALLOC_GUARDED,
-		                           &buffers[i]), ENC_OK);
+		assert_int_equal(
+		        enc_alloc(size, i < SIZE_COUNT ? 0 : ENC_ALLOC_GUARDED,
+		                  &buffers[i]),
+		        ENC_OK);
 		fill_pattern(enc_data(buffers[i]), size, 1000 + i);
 	}
 	for (size_t i = 0; i < SIZE_COUNT * 2; i++) {
@@ -276,16 +281,16 @@ static void test_locked_bytes_accounting(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_round_trip_all_sizes),
-		cmocka_unit_test(test_round_trip_all_sizes_guarded),
-		cmocka_unit_test(test_round_trip_all_sizes_aligned),
-		cmocka_unit_test(test_alloc_is_zeroed_after_reuse),
-		cmocka_unit_test(test_guarded_flush_against_guard_page),
-		cmocka_unit_test(test_aligned_is_16_byte_aligned),
-		cmocka_unit_test(test_unaligned_is_flush),
-		cmocka_unit_test(test_buffers_do_not_overlap),
-		cmocka_unit_test(test_bad_arguments),
-		cmocka_unit_test(test_locked_bytes_accounting),
+	        cmocka_unit_test(test_round_trip_all_sizes),
+	        cmocka_unit_test(test_round_trip_all_sizes_guarded),
+	        cmocka_unit_test(test_round_trip_all_sizes_aligned),
+	        cmocka_unit_test(test_alloc_is_zeroed_after_reuse),
+	        cmocka_unit_test(test_guarded_flush_against_guard_page),
+	        cmocka_unit_test(test_aligned_is_16_byte_aligned),
+	        cmocka_unit_test(test_unaligned_is_flush),
+	        cmocka_unit_test(test_buffers_do_not_overlap),
+	        cmocka_unit_test(test_bad_arguments),
+	        cmocka_unit_test(test_locked_bytes_accounting),
 	};
 
 	return cmocka_run_group_tests(tests, enclave_setup, enclave_teardown);

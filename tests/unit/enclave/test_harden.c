@@ -59,9 +59,9 @@ static void test_purge_on_signal(void **state)
 
 	for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++) {
 		int got = 0;
-		death_result result = expect_death(purge_then_die,
-		                                   (void *)&signals[i],
-		                                   &signals[i], 1, &got);
+		death_result result =
+		        expect_death(purge_then_die, (void *)&signals[i],
+		                     &signals[i], 1, &got);
 
 		if (result != DEATH_AS_EXPECTED)
 			fail_msg("signal %d: %s (%d)", signals[i],
@@ -82,9 +82,9 @@ static void test_unknown_flags(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_no_dump),
-		cmocka_unit_test(test_purge_on_signal),
-		cmocka_unit_test(test_unknown_flags),
+	        cmocka_unit_test(test_no_dump),
+	        cmocka_unit_test(test_purge_on_signal),
+	        cmocka_unit_test(test_unknown_flags),
 	};
 
 	return cmocka_run_group_tests(tests, enclave_setup, enclave_teardown);

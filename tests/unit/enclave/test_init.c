@@ -104,11 +104,11 @@ static void test_strerror(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_not_ready_before_init),
-		cmocka_unit_test(test_init_shutdown_nesting),
-		cmocka_unit_test(test_first_config_holds),
-		cmocka_unit_test(test_config_default),
-		cmocka_unit_test(test_strerror),
+	        cmocka_unit_test(test_not_ready_before_init),
+	        cmocka_unit_test(test_init_shutdown_nesting),
+	        cmocka_unit_test(test_first_config_holds),
+	        cmocka_unit_test(test_config_default),
+	        cmocka_unit_test(test_strerror),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

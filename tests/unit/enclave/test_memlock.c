@@ -22,7 +22,7 @@
 static bool drop_ipc_lock(void)
 {
 	struct __user_cap_header_struct header = {
-		.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+	        .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
 	struct __user_cap_data_struct data[2];
 	unsigned word = CAP_IPC_LOCK / 32;
 	uint32_t bit = 1u << (CAP_IPC_LOCK % 32);
@@ -126,8 +126,7 @@ static int memlock_child(void *arg)
 			memset(enc_data(greedy[i]), 0x77, 4096);
 			continue;
 		}
-		CHILD_CHECK(status == ENC_ERR_BUDGET ||
-		            status == ENC_ERR_LOCK);
+		CHILD_CHECK(status == ENC_ERR_BUDGET || status == ENC_ERR_LOCK);
 		CHILD_CHECK(greedy[i] == NULL);
 		failures++;
 	}
@@ -151,12 +150,11 @@ static int memlock_child(void *arg)
 	{
 		enc_buffer *opened = NULL;
 		size_t index = 0;
-		enc_status status = enc_open(sealed[index], &index,
-		                             sizeof index, ENC_ALLOC_GUARDED,
-		                             &opened);
+		enc_status status =
+		        enc_open(sealed[index], &index, sizeof index,
+		                 ENC_ALLOC_GUARDED, &opened);
 
-		CHILD_CHECK(status == ENC_ERR_BUDGET ||
-		            status == ENC_ERR_LOCK);
+		CHILD_CHECK(status == ENC_ERR_BUDGET || status == ENC_ERR_LOCK);
 		CHILD_CHECK(opened == NULL);
 	}
 	for (size_t i = 0; i < GREEDY; i++) {
@@ -209,7 +207,7 @@ static void test_small_memlock_limit(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_small_memlock_limit),
+	        cmocka_unit_test(test_small_memlock_limit),
 	};
 
 	return cmocka_run_group_tests(tests, enclave_setup, enclave_teardown);

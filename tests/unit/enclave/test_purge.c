@@ -19,8 +19,9 @@ static void test_old_secrets_purged_new_ones_work(void **state)
 	uint64_t epoch = get_stats().key_epoch;
 
 	fill_pattern(plain, sizeof plain, 1);
-	assert_int_equal(enc_seal_bytes(plain, sizeof plain, NULL, 0,
-	                                &old_secret), ENC_OK);
+	assert_int_equal(
+	        enc_seal_bytes(plain, sizeof plain, NULL, 0, &old_secret),
+	        ENC_OK);
 	/* The control: it opens before the purge. */
 	assert_int_equal(enc_open(old_secret, NULL, 0, 0, &opened), ENC_OK);
 	enc_free(opened);
@@ -36,8 +37,9 @@ static void test_old_secrets_purged_new_ones_work(void **state)
 	                 ENC_ERR_PURGED);
 	assert_true(all_zero(enc_data(into), sizeof plain));
 
-	assert_int_equal(enc_seal_bytes(plain, sizeof plain, NULL, 0,
-	                                &new_secret), ENC_OK);
+	assert_int_equal(
+	        enc_seal_bytes(plain, sizeof plain, NULL, 0, &new_secret),
+	        ENC_OK);
 	assert_int_equal(enc_open(new_secret, NULL, 0, 0, &opened), ENC_OK);
 	assert_memory_equal(enc_data(opened), plain, sizeof plain);
 	enc_free(opened);
@@ -80,8 +82,8 @@ static void test_live_buffers_wiped(void **state)
 	static const size_t sizes[LIVE] = {1, 32, 4096, 4097, 100000, 64};
 	static const unsigned flags[LIVE] = {0, 0, 0, 0, 0, ENC_ALLOC_GUARDED};
 	static const enc_access states[LIVE] = {ENC_READWRITE, ENC_READONLY,
-	                                        ENC_NOACCESS, ENC_READONLY,
-	                                        ENC_NOACCESS, ENC_READWRITE};
+	                                        ENC_NOACCESS,  ENC_READONLY,
+	                                        ENC_NOACCESS,  ENC_READWRITE};
 	enc_buffer *buffers[LIVE];
 	unsigned char *seen = malloc(100000);
 
@@ -93,8 +95,8 @@ static void test_live_buffers_wiped(void **state)
 		memset(enc_data(buffers[i]), 0xc3, sizes[i]);
 		assert_int_equal(enc_protect(buffers[i], states[i]), ENC_OK);
 		/* The control: /proc/self/mem shows the bytes. */
-		assert_true(read_own_memory(enc_data(buffers[i]), seen,
-		                            sizes[i]));
+		assert_true(
+		        read_own_memory(enc_data(buffers[i]), seen, sizes[i]));
 		assert_int_equal(seen[0], 0xc3);
 		assert_int_equal(seen[sizes[i] - 1], 0xc3);
 	}
@@ -104,7 +106,8 @@ static void test_live_buffers_wiped(void **state)
 	for (size_t i = 0; i < LIVE; i++) {
 		if (!read_own_memory(enc_data(buffers[i]), seen, sizes[i]))
 			fail_msg("buffer %zu (%zu bytes) unreadable after "
-			         "purge", i, sizes[i]);
+			         "purge",
+			         i, sizes[i]);
 		if (!all_zero(seen, sizes[i]))
 			fail_msg("buffer %zu (%zu bytes) not wiped", i,
 			         sizes[i]);
@@ -164,18 +167,18 @@ static void test_shutdown_then_init(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(
-			test_old_secrets_purged_new_ones_work, enclave_setup,
-			enclave_teardown),
-		cmocka_unit_test_setup_teardown(test_forged_epoch_fails,
-		                                enclave_setup,
-		                                enclave_teardown),
-		cmocka_unit_test_setup_teardown(test_live_buffers_wiped,
-		                                enclave_setup,
-		                                enclave_teardown),
-		cmocka_unit_test_setup_teardown(test_shutdown_then_init,
-		                                enclave_setup,
-		                                enclave_teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_old_secrets_purged_new_ones_work, enclave_setup,
+	                enclave_teardown),
+	        cmocka_unit_test_setup_teardown(test_forged_epoch_fails,
+	                                        enclave_setup,
+	                                        enclave_teardown),
+	        cmocka_unit_test_setup_teardown(test_live_buffers_wiped,
+	                                        enclave_setup,
+	                                        enclave_teardown),
+	        cmocka_unit_test_setup_teardown(test_shutdown_then_init,
+	                                        enclave_setup,
+	                                        enclave_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -30,8 +30,8 @@ static void plaintext_of(size_t index, unsigned char out[32])
 {
 	uint64_t value = index;
 
-	crypto_generichash(out, 32, (const unsigned char *)&value,
-	                   sizeof value, NULL, 0);
+	crypto_generichash(out, 32, (const unsigned char *)&value, sizeof value,
+	                   NULL, 0);
 }
 
 static void check_secret(const enc_sealed *sealed, size_t index)
@@ -125,7 +125,7 @@ static void test_many_sealed_secrets(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_many_sealed_secrets),
+	        cmocka_unit_test(test_many_sealed_secrets),
 	};
 
 	return cmocka_run_group_tests(tests, scale_setup, enclave_teardown);

@@ -38,8 +38,9 @@ static void test_seal_bytes_round_trip(void **state)
 
 		assert_non_null(plain);
 		fill_pattern(plain, sizes[i], i);
-		assert_int_equal(enc_seal_bytes(plain, sizes[i], NULL, 0,
-		                                &sealed), ENC_OK);
+		assert_int_equal(
+		        enc_seal_bytes(plain, sizes[i], NULL, 0, &sealed),
+		        ENC_OK);
 		assert_non_null(sealed);
 		assert_int_equal(enc_sealed_length(sealed), sizes[i]);
 		/* The ciphertext is not the plaintext. */
@@ -47,10 +48,8 @@ static void test_seal_bytes_round_trip(void **state)
 		assert_true(sizes[i] < 16 ||
 		            memcmp(sealed->ciphertext, plain, sizes[i]) != 0);
 		open_and_check(sealed, NULL, 0, sizes[i], i, 0);
-		open_and_check(sealed, NULL, 0, sizes[i], i,
-		               ENC_ALLOC_GUARDED);
-		open_and_check(sealed, NULL, 0, sizes[i], i,
-		               ENC_ALLOC_ALIGNED);
+		open_and_check(sealed, NULL, 0, sizes[i], i, ENC_ALLOC_GUARDED);
+		open_and_check(sealed, NULL, 0, sizes[i], i, ENC_ALLOC_ALIGNED);
 		/* Opens any number of times. */
 		open_and_check(sealed, NULL, 0, sizes[i], i, 0);
 		enc_sealed_free(sealed);
@@ -67,7 +66,8 @@ static void test_sealed_copy(void **state)
 
 	fill_pattern(plain, sizeof plain, 7);
 	assert_int_equal(enc_seal_bytes(plain, sizeof plain, ad_text,
-	                                sizeof ad_text, &sealed), ENC_OK);
+	                                sizeof ad_text, &sealed),
+	                 ENC_OK);
 	assert_int_equal(enc_sealed_copy(sealed, &copy), ENC_OK);
 	assert_non_null(copy);
 	assert_ptr_not_equal(copy, sealed);
@@ -89,8 +89,8 @@ static void test_seal_uses_fresh_nonces(void **state)
 
 	assert_int_equal(enc_seal_bytes(plain, sizeof plain, NULL, 0, &first),
 	                 ENC_OK);
-	assert_int_equal(enc_seal_bytes(plain, sizeof plain, NULL, 0,
-	                                &second), ENC_OK);
+	assert_int_equal(enc_seal_bytes(plain, sizeof plain, NULL, 0, &second),
+	                 ENC_OK);
 	assert_memory_not_equal(first->nonce, second->nonce,
 	                        ENC_SEALED_NONCE_BYTES);
 	assert_memory_not_equal(first->ciphertext, second->ciphertext,
@@ -143,8 +143,9 @@ static void test_open_into(void **state)
 		                 ENC_OK);
 		assert_int_equal(enc_alloc(sizes[i], ENC_ALLOC_GUARDED, &into),
 		                 ENC_OK);
-		assert_int_equal(enc_open_into(sealed, ad_text, sizeof ad_text,
-		                               into), ENC_OK);
+		assert_int_equal(
+		        enc_open_into(sealed, ad_text, sizeof ad_text, into),
+		        ENC_OK);
 		assert_int_equal(enc_access_of(into), ENC_READWRITE);
 		assert_memory_equal(enc_data(into), plain, sizes[i]);
 		/* A failed open_into does not leave plaintext behind. */
@@ -167,8 +168,8 @@ static void test_open_into_wrong_buffer(void **state)
 	enc_buffer *right = NULL;
 
 	fill_pattern(plain, sizeof plain, 5);
-	assert_int_equal(enc_seal_bytes(plain, sizeof plain, NULL, 0,
-	                                &sealed), ENC_OK);
+	assert_int_equal(enc_seal_bytes(plain, sizeof plain, NULL, 0, &sealed),
+	                 ENC_OK);
 	assert_int_equal(enc_alloc(31, 0, &small), ENC_OK);
 	assert_int_equal(enc_alloc(33, 0, &large), ENC_OK);
 	assert_int_equal(enc_alloc(32, 0, &right), ENC_OK);
@@ -209,21 +210,24 @@ static void test_associated_data_must_match(void **state)
 
 	fill_pattern(plain, sizeof plain, 9);
 	assert_int_equal(enc_seal_bytes(plain, sizeof plain, ad_text,
-	                                sizeof ad_text, &with_ad), ENC_OK);
-	assert_int_equal(enc_seal_bytes(plain, sizeof plain, NULL, 0,
-	                                &without_ad), ENC_OK);
+	                                sizeof ad_text, &with_ad),
+	                 ENC_OK);
+	assert_int_equal(
+	        enc_seal_bytes(plain, sizeof plain, NULL, 0, &without_ad),
+	        ENC_OK);
 
 	memcpy(wrong, ad_text, sizeof wrong);
 	wrong[3] ^= 1;
 	assert_int_equal(enc_open(with_ad, wrong, sizeof wrong, 0, &opened),
 	                 ENC_ERR_AUTH);
 	assert_null(opened);
-	assert_int_equal(enc_open(with_ad, ad_text, sizeof ad_text - 1, 0,
-	                          &opened), ENC_ERR_AUTH);
-	assert_int_equal(enc_open(with_ad, NULL, 0, 0, &opened),
-	                 ENC_ERR_AUTH);
-	assert_int_equal(enc_open(without_ad, ad_text, sizeof ad_text, 0,
-	                          &opened), ENC_ERR_AUTH);
+	assert_int_equal(
+	        enc_open(with_ad, ad_text, sizeof ad_text - 1, 0, &opened),
+	        ENC_ERR_AUTH);
+	assert_int_equal(enc_open(with_ad, NULL, 0, 0, &opened), ENC_ERR_AUTH);
+	assert_int_equal(
+	        enc_open(without_ad, ad_text, sizeof ad_text, 0, &opened),
+	        ENC_ERR_AUTH);
 	assert_null(opened);
 	/* No buffer leaks out of a failed open. */
 	assert_int_equal(get_stats().slab_buffers, 0);
@@ -259,8 +263,8 @@ static void test_tampering_fails_authentication(void **state)
 		targets[1] = &sealed->nonce[ENC_SEALED_NONCE_BYTES - 1];
 		targets[2] = &sealed->ciphertext[0];
 		targets[3] = &sealed->ciphertext[length - 1];
-		targets[4] = &sealed->ciphertext[length +
-		                                 ENC_SEALED_TAG_BYTES - 1];
+		targets[4] =
+		        &sealed->ciphertext[length + ENC_SEALED_TAG_BYTES - 1];
 		for (size_t t = 0; t < 5; t++) {
 			*targets[t] ^= 0x01;
 			if (enc_open(sealed, ad_text, sizeof ad_text, 0,
@@ -276,8 +280,9 @@ static void test_tampering_fails_authentication(void **state)
 		/* enc_open_into too. */
 		assert_int_equal(enc_alloc(length, 0, &opened), ENC_OK);
 		sealed->ciphertext[length] ^= 0x80;
-		assert_int_equal(enc_open_into(sealed, ad_text, sizeof ad_text,
-		                               opened), ENC_ERR_AUTH);
+		assert_int_equal(
+		        enc_open_into(sealed, ad_text, sizeof ad_text, opened),
+		        ENC_ERR_AUTH);
 		sealed->ciphertext[length] ^= 0x80;
 		enc_free(opened);
 		enc_sealed_free(sealed);
@@ -311,10 +316,8 @@ static void test_bad_arguments(void **state)
 	assert_int_equal(enc_open(sealed, NULL, 0, 0, NULL), ENC_ERR_INVALID);
 	assert_int_equal(enc_open(sealed, NULL, 4, 0, &out), ENC_ERR_INVALID);
 	assert_null(out);
-	assert_int_equal(enc_open_into(NULL, NULL, 0, buffer),
-	                 ENC_ERR_INVALID);
-	assert_int_equal(enc_open_into(sealed, NULL, 0, NULL),
-	                 ENC_ERR_INVALID);
+	assert_int_equal(enc_open_into(NULL, NULL, 0, buffer), ENC_ERR_INVALID);
+	assert_int_equal(enc_open_into(sealed, NULL, 0, NULL), ENC_ERR_INVALID);
 	assert_int_equal(get_stats().slab_buffers, 1);
 	enc_free(buffer);
 	enc_sealed_free(sealed);
@@ -324,15 +327,15 @@ static void test_bad_arguments(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_seal_bytes_round_trip),
-		cmocka_unit_test(test_seal_uses_fresh_nonces),
-		cmocka_unit_test(test_sealed_copy),
-		cmocka_unit_test(test_seal_buffer_in_every_state),
-		cmocka_unit_test(test_open_into),
-		cmocka_unit_test(test_open_into_wrong_buffer),
-		cmocka_unit_test(test_associated_data_must_match),
-		cmocka_unit_test(test_tampering_fails_authentication),
-		cmocka_unit_test(test_bad_arguments),
+	        cmocka_unit_test(test_seal_bytes_round_trip),
+	        cmocka_unit_test(test_seal_uses_fresh_nonces),
+	        cmocka_unit_test(test_sealed_copy),
+	        cmocka_unit_test(test_seal_buffer_in_every_state),
+	        cmocka_unit_test(test_open_into),
+	        cmocka_unit_test(test_open_into_wrong_buffer),
+	        cmocka_unit_test(test_associated_data_must_match),
+	        cmocka_unit_test(test_tampering_fails_authentication),
+	        cmocka_unit_test(test_bad_arguments),
 	};
 
 	return cmocka_run_group_tests(tests, enclave_setup, enclave_teardown);

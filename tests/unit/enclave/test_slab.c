@@ -13,8 +13,9 @@
 /* A spread of sizes from 1 to ENC_SLAB_MAX. */
 static size_t size_for(size_t index)
 {
-	static const size_t fixed[] = {1, 2, 15, 16, 17, 31, 32, 33, 64, 100,
-	                               255, 256, 1000, 2048, 4095, 4096};
+	static const size_t fixed[] = {1,    2,    15,   16,  17,  31,
+	                               32,   33,   64,   100, 255, 256,
+	                               1000, 2048, 4095, 4096};
 	size_t count = sizeof fixed / sizeof fixed[0];
 
 	if (index < count)
@@ -61,8 +62,8 @@ static void test_contents_are_independent(void **state)
 		buffers[i] = NULL;
 	}
 	for (size_t i = 1; i < MANY; i += 2) {
-		assert_true(check_pattern(enc_data(buffers[i]), size_for(i),
-		                          i));
+		assert_true(
+		        check_pattern(enc_data(buffers[i]), size_for(i), i));
 		assert_int_equal(enc_verify(buffers[i]), ENC_OK);
 	}
 	/* Refill the gaps with other sizes and other patterns. */
@@ -75,14 +76,12 @@ static void test_contents_are_independent(void **state)
 	}
 	/* Change the state of some: neighbours keep their contents. */
 	for (size_t i = 0; i < MANY; i += 3)
-		assert_int_equal(enc_protect(buffers[i], ENC_NOACCESS),
-		                 ENC_OK);
+		assert_int_equal(enc_protect(buffers[i], ENC_NOACCESS), ENC_OK);
 	for (size_t i = 0; i < MANY; i++) {
 		size_t size = i % 2 == 0 ? size_for(i + 1) : size_for(i);
 		uint64_t seed = i % 2 == 0 ? 50000 + i : i;
 
-		assert_int_equal(enc_protect(buffers[i], ENC_READONLY),
-		                 ENC_OK);
+		assert_int_equal(enc_protect(buffers[i], ENC_READONLY), ENC_OK);
 		assert_true(check_pattern(enc_data(buffers[i]), size, seed));
 		assert_int_equal(enc_verify(buffers[i]), ENC_OK);
 	}
@@ -138,15 +137,13 @@ static void test_many_small_buffers_lock_little(void **state)
 	for (size_t i = 0; i < COUNT; i++) {
 		assert_int_equal(enc_alloc(SIZE, 0, &buffers[i]), ENC_OK);
 		fill_pattern(enc_data(buffers[i]), SIZE, i);
-		assert_int_equal(enc_protect(buffers[i], ENC_NOACCESS),
-		                 ENC_OK);
+		assert_int_equal(enc_protect(buffers[i], ENC_NOACCESS), ENC_OK);
 	}
 	during = get_stats();
 	added = during.locked_bytes - before.locked_bytes;
 	print_message("1000 x 32 bytes: %zu bytes locked in %zu chunks\n",
 	              added, during.slab_chunks);
-	assert_true(during.locked_bytes >= before.locked_bytes +
-	                                       COUNT * SIZE);
+	assert_true(during.locked_bytes >= before.locked_bytes + COUNT * SIZE);
 	/* Slots of 32 + 16 bytes: 48 KB; allow for chunk granularity. */
 	assert_true(added <= COUNT * page / 10);
 	assert_true(during.locked_bytes <= during.locked_budget);
@@ -154,8 +151,7 @@ static void test_many_small_buffers_lock_little(void **state)
 	assert_true(kb >= 0);
 	assert_true((size_t)kb * 1024 <= during.locked_bytes + 16 * page);
 	for (size_t i = 0; i < COUNT; i++) {
-		assert_int_equal(enc_protect(buffers[i], ENC_READONLY),
-		                 ENC_OK);
+		assert_int_equal(enc_protect(buffers[i], ENC_READONLY), ENC_OK);
 		assert_true(check_pattern(enc_data(buffers[i]), SIZE, i));
 		enc_free(buffers[i]);
 	}
@@ -190,8 +186,8 @@ static void test_chunks_returned_when_empty(void **state)
  * that a small RLIMIT_MEMLOCK is not eaten by idle spare chunks. */
 static void test_empty_slab_holds_nothing(void **state)
 {
-	static const size_t sizes[] = {1, 17, 33, 65, 129, 257, 513, 1025,
-	                               2049, 4096};
+	static const size_t sizes[] = {1,   17,  33,   65,   129,
+	                               257, 513, 1025, 2049, 4096};
 	enc_buffer *buffers[sizeof sizes / sizeof sizes[0]];
 	enc_stats before;
 	enc_stats after;
@@ -211,19 +207,20 @@ static void test_empty_slab_holds_nothing(void **state)
 	if (after.slab_chunks > 1 ||
 	    after.locked_bytes > before.locked_bytes + 3 * 4096)
 		fail_msg("empty slab: %zu chunks, %zu bytes locked (%zu "
-		         "before)", after.slab_chunks, after.locked_bytes,
+		         "before)",
+		         after.slab_chunks, after.locked_bytes,
 		         before.locked_bytes);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_small_sizes_use_the_slab),
-		cmocka_unit_test(test_contents_are_independent),
-		cmocka_unit_test(test_freed_slot_is_wiped),
-		cmocka_unit_test(test_many_small_buffers_lock_little),
-		cmocka_unit_test(test_chunks_returned_when_empty),
-		cmocka_unit_test(test_empty_slab_holds_nothing),
+	        cmocka_unit_test(test_small_sizes_use_the_slab),
+	        cmocka_unit_test(test_contents_are_independent),
+	        cmocka_unit_test(test_freed_slot_is_wiped),
+	        cmocka_unit_test(test_many_small_buffers_lock_little),
+	        cmocka_unit_test(test_chunks_returned_when_empty),
+	        cmocka_unit_test(test_empty_slab_holds_nothing),
 	};
 
 	return cmocka_run_group_tests(tests, enclave_setup, enclave_teardown);

@@ -131,8 +131,9 @@ static void test_concurrent_use(void **state)
 		memset(&workers[t], 0, sizeof workers[t]);
 		workers[t].index = t;
 		workers[t].iterations = iterations;
-		assert_int_equal(pthread_create(&workers[t].thread, NULL,
-		                                work, &workers[t]), 0);
+		assert_int_equal(pthread_create(&workers[t].thread, NULL, work,
+		                                &workers[t]),
+		                 0);
 	}
 	for (unsigned t = 0; t < WORKERS; t++)
 		assert_int_equal(pthread_join(workers[t].thread, NULL), 0);
@@ -155,20 +156,20 @@ static void test_concurrent_use(void **state)
 	if (stats.slab_chunks > 16 ||
 	    stats.locked_bytes > before.locked_bytes + 48 * test_page_size())
 		fail_msg("after the threads: %zu chunks, %zu bytes locked "
-		         "(%zu before)", stats.slab_chunks, stats.locked_bytes,
+		         "(%zu before)",
+		         stats.slab_chunks, stats.locked_bytes,
 		         before.locked_bytes);
 	print_message("%d threads x %lu iterations, %lu stats calls, "
-	              "%llu rekeys\n", WORKERS, iterations,
-	              atomic_load(&stats_calls),
+	              "%llu rekeys\n",
+	              WORKERS, iterations, atomic_load(&stats_calls),
 	              (unsigned long long)stats.rekeys);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_concurrent_use,
-		                                enclave_setup,
-		                                enclave_teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_concurrent_use, enclave_setup, enclave_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -149,11 +149,11 @@ static void test_no_file_means_defaults(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults_follow_xdg),
-		cmocka_unit_test(test_every_key),
-		cmocka_unit_test(test_errors_are_clear),
-		cmocka_unit_test(test_missing_explicit_file_is_an_error),
-		cmocka_unit_test(test_no_file_means_defaults),
+	        cmocka_unit_test(test_defaults_follow_xdg),
+	        cmocka_unit_test(test_every_key),
+	        cmocka_unit_test(test_errors_are_clear),
+	        cmocka_unit_test(test_missing_explicit_file_is_an_error),
+	        cmocka_unit_test(test_no_file_means_defaults),
 	};
 	return cmocka_run_group_tests(tests, make_directory, remove_directory);
 }

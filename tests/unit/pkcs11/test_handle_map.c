@@ -67,7 +67,8 @@ static void test_many_entries_and_churn(void **state)
 	for (uint64_t k = 1; k <= COUNT; k++)
 		assert_true(p11_map_put(&map, k, (void *)(uintptr_t)(k * 3)));
 	for (uint64_t k = 1; k <= COUNT; k += 2)
-		assert_ptr_equal(p11_map_remove(&map, k), (void *)(uintptr_t)(k * 3));
+		assert_ptr_equal(p11_map_remove(&map, k),
+		                 (void *)(uintptr_t)(k * 3));
 	/* Reinsert over tombstones, with other keys. */
 	for (uint64_t k = COUNT + 1; k <= COUNT + COUNT / 2; k++)
 		assert_true(p11_map_put(&map, k, (void *)(uintptr_t)(k * 3)));
@@ -93,10 +94,10 @@ static void test_many_entries_and_churn(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_empty_map),
-		cmocka_unit_test(test_put_get_remove),
-		cmocka_unit_test(test_reserved_keys_refused),
-		cmocka_unit_test(test_many_entries_and_churn),
+	        cmocka_unit_test(test_empty_map),
+	        cmocka_unit_test(test_put_get_remove),
+	        cmocka_unit_test(test_reserved_keys_refused),
+	        cmocka_unit_test(test_many_entries_and_churn),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

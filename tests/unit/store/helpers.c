@@ -130,9 +130,9 @@ bool bytes_contain(const unsigned char *haystack, size_t size,
 void raw_sql(const char *path, const char *sql)
 {
 	sqlite3 *database = NULL;
-	assert_int_equal(sqlite3_open_v2(path, &database,
-	                                 SQLITE_OPEN_READWRITE, NULL),
-	                 SQLITE_OK);
+	assert_int_equal(
+	        sqlite3_open_v2(path, &database, SQLITE_OPEN_READWRITE, NULL),
+	        SQLITE_OK);
 	sqlite3_busy_timeout(database, 10000);
 	char *error = NULL;
 	int result = sqlite3_exec(database, sql, NULL, NULL, &error);
@@ -150,8 +150,7 @@ double now_seconds(void)
 	return (double)now.tv_sec + (double)now.tv_nsec / 1e9;
 }
 
-store_attribute plain_attribute(uint64_t type, const void *value,
-                                size_t length)
+store_attribute plain_attribute(uint64_t type, const void *value, size_t length)
 {
 	store_attribute attribute = {.type = type,
 	                             .sensitive = false,

@@ -42,16 +42,16 @@ static void create_objects(store_token *token)
 		snprintf(model->label, sizeof model->label, "label-%d",
 		         i % LABELS);
 		store_attribute attribute =
-			plain_attribute(3, model->label, strlen(model->label));
+		        plain_attribute(3, model->label, strlen(model->label));
 		store_index index = {
-			.has_class = true,
-			.object_class = model->object_class,
-			.has_id = true,
-			.id = (const unsigned char *)model->id_value,
-			.id_length = strlen(model->id_value),
-			.has_label = model->has_label,
-			.label = (const unsigned char *)model->label,
-			.label_length = strlen(model->label),
+		        .has_class = true,
+		        .object_class = model->object_class,
+		        .has_id = true,
+		        .id = (const unsigned char *)model->id_value,
+		        .id_length = strlen(model->id_value),
+		        .has_label = model->has_label,
+		        .label = (const unsigned char *)model->label,
+		        .label_length = strlen(model->label),
 		};
 		assert_int_equal(store_object_create(token, model->is_private,
 		                                     &attribute, 1, &index,
@@ -73,8 +73,7 @@ static bool matches(const object_model *model, const store_index *query,
 	     memcmp(query->id, model->id_value, query->id_length) != 0))
 		return false;
 	if (query->has_label &&
-	    (!model->has_label ||
-	     query->label_length != strlen(model->label) ||
+	    (!model->has_label || query->label_length != strlen(model->label) ||
 	     memcmp(query->label, model->label, query->label_length) != 0))
 		return false;
 	return true;
@@ -125,8 +124,7 @@ static size_t check_query(store_token *token, const store_index *query,
 /* Every combination of present fields, over a few values each. */
 static void check_all_queries(store_token *token, bool logged_in)
 {
-	static const char *id_values[] = {"id-0", "id-7", "id-49", "id-50",
-	                                  ""};
+	static const char *id_values[] = {"id-0", "id-7", "id-49", "id-50", ""};
 	static const char *labels[] = {"label-0", "label-3", "label-9"};
 	size_t total = 0;
 	for (int mask = 0; mask < 8; mask++) {
@@ -135,16 +133,18 @@ static void check_all_queries(store_token *token, bool logged_in)
 			for (size_t i = 0; i < 5; i++) {
 				for (size_t j = 0; j < 3; j++) {
 					store_index query = {
-						.has_class = mask & 1,
-						.object_class = object_class,
-						.has_id = (mask & 2) != 0,
-						.id = (const unsigned char *)
-							id_values[i],
-						.id_length = strlen(id_values[i]),
-						.has_label = (mask & 4) != 0,
-						.label = (const unsigned char *)
-							labels[j],
-						.label_length = strlen(labels[j]),
+					        .has_class = mask & 1,
+					        .object_class = object_class,
+					        .has_id = (mask & 2) != 0,
+					        .id = (const unsigned char *)
+					                id_values[i],
+					        .id_length =
+					                strlen(id_values[i]),
+					        .has_label = (mask & 4) != 0,
+					        .label = (const unsigned char *)
+					                labels[j],
+					        .label_length =
+					                strlen(labels[j]),
 					};
 					total += check_query(token, &query,
 					                     logged_in);
@@ -157,17 +157,20 @@ static void check_all_queries(store_token *token, bool logged_in)
 	/* NULL query: everything visible. */
 	store_index none = {0};
 	size_t all = check_query(token, &none, logged_in);
-	assert_int_equal(all, logged_in ? OBJECTS : OBJECTS - (OBJECTS + 2) / 3);
+	assert_int_equal(all,
+	                 logged_in ? OBJECTS : OBJECTS - (OBJECTS + 2) / 3);
 	store_object_id *ids = NULL;
 	size_t count = 0;
-	assert_int_equal(store_object_find(token, NULL, &ids, &count), STORE_OK);
+	assert_int_equal(store_object_find(token, NULL, &ids, &count),
+	                 STORE_OK);
 	assert_int_equal(count, all);
 	free(ids);
 }
 
 static void test_find_combinations(void **state)
 {
-	store_token *token = create_token_with_user(fixture_directory(state), 0);
+	store_token *token =
+	        create_token_with_user(fixture_directory(state), 0);
 	assert_int_equal(store_login(token, STORE_USER, PIN(TEST_USER_PIN)),
 	                 STORE_OK);
 	double start = now_seconds();
@@ -195,13 +198,13 @@ static void test_find_combinations(void **state)
 static void read_tag(const char *path, unsigned char tag[16])
 {
 	sqlite3 *database = NULL;
-	assert_int_equal(sqlite3_open_v2(path, &database, SQLITE_OPEN_READONLY,
-	                                 NULL),
-	                 SQLITE_OK);
+	assert_int_equal(
+	        sqlite3_open_v2(path, &database, SQLITE_OPEN_READONLY, NULL),
+	        SQLITE_OK);
 	sqlite3_stmt *statement = NULL;
 	assert_int_equal(sqlite3_prepare_v2(database,
-	                                    "SELECT label_tag FROM objects",
-	                                    -1, &statement, NULL),
+	                                    "SELECT label_tag FROM objects", -1,
+	                                    &statement, NULL),
 	                 SQLITE_OK);
 	assert_int_equal(sqlite3_step(statement), SQLITE_ROW);
 	assert_int_equal(sqlite3_column_bytes(statement, 0), 16);
@@ -216,7 +219,7 @@ static void test_tags_are_keyed(void **state)
 	unsigned char tags[2][16];
 	for (int i = 0; i < 2; i++) {
 		store_token *token =
-			create_test_token(fixture_directory(state), 0);
+		        create_test_token(fixture_directory(state), 0);
 		store_index index = {.has_label = true,
 		                     .label = (const unsigned char *)"same",
 		                     .label_length = 4};
@@ -236,10 +239,10 @@ static void test_tags_are_keyed(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_find_combinations,
-		                                store_setup, store_teardown),
-		cmocka_unit_test_setup_teardown(test_tags_are_keyed,
-		                                store_setup, store_teardown),
+	        cmocka_unit_test_setup_teardown(test_find_combinations,
+	                                        store_setup, store_teardown),
+	        cmocka_unit_test_setup_teardown(test_tags_are_keyed,
+	                                        store_setup, store_teardown),
 	};
 	return cmocka_run_group_tests_name("store find", tests, NULL, NULL);
 }

@@ -16,7 +16,8 @@
 
 static void test_two_handles(void **state)
 {
-	store_token *first = create_token_with_user(fixture_directory(state), 0);
+	store_token *first =
+	        create_token_with_user(fixture_directory(state), 0);
 	char path[4096];
 	token_path(first, path);
 	store_token *second = NULL;
@@ -62,8 +63,8 @@ static void test_two_handles(void **state)
 	                 STORE_OK);
 	memset(unique_id, 0, sizeof unique_id);
 	store_object_id private_id;
-	assert_int_equal(store_object_create(first, true, &attribute, 1,
-	                                     &index, unique_id, &private_id),
+	assert_int_equal(store_object_create(first, true, &attribute, 1, &index,
+	                                     unique_id, &private_id),
 	                 STORE_OK);
 	assert_int_equal(store_object_find(second, &index, &ids, &count),
 	                 STORE_OK);
@@ -80,9 +81,9 @@ static void test_two_handles(void **state)
 	 * key is obsolete) and shows the new label and no objects. */
 	char label[STORE_LABEL_BYTES];
 	make_label(label, "reinitialised");
-	assert_int_equal(store_token_reinitialise(first, PIN(TEST_SO_PIN),
-	                                          label),
-	                 STORE_OK);
+	assert_int_equal(
+	        store_token_reinitialise(first, PIN(TEST_SO_PIN), label),
+	        STORE_OK);
 	assert_true(store_logged_in(second));
 	assert_int_equal(store_token_get_info(second, &info), STORE_OK);
 	assert_false(store_logged_in(second));
@@ -114,7 +115,7 @@ static int child_creates(const char *path)
 		char label[32];
 		snprintf(label, sizeof label, "child-%d", i);
 		store_attribute attribute =
-			plain_attribute(3, label, strlen(label));
+		        plain_attribute(3, label, strlen(label));
 		unsigned char unique_id[STORE_UNIQUE_ID_BYTES] = {0};
 		if (store_object_create(token, i % 2 == 0, &attribute, 1, NULL,
 		                        unique_id, NULL) != STORE_OK)
@@ -127,7 +128,8 @@ static int child_creates(const char *path)
 
 static void test_two_processes(void **state)
 {
-	store_token *token = create_token_with_user(fixture_directory(state), 0);
+	store_token *token =
+	        create_token_with_user(fixture_directory(state), 0);
 	char path[4096];
 	token_path(token, path);
 	/* No SQLite connection may cross a fork: close before, and let
@@ -144,7 +146,7 @@ static void test_two_processes(void **state)
 		char label[32];
 		snprintf(label, sizeof label, "parent-%d", i);
 		store_attribute attribute =
-			plain_attribute(3, label, strlen(label));
+		        plain_attribute(3, label, strlen(label));
 		unsigned char unique_id[STORE_UNIQUE_ID_BYTES] = {0};
 		assert_int_equal(store_object_create(token, i % 2 == 1,
 		                                     &attribute, 1, NULL,
@@ -159,7 +161,8 @@ static void test_two_processes(void **state)
 	/* Every object is there exactly once. */
 	store_object_id *ids = NULL;
 	size_t count = 0;
-	assert_int_equal(store_object_find(token, NULL, &ids, &count), STORE_OK);
+	assert_int_equal(store_object_find(token, NULL, &ids, &count),
+	                 STORE_OK);
 	assert_int_equal(count, 2 * PER_PROCESS);
 	bool seen[2][PER_PROCESS] = {{false}};
 	for (size_t i = 0; i < count; i++) {
@@ -206,7 +209,7 @@ static void *thread_creates(void *argument)
 		char label[32];
 		snprintf(label, sizeof label, "thread-%d-%d", job->number, i);
 		store_attribute attribute =
-			plain_attribute(3, label, strlen(label));
+		        plain_attribute(3, label, strlen(label));
 		store_index index = {.has_class = true,
 		                     .object_class = (uint64_t)job->number};
 		unsigned char unique_id[STORE_UNIQUE_ID_BYTES] = {0};
@@ -228,7 +231,8 @@ static void *thread_creates(void *argument)
  * serialises them and nothing is lost. */
 static void test_threads_share_handle(void **state)
 {
-	store_token *token = create_token_with_user(fixture_directory(state), 0);
+	store_token *token =
+	        create_token_with_user(fixture_directory(state), 0);
 	assert_int_equal(store_login(token, STORE_USER, PIN(TEST_USER_PIN)),
 	                 STORE_OK);
 	pthread_t threads[THREADS];
@@ -252,12 +256,12 @@ static void test_threads_share_handle(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_two_handles, store_setup,
-		                                store_teardown),
-		cmocka_unit_test_setup_teardown(test_two_processes,
-		                                store_setup, store_teardown),
-		cmocka_unit_test_setup_teardown(test_threads_share_handle,
-		                                store_setup, store_teardown),
+	        cmocka_unit_test_setup_teardown(test_two_handles, store_setup,
+	                                        store_teardown),
+	        cmocka_unit_test_setup_teardown(test_two_processes, store_setup,
+	                                        store_teardown),
+	        cmocka_unit_test_setup_teardown(test_threads_share_handle,
+	                                        store_setup, store_teardown),
 	};
 	return cmocka_run_group_tests_name("store multi-connection", tests,
 	                                   NULL, NULL);

@@ -21,8 +21,8 @@ static const unsigned char secret_bytes[32] = "0123456789abcdef-secret-value!!";
 static void make_attributes(store_attribute attributes[4], const char *label,
                             enc_sealed **sealed)
 {
-	assert_int_equal(enc_seal_bytes(secret_bytes, sizeof secret_bytes,
-	                                NULL, 0, sealed),
+	assert_int_equal(enc_seal_bytes(secret_bytes, sizeof secret_bytes, NULL,
+	                                0, sealed),
 	                 ENC_OK);
 	static const unsigned char class_value[8] = {3};
 	attributes[0] = plain_attribute(TYPE_CLASS, class_value, 8);
@@ -83,7 +83,8 @@ static void check_loaded(store_token *token, store_object_id id,
 
 static void test_round_trip(void **state)
 {
-	store_token *token = create_token_with_user(fixture_directory(state), 0);
+	store_token *token =
+	        create_token_with_user(fixture_directory(state), 0);
 	assert_int_equal(store_login(token, STORE_USER, PIN(TEST_USER_PIN)),
 	                 STORE_OK);
 	store_attribute attributes[4];
@@ -135,7 +136,8 @@ static void test_round_trip(void **state)
 
 static void test_private_needs_login(void **state)
 {
-	store_token *token = create_token_with_user(fixture_directory(state), 0);
+	store_token *token =
+	        create_token_with_user(fixture_directory(state), 0);
 	store_attribute attribute = plain_attribute(TYPE_LABEL, "p", 1);
 	unsigned char unique_id[STORE_UNIQUE_ID_BYTES] = {0};
 	store_object_id public_id, private_id;
@@ -153,13 +155,15 @@ static void test_private_needs_login(void **state)
 	                 STORE_OK);
 	store_object_id *ids = NULL;
 	size_t count = 0;
-	assert_int_equal(store_object_find(token, NULL, &ids, &count), STORE_OK);
+	assert_int_equal(store_object_find(token, NULL, &ids, &count),
+	                 STORE_OK);
 	assert_int_equal(count, 2);
 	free(ids);
 	store_logout(token);
 
 	/* Logged out: invisible to find, unreadable, unchangeable. */
-	assert_int_equal(store_object_find(token, NULL, &ids, &count), STORE_OK);
+	assert_int_equal(store_object_find(token, NULL, &ids, &count),
+	                 STORE_OK);
 	assert_int_equal(count, 1);
 	assert_int_equal(ids[0], public_id);
 	free(ids);
@@ -169,9 +173,9 @@ static void test_private_needs_login(void **state)
 	                                   &loaded, &loaded_count),
 	                 STORE_ERR_NOT_LOGGED_IN);
 	assert_null(loaded);
-	assert_int_equal(store_object_update(token, private_id, &attribute, 1,
-	                                     NULL),
-	                 STORE_ERR_NOT_LOGGED_IN);
+	assert_int_equal(
+	        store_object_update(token, private_id, &attribute, 1, NULL),
+	        STORE_ERR_NOT_LOGGED_IN);
 	assert_int_equal(store_object_delete(token, private_id),
 	                 STORE_ERR_NOT_LOGGED_IN);
 	/* The public one is readable. */
@@ -211,9 +215,9 @@ static void test_update(void **state)
 	store_attribute *loaded = NULL;
 	size_t count = 0;
 	unsigned char loaded_uid[STORE_UNIQUE_ID_BYTES];
-	assert_int_equal(store_object_load(token, id, NULL, loaded_uid, &loaded,
-	                                   &count),
-	                 STORE_OK);
+	assert_int_equal(
+	        store_object_load(token, id, NULL, loaded_uid, &loaded, &count),
+	        STORE_OK);
 	/* The unique id stays; the attributes are the new ones. */
 	assert_memory_equal(loaded_uid, unique_id, sizeof unique_id);
 	assert_int_equal(count, 3);
@@ -243,9 +247,9 @@ static void test_update(void **state)
 	                            plain_attribute(TYPE_LABEL, "b", 1)};
 	assert_int_equal(store_object_update(token, id, twice, 2, NULL),
 	                 STORE_ERR_INVALID);
-	assert_int_equal(store_object_load(token, id, NULL, NULL, &loaded,
-	                                   &count),
-	                 STORE_OK);
+	assert_int_equal(
+	        store_object_load(token, id, NULL, NULL, &loaded, &count),
+	        STORE_OK);
 	assert_int_equal(count, 3);
 	store_attributes_free(loaded, count);
 	store_token_close(token);
@@ -270,9 +274,9 @@ static void test_delete_and_ids_never_reused(void **state)
 	                 STORE_ERR_NOT_FOUND);
 	store_attribute *loaded = NULL;
 	size_t count = 0;
-	assert_int_equal(store_object_load(token, ids[2], NULL, NULL, &loaded,
-	                                   &count),
-	                 STORE_ERR_NOT_FOUND);
+	assert_int_equal(
+	        store_object_load(token, ids[2], NULL, NULL, &loaded, &count),
+	        STORE_ERR_NOT_FOUND);
 	/* The highest id was deleted; a new object still gets a new one,
 	 * also after reopening. */
 	char path[4096];
@@ -319,9 +323,9 @@ static void test_delete_and_ids_never_reused(void **state)
 	 * also after reopening. */
 	char label[STORE_LABEL_BYTES];
 	make_label(label, "again");
-	assert_int_equal(store_token_reinitialise(token, PIN(TEST_SO_PIN),
-	                                          label),
-	                 STORE_OK);
+	assert_int_equal(
+	        store_token_reinitialise(token, PIN(TEST_SO_PIN), label),
+	        STORE_OK);
 	assert_int_equal(store_object_find(token, NULL, &found, &count),
 	                 STORE_OK);
 	assert_int_equal(count, 0);
@@ -352,7 +356,8 @@ static size_t live_buffers(void)
  * subkeys. */
 static void test_statement_and_key_caches(void **state)
 {
-	store_token *token = create_token_with_user(fixture_directory(state), 0);
+	store_token *token =
+	        create_token_with_user(fixture_directory(state), 0);
 	assert_int_equal(store_login(token, STORE_USER, PIN(TEST_USER_PIN)),
 	                 STORE_OK);
 	char path[4096];
@@ -363,8 +368,8 @@ static void test_statement_and_key_caches(void **state)
 	char names[OBJECTS][16];
 	for (int i = 0; i < OBJECTS; i++) {
 		snprintf(names[i], sizeof names[i], "object-%d", i);
-		store_attribute attribute = plain_attribute(
-			TYPE_LABEL, names[i], strlen(names[i]));
+		store_attribute attribute =
+		        plain_attribute(TYPE_LABEL, names[i], strlen(names[i]));
 		store_index index = {.has_id = true,
 		                     .id = (const unsigned char *)names[i],
 		                     .id_length = strlen(names[i])};
@@ -391,15 +396,15 @@ static void test_statement_and_key_caches(void **state)
 		}
 		for (int i = 0; i < OBJECTS; i++) {
 			store_index query = {
-				.has_id = true,
-				.id = (const unsigned char *)names[i],
-				.id_length = strlen(names[i])};
+			        .has_id = true,
+			        .id = (const unsigned char *)names[i],
+			        .id_length = strlen(names[i])};
 			store_object_id *found = NULL;
 			unsigned char *found_uids = NULL;
 			size_t count = 0;
 			assert_int_equal(store_object_find_verified(
-						 token, &query, &found,
-						 &found_uids, &count),
+			                         token, &query, &found,
+			                         &found_uids, &count),
 			                 STORE_OK);
 			assert_int_equal(count, 1);
 			assert_int_equal(found[0], ids[i]);
@@ -419,7 +424,7 @@ static void test_statement_and_key_caches(void **state)
 			assert_int_equal(is_private, i % 2 == 0);
 			store_attributes_free(loaded, count);
 			store_attribute attribute = plain_attribute(
-				TYPE_LABEL, names[i], strlen(names[i]));
+			        TYPE_LABEL, names[i], strlen(names[i]));
 			assert_int_equal(store_object_update(token, ids[i],
 			                                     &attribute, 1,
 			                                     &query),
@@ -442,9 +447,9 @@ static void test_statement_and_key_caches(void **state)
 	assert_int_equal(count, OBJECTS / 2);
 	free(found);
 	store_attribute *loaded = NULL;
-	assert_int_equal(store_object_load(token, ids[0], NULL, NULL, &loaded,
-	                                   &count),
-	                 STORE_ERR_NOT_LOGGED_IN);
+	assert_int_equal(
+	        store_object_load(token, ids[0], NULL, NULL, &loaded, &count),
+	        STORE_ERR_NOT_LOGGED_IN);
 	assert_int_equal(store_login(token, STORE_USER, PIN(TEST_USER_PIN)),
 	                 STORE_OK);
 	assert_int_equal(store_object_find(token, NULL, &found, &count),
@@ -472,7 +477,8 @@ static void test_bad_arguments(void **state)
 	                                     unique_id, &id),
 	                 STORE_ERR_INVALID);
 	/* A sensitive attribute must come sealed. */
-	store_attribute unsealed = {.type = 1, .sensitive = true,
+	store_attribute unsealed = {.type = 1,
+	                            .sensitive = true,
 	                            .value = (unsigned char *)"abc",
 	                            .length = 3};
 	assert_int_equal(store_object_create(token, false, &unsealed, 1, NULL,
@@ -484,22 +490,23 @@ static void test_bad_arguments(void **state)
 	                 STORE_ERR_INVALID);
 	store_attribute *loaded = NULL;
 	size_t count = 0;
-	assert_int_equal(store_object_load(token, 0, NULL, NULL, &loaded,
-	                                   &count),
-	                 STORE_ERR_INVALID);
+	assert_int_equal(
+	        store_object_load(token, 0, NULL, NULL, &loaded, &count),
+	        STORE_ERR_INVALID);
 	assert_int_equal(store_object_delete(token, -1), STORE_ERR_INVALID);
 	/* Nothing was stored by the refused calls. */
 	store_object_id *ids = NULL;
-	assert_int_equal(store_object_find(token, NULL, &ids, &count), STORE_OK);
+	assert_int_equal(store_object_find(token, NULL, &ids, &count),
+	                 STORE_OK);
 	assert_int_equal(count, 0);
 	free(ids);
 	/* An object without attributes is fine. */
 	assert_int_equal(store_object_create(token, false, NULL, 0, NULL,
 	                                     unique_id, &id),
 	                 STORE_OK);
-	assert_int_equal(store_object_load(token, id, NULL, NULL, &loaded,
-	                                   &count),
-	                 STORE_OK);
+	assert_int_equal(
+	        store_object_load(token, id, NULL, NULL, &loaded, &count),
+	        STORE_OK);
 	assert_int_equal(count, 0);
 	store_attributes_free(loaded, count);
 	store_token_close(token);
@@ -508,19 +515,19 @@ static void test_bad_arguments(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_round_trip, store_setup,
-		                                store_teardown),
-		cmocka_unit_test_setup_teardown(test_private_needs_login,
-		                                store_setup, store_teardown),
-		cmocka_unit_test_setup_teardown(test_update, store_setup,
-		                                store_teardown),
-		cmocka_unit_test_setup_teardown(
-			test_delete_and_ids_never_reused, store_setup,
-			store_teardown),
-		cmocka_unit_test_setup_teardown(test_bad_arguments, store_setup,
-		                                store_teardown),
-		cmocka_unit_test_setup_teardown(test_statement_and_key_caches,
-		                                store_setup, store_teardown),
+	        cmocka_unit_test_setup_teardown(test_round_trip, store_setup,
+	                                        store_teardown),
+	        cmocka_unit_test_setup_teardown(test_private_needs_login,
+	                                        store_setup, store_teardown),
+	        cmocka_unit_test_setup_teardown(test_update, store_setup,
+	                                        store_teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_delete_and_ids_never_reused, store_setup,
+	                store_teardown),
+	        cmocka_unit_test_setup_teardown(test_bad_arguments, store_setup,
+	                                        store_teardown),
+	        cmocka_unit_test_setup_teardown(test_statement_and_key_caches,
+	                                        store_setup, store_teardown),
 	};
 	return cmocka_run_group_tests_name("store objects", tests, NULL, NULL);
 }

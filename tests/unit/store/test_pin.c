@@ -51,7 +51,8 @@ static void test_so_then_user(void **state)
 
 static void test_wrong_pin_counts_and_locks(void **state)
 {
-	store_token *token = create_token_with_user(fixture_directory(state), 3);
+	store_token *token =
+	        create_token_with_user(fixture_directory(state), 3);
 	for (uint32_t i = 1; i <= 3; i++) {
 		assert_int_equal(store_login(token, STORE_USER, PIN("wrong")),
 		                 STORE_ERR_PIN_INCORRECT);
@@ -94,7 +95,8 @@ static void test_wrong_pin_counts_and_locks(void **state)
 
 static void test_counter_survives_reopen_and_resets(void **state)
 {
-	store_token *token = create_token_with_user(fixture_directory(state), 0);
+	store_token *token =
+	        create_token_with_user(fixture_directory(state), 0);
 	assert_int_equal(store_login(token, STORE_SO, PIN("nope")),
 	                 STORE_ERR_PIN_INCORRECT);
 	assert_int_equal(store_login(token, STORE_USER, PIN("nope")),
@@ -129,9 +131,9 @@ static void test_so_locks(void **state)
 	                 STORE_ERR_PIN_LOCKED);
 	char label[STORE_LABEL_BYTES];
 	make_label(label, "again");
-	assert_int_equal(store_token_reinitialise(token, PIN(TEST_SO_PIN),
-	                                          label),
-	                 STORE_ERR_PIN_LOCKED);
+	assert_int_equal(
+	        store_token_reinitialise(token, PIN(TEST_SO_PIN), label),
+	        STORE_ERR_PIN_LOCKED);
 	assert_int_equal(get_info(token).so_failures, 2);
 	store_token_close(token);
 }
@@ -143,9 +145,8 @@ static void test_locked_without_kdf(void **state)
 {
 	char label[STORE_LABEL_BYTES];
 	make_label(label, "slow kdf");
-	store_token_options options = {.max_pin_tries = 1,
-	                               .kdf_opslimit = 3000,
-	                               .kdf_memlimit = 8192};
+	store_token_options options = {
+	        .max_pin_tries = 1, .kdf_opslimit = 3000, .kdf_memlimit = 8192};
 	store_token *token = NULL;
 	assert_int_equal(store_token_create(fixture_directory(state), label,
 	                                    PIN(TEST_SO_PIN), &options, &token),
@@ -170,8 +171,7 @@ static void test_counted_before_check(void **state)
 {
 	char label[STORE_LABEL_BYTES];
 	make_label(label, "killed");
-	store_token_options options = {.kdf_opslimit = 1,
-	                               .kdf_memlimit = 8192};
+	store_token_options options = {.kdf_opslimit = 1, .kdf_memlimit = 8192};
 	store_token *token = NULL;
 	assert_int_equal(store_token_create(fixture_directory(state), label,
 	                                    PIN(TEST_SO_PIN), &options, &token),
@@ -215,11 +215,12 @@ static void test_counted_before_check(void **state)
 
 static void test_set_pin(void **state)
 {
-	store_token *token = create_token_with_user(fixture_directory(state), 0);
+	store_token *token =
+	        create_token_with_user(fixture_directory(state), 0);
 	/* User: wrong old PIN counts. */
-	assert_int_equal(store_set_pin(token, STORE_USER, PIN("bad"),
-	                               PIN("user-2")),
-	                 STORE_ERR_PIN_INCORRECT);
+	assert_int_equal(
+	        store_set_pin(token, STORE_USER, PIN("bad"), PIN("user-2")),
+	        STORE_ERR_PIN_INCORRECT);
 	assert_int_equal(get_info(token).user_failures, 1);
 	assert_int_equal(store_set_pin(token, STORE_USER, PIN(TEST_USER_PIN),
 	                               PIN("user-2")),
@@ -234,9 +235,9 @@ static void test_set_pin(void **state)
 	assert_true(store_logged_in(token));
 
 	/* SO, while the user is logged in: the login stays. */
-	assert_int_equal(store_set_pin(token, STORE_SO, PIN(TEST_SO_PIN),
-	                               PIN("so-2")),
-	                 STORE_OK);
+	assert_int_equal(
+	        store_set_pin(token, STORE_SO, PIN(TEST_SO_PIN), PIN("so-2")),
+	        STORE_OK);
 	assert_true(store_logged_in(token));
 	store_logout(token);
 	assert_int_equal(store_login(token, STORE_SO, PIN(TEST_SO_PIN)),
@@ -261,7 +262,8 @@ static void test_set_pin(void **state)
 
 static void test_reinitialise(void **state)
 {
-	store_token *token = create_token_with_user(fixture_directory(state), 0);
+	store_token *token =
+	        create_token_with_user(fixture_directory(state), 0);
 	assert_int_equal(store_login(token, STORE_USER, PIN(TEST_USER_PIN)),
 	                 STORE_OK);
 	unsigned char unique_id[STORE_UNIQUE_ID_BYTES] = {0};
@@ -282,9 +284,9 @@ static void test_reinitialise(void **state)
 	                 STORE_ERR_PIN_INCORRECT);
 	assert_int_equal(get_info(token).object_count, 2);
 	assert_int_equal(get_info(token).so_failures, 1);
-	assert_int_equal(store_token_reinitialise(token, PIN(TEST_SO_PIN),
-	                                          label),
-	                 STORE_OK);
+	assert_int_equal(
+	        store_token_reinitialise(token, PIN(TEST_SO_PIN), label),
+	        STORE_OK);
 	assert_false(store_logged_in(token));
 	store_token_info info = get_info(token);
 	assert_int_equal(info.object_count, 0);
@@ -314,23 +316,23 @@ static void test_reinitialise(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_so_then_user, store_setup,
-		                                store_teardown),
-		cmocka_unit_test_setup_teardown(test_wrong_pin_counts_and_locks,
-		                                store_setup, store_teardown),
-		cmocka_unit_test_setup_teardown(
-			test_counter_survives_reopen_and_resets, store_setup,
-			store_teardown),
-		cmocka_unit_test_setup_teardown(test_so_locks, store_setup,
-		                                store_teardown),
-		cmocka_unit_test_setup_teardown(test_locked_without_kdf,
-		                                store_setup, store_teardown),
-		cmocka_unit_test_setup_teardown(test_counted_before_check,
-		                                store_setup, store_teardown),
-		cmocka_unit_test_setup_teardown(test_set_pin, store_setup,
-		                                store_teardown),
-		cmocka_unit_test_setup_teardown(test_reinitialise, store_setup,
-		                                store_teardown),
+	        cmocka_unit_test_setup_teardown(test_so_then_user, store_setup,
+	                                        store_teardown),
+	        cmocka_unit_test_setup_teardown(test_wrong_pin_counts_and_locks,
+	                                        store_setup, store_teardown),
+	        cmocka_unit_test_setup_teardown(
+	                test_counter_survives_reopen_and_resets, store_setup,
+	                store_teardown),
+	        cmocka_unit_test_setup_teardown(test_so_locks, store_setup,
+	                                        store_teardown),
+	        cmocka_unit_test_setup_teardown(test_locked_without_kdf,
+	                                        store_setup, store_teardown),
+	        cmocka_unit_test_setup_teardown(test_counted_before_check,
+	                                        store_setup, store_teardown),
+	        cmocka_unit_test_setup_teardown(test_set_pin, store_setup,
+	                                        store_teardown),
+	        cmocka_unit_test_setup_teardown(test_reinitialise, store_setup,
+	                                        store_teardown),
 	};
 	return cmocka_run_group_tests_name("store PINs", tests, NULL, NULL);
 }

@@ -16,9 +16,9 @@
 static sqlite3 *raw_open(const char *path)
 {
 	sqlite3 *database = NULL;
-	assert_int_equal(sqlite3_open_v2(path, &database,
-	                                 SQLITE_OPEN_READWRITE, NULL),
-	                 SQLITE_OK);
+	assert_int_equal(
+	        sqlite3_open_v2(path, &database, SQLITE_OPEN_READWRITE, NULL),
+	        SQLITE_OK);
 	sqlite3_busy_timeout(database, 10000);
 	return database;
 }
@@ -61,27 +61,31 @@ static store_status try_load(store_token *token, store_object_id id)
 {
 	store_attribute *attributes = NULL;
 	size_t count = 0;
-	store_status status = store_object_load(token, id, NULL, NULL,
-	                                        &attributes, &count);
+	store_status status =
+	        store_object_load(token, id, NULL, NULL, &attributes, &count);
 	store_attributes_free(attributes, count);
 	return status;
 }
 
 /* A logged-in token with a private object holding a plain and a
  * sensitive attribute, and a public one. */
-static store_token *token_with_objects(void **state, store_object_id *private_id,
+static store_token *token_with_objects(void **state,
+                                       store_object_id *private_id,
                                        store_object_id *public_id)
 {
-	store_token *token = create_token_with_user(fixture_directory(state), 0);
+	store_token *token =
+	        create_token_with_user(fixture_directory(state), 0);
 	assert_int_equal(store_login(token, STORE_USER, PIN(TEST_USER_PIN)),
 	                 STORE_OK);
 	enc_sealed *sealed = NULL;
 	assert_int_equal(enc_seal_bytes("key material", 12, NULL, 0, &sealed),
 	                 ENC_OK);
 	store_attribute attributes[2] = {
-		plain_attribute(3, "label", 5),
-		{.type = 0x11, .sensitive = true, .length = 12,
-		 .sealed = sealed},
+	        plain_attribute(3, "label", 5),
+	        {.type = 0x11,
+	         .sensitive = true,
+	         .length = 12,
+	         .sealed = sealed},
 	};
 	unsigned char unique_id[STORE_UNIQUE_ID_BYTES] = {0};
 	assert_int_equal(store_object_create(token, true, attributes, 2, NULL,
@@ -104,8 +108,8 @@ static void test_every_record_byte(void **state)
 	sqlite3 *database = raw_open(path);
 	for (int which = 0; which < 2; which++) {
 		size_t length;
-		unsigned char *record = raw_get_record(database, ids[which],
-		                                       &length);
+		unsigned char *record =
+		        raw_get_record(database, ids[which], &length);
 		assert_int_equal(try_load(token, ids[which]), STORE_OK);
 		for (size_t i = 0; i < length; i++) {
 			for (int bit = 0; bit < 8; bit += 7) {
@@ -125,7 +129,8 @@ static void test_every_record_byte(void **state)
 		}
 		record[length] = 0;
 		raw_set_record(database, ids[which], record, length + 1);
-		assert_int_equal(try_load(token, ids[which]), STORE_ERR_CORRUPT);
+		assert_int_equal(try_load(token, ids[which]),
+		                 STORE_ERR_CORRUPT);
 		/* Restored, it loads again. */
 		raw_set_record(database, ids[which], record, length);
 		assert_int_equal(try_load(token, ids[which]), STORE_OK);
@@ -140,7 +145,8 @@ static void test_every_record_byte(void **state)
 
 static void test_swaps_and_columns(void **state)
 {
-	store_token *token = create_token_with_user(fixture_directory(state), 0);
+	store_token *token =
+	        create_token_with_user(fixture_directory(state), 0);
 	assert_int_equal(store_login(token, STORE_USER, PIN(TEST_USER_PIN)),
 	                 STORE_OK);
 	store_object_id ids[3];
@@ -174,7 +180,7 @@ static void test_swaps_and_columns(void **state)
 	/* A public record copied over a private one is refused too. */
 	size_t public_length;
 	unsigned char *public_record =
-		raw_get_record(database, ids[2], &public_length);
+	        raw_get_record(database, ids[2], &public_length);
 	raw_set_record(database, ids[0], public_record, public_length);
 	assert_int_equal(try_load(token, ids[0]), STORE_ERR_CORRUPT);
 	raw_set_record(database, ids[0], records[0], lengths[0]);
@@ -190,9 +196,10 @@ static void test_swaps_and_columns(void **state)
 		assert_int_equal(try_load(token, ids[i]), STORE_ERR_CORRUPT);
 	raw_sql(path, sql);
 	/* Another unique id, or a malformed one. */
-	snprintf(sql, sizeof sql,
-	         "UPDATE objects SET unique_id = randomblob(16) WHERE id = %lld",
-	         (long long)ids[2]);
+	snprintf(
+	        sql, sizeof sql,
+	        "UPDATE objects SET unique_id = randomblob(16) WHERE id = %lld",
+	        (long long)ids[2]);
 	raw_sql(path, sql);
 	assert_int_equal(try_load(token, ids[2]), STORE_ERR_CORRUPT);
 	snprintf(sql, sizeof sql,
@@ -240,10 +247,11 @@ static void test_garbage_files(void **state)
 	unlink(path);
 	sqlite3 *database = NULL;
 	assert_int_equal(sqlite3_open(path, &database), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(database,
-	                              "CREATE TABLE meta (x); CREATE TABLE t(a);",
-	                              NULL, NULL, NULL),
-	                 SQLITE_OK);
+	assert_int_equal(
+	        sqlite3_exec(database,
+	                     "CREATE TABLE meta (x); CREATE TABLE t(a);", NULL,
+	                     NULL, NULL),
+	        SQLITE_OK);
 	sqlite3_close(database);
 	assert_int_equal(store_token_open(path, &token), STORE_ERR_CORRUPT);
 	/* It is listed (by name) but cannot be opened. */
@@ -264,7 +272,8 @@ static void test_truncated_file(void **state)
 	for (int i = 0; i < 100; i++) {
 		char text[600];
 		memset(text, 'a' + i % 26, sizeof text);
-		store_attribute attribute = plain_attribute(3, text, sizeof text);
+		store_attribute attribute =
+		        plain_attribute(3, text, sizeof text);
 		unsigned char unique_id[STORE_UNIQUE_ID_BYTES] = {0};
 		assert_int_equal(store_object_create(token, false, &attribute,
 		                                     1, NULL, unique_id, NULL),
@@ -313,21 +322,23 @@ static void reopen_expect(const char *path, const char *sql,
 
 static void test_meta_damage(void **state)
 {
-	store_token *token = create_token_with_user(fixture_directory(state), 0);
+	store_token *token =
+	        create_token_with_user(fixture_directory(state), 0);
 	char path[4096];
 	token_path(token, path);
 	store_token_close(token);
 	static const char *const required[] = {
-		"format_version", "token_uid", "serial", "label", "key_epoch",
-		"public_secret", "so_salt", "so_wrapped", "max_pin_tries",
-		"user_failures", "so_failures", "kdf_opslimit", "kdf_memlimit",
-		"user_salt", "id_floor",
+	        "format_version", "token_uid",   "serial",
+	        "label",          "key_epoch",   "public_secret",
+	        "so_salt",        "so_wrapped",  "max_pin_tries",
+	        "user_failures",  "so_failures", "kdf_opslimit",
+	        "kdf_memlimit",   "user_salt",   "id_floor",
 	};
 	raw_sql(path, "CREATE TABLE saved AS SELECT * FROM meta");
 	char sql[256];
 	for (size_t i = 0; i < sizeof required / sizeof *required; i++) {
-		snprintf(sql, sizeof sql,
-		         "DELETE FROM meta WHERE name = '%s'", required[i]);
+		snprintf(sql, sizeof sql, "DELETE FROM meta WHERE name = '%s'",
+		         required[i]);
 		reopen_expect(path, sql, STORE_ERR_CORRUPT);
 		/* Wrong type or size. */
 		raw_sql(path, "DELETE FROM meta;"
@@ -362,7 +373,8 @@ static void test_meta_damage(void **state)
 	raw_sql(path, "INSERT INTO meta SELECT * FROM saved"
 	              " WHERE name = 'so_wrapped'");
 	assert_int_equal(store_token_get_info(token, &info), STORE_OK);
-	raw_sql(path, "UPDATE meta SET value = 9 WHERE name = 'format_version'");
+	raw_sql(path,
+	        "UPDATE meta SET value = 9 WHERE name = 'format_version'");
 	assert_int_equal(store_token_get_info(token, &info), STORE_ERR_VERSION);
 	store_token_close(token);
 }
@@ -387,7 +399,7 @@ static void test_random_flips(void **state)
 		uint32_t flips = 1 + randombytes_uniform(4);
 		for (uint32_t i = 0; i < flips; i++)
 			copy[randombytes_uniform((uint32_t)size)] ^=
-				(unsigned char)(1 + randombytes_uniform(255));
+			        (unsigned char)(1 + randombytes_uniform(255));
 		write_file(path, copy, size);
 		if (store_token_open(path, &token) != STORE_OK)
 			continue;
@@ -418,16 +430,19 @@ static void test_no_plaintext_in_file(void **state)
 {
 	static const char plain_marker[] = "PLAIN-MARKER-6f1c2e9a7b3d4c5e8f0a";
 	static const char secret_marker[] = "SECRET-MARKER-0b9e8d7c6a5f4e3d2c1";
-	store_token *token = create_token_with_user(fixture_directory(state), 0);
+	store_token *token =
+	        create_token_with_user(fixture_directory(state), 0);
 	assert_int_equal(store_login(token, STORE_USER, PIN(TEST_USER_PIN)),
 	                 STORE_OK);
 	enc_sealed *sealed = NULL;
 	assert_int_equal(enc_seal_bytes(secret_marker, 32, NULL, 0, &sealed),
 	                 ENC_OK);
 	store_attribute attributes[2] = {
-		plain_attribute(3, plain_marker, 32),
-		{.type = 0x11, .sensitive = true, .length = 32,
-		 .sealed = sealed},
+	        plain_attribute(3, plain_marker, 32),
+	        {.type = 0x11,
+	         .sensitive = true,
+	         .length = 32,
+	         .sealed = sealed},
 	};
 	store_index index = {.has_label = true,
 	                     .label = (const unsigned char *)plain_marker,
@@ -435,7 +450,8 @@ static void test_no_plaintext_in_file(void **state)
 	for (int i = 0; i < 2; i++) {
 		unsigned char unique_id[STORE_UNIQUE_ID_BYTES] = {0};
 		assert_int_equal(store_object_create(token, i == 0, attributes,
-		                                     2, &index, unique_id, NULL),
+		                                     2, &index, unique_id,
+		                                     NULL),
 		                 STORE_OK);
 	}
 	enc_sealed_free(sealed);
@@ -456,7 +472,8 @@ static void test_no_plaintext_in_file(void **state)
 			assert_false(bytes_contain(data, size, part_plain, 16));
 			assert_false(bytes_contain(wal_data, wal_size,
 			                           part_plain, 16));
-			assert_false(bytes_contain(data, size, part_secret, 16));
+			assert_false(
+			        bytes_contain(data, size, part_secret, 16));
 			assert_false(bytes_contain(wal_data, wal_size,
 			                           part_secret, 16));
 		}
@@ -514,11 +531,11 @@ static size_t unverified_count(store_token *token, const char *id)
  * still offer it as a candidate. */
 static void test_row_mac(void **state)
 {
-	store_token *token = create_token_with_user(fixture_directory(state), 0);
+	store_token *token =
+	        create_token_with_user(fixture_directory(state), 0);
 	assert_int_equal(store_login(token, STORE_USER, PIN(TEST_USER_PIN)),
 	                 STORE_OK);
-	static const char *const names[4] = {"alpha", "beta", "gamma",
-	                                      "delta"};
+	static const char *const names[4] = {"alpha", "beta", "gamma", "delta"};
 	store_object_id ids[4];
 	for (int i = 0; i < 4; i++) {
 		store_attribute attribute = plain_attribute(3, names[i], 5);
@@ -578,9 +595,10 @@ static void test_row_mac(void **state)
 	raw_sql(path, sql);
 	assert_int_equal(verified_ids(token, "gamma", found, 8), 0);
 	assert_int_equal(verified_ids(token, "alpha", found, 8), 1);
-	snprintf(sql, sizeof sql,
-	         "UPDATE objects SET unique_id = randomblob(16) WHERE id = %lld",
-	         (long long)ids[0]);
+	snprintf(
+	        sql, sizeof sql,
+	        "UPDATE objects SET unique_id = randomblob(16) WHERE id = %lld",
+	        (long long)ids[0]);
 	raw_sql(path, sql);
 	assert_int_equal(verified_ids(token, "alpha", found, 8), 0);
 	raw_sql(path, "UPDATE objects SET private = 1 - private");
@@ -589,23 +607,24 @@ static void test_row_mac(void **state)
 	assert_int_equal(verified_ids(token, "beta", found, 8), 1);
 	/* A label tag changed: the row no longer verifies, even for a find
 	 * by id. */
-	snprintf(sql, sizeof sql,
-	         "UPDATE objects SET label_tag = randomblob(16) WHERE id = %lld",
-	         (long long)ids[1]);
+	snprintf(
+	        sql, sizeof sql,
+	        "UPDATE objects SET label_tag = randomblob(16) WHERE id = %lld",
+	        (long long)ids[1]);
 	raw_sql(path, sql);
 	assert_int_equal(verified_ids(token, "beta", found, 8), 0);
 
 	/* Malformed columns: wrong types and sizes. */
 	static const char *const damage[] = {
-		"UPDATE objects SET row_mac = x'01'",
-		"UPDATE objects SET row_mac = x''",
-		"UPDATE objects SET row_mac = 7",
-		"UPDATE objects SET id_tag = x'0102'",
-		"UPDATE objects SET class_tag = 'text'",
-		"UPDATE objects SET label_tag = zeroblob(16)",
-		/* Last: store_object_update refuses to repair these. */
-		"UPDATE objects SET unique_id = x'01'",
-		"UPDATE objects SET private = 7",
+	        "UPDATE objects SET row_mac = x'01'",
+	        "UPDATE objects SET row_mac = x''",
+	        "UPDATE objects SET row_mac = 7",
+	        "UPDATE objects SET id_tag = x'0102'",
+	        "UPDATE objects SET class_tag = 'text'",
+	        "UPDATE objects SET label_tag = zeroblob(16)",
+	        /* Last: store_object_update refuses to repair these. */
+	        "UPDATE objects SET unique_id = x'01'",
+	        "UPDATE objects SET private = 7",
 	};
 	for (size_t i = 0; i < sizeof damage / sizeof *damage; i++) {
 		/* Start from an intact row each time (an update re-MACs). */
@@ -641,22 +660,22 @@ static void test_row_mac(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_every_record_byte,
-		                                store_setup, store_teardown),
-		cmocka_unit_test_setup_teardown(test_swaps_and_columns,
-		                                store_setup, store_teardown),
-		cmocka_unit_test_setup_teardown(test_garbage_files, store_setup,
-		                                store_teardown),
-		cmocka_unit_test_setup_teardown(test_truncated_file,
-		                                store_setup, store_teardown),
-		cmocka_unit_test_setup_teardown(test_meta_damage, store_setup,
-		                                store_teardown),
-		cmocka_unit_test_setup_teardown(test_random_flips, store_setup,
-		                                store_teardown),
-		cmocka_unit_test_setup_teardown(test_no_plaintext_in_file,
-		                                store_setup, store_teardown),
-		cmocka_unit_test_setup_teardown(test_row_mac, store_setup,
-		                                store_teardown),
+	        cmocka_unit_test_setup_teardown(test_every_record_byte,
+	                                        store_setup, store_teardown),
+	        cmocka_unit_test_setup_teardown(test_swaps_and_columns,
+	                                        store_setup, store_teardown),
+	        cmocka_unit_test_setup_teardown(test_garbage_files, store_setup,
+	                                        store_teardown),
+	        cmocka_unit_test_setup_teardown(test_truncated_file,
+	                                        store_setup, store_teardown),
+	        cmocka_unit_test_setup_teardown(test_meta_damage, store_setup,
+	                                        store_teardown),
+	        cmocka_unit_test_setup_teardown(test_random_flips, store_setup,
+	                                        store_teardown),
+	        cmocka_unit_test_setup_teardown(test_no_plaintext_in_file,
+	                                        store_setup, store_teardown),
+	        cmocka_unit_test_setup_teardown(test_row_mac, store_setup,
+	                                        store_teardown),
 	};
 	return cmocka_run_group_tests_name("store tampering", tests, NULL,
 	                                   NULL);

@@ -41,9 +41,8 @@ static void test_open_round_trip(void **state)
 {
 	char label[STORE_LABEL_BYTES];
 	make_label(label, "round trip label \xc3\xa9");
-	store_token_options options = {.max_pin_tries = 7,
-	                               .kdf_opslimit = 1,
-	                               .kdf_memlimit = 8192};
+	store_token_options options = {
+	        .max_pin_tries = 7, .kdf_opslimit = 1, .kdf_memlimit = 8192};
 	store_token *token = NULL;
 	assert_int_equal(store_token_create(fixture_directory(state), label,
 	                                    PIN(TEST_SO_PIN), &options, &token),
@@ -162,15 +161,15 @@ static void test_invalid_arguments(void **state)
 	char label[STORE_LABEL_BYTES];
 	make_label(label, "x");
 	store_token *token = NULL;
-	assert_int_equal(store_token_create(NULL, label, PIN(TEST_SO_PIN),
-	                                    NULL, &token),
-	                 STORE_ERR_INVALID);
+	assert_int_equal(
+	        store_token_create(NULL, label, PIN(TEST_SO_PIN), NULL, &token),
+	        STORE_ERR_INVALID);
 	assert_int_equal(store_token_create(directory, NULL, PIN(TEST_SO_PIN),
 	                                    NULL, &token),
 	                 STORE_ERR_INVALID);
-	assert_int_equal(store_token_create(directory, label, NULL, 3, NULL,
-	                                    &token),
-	                 STORE_ERR_INVALID);
+	assert_int_equal(
+	        store_token_create(directory, label, NULL, 3, NULL, &token),
+	        STORE_ERR_INVALID);
 	assert_int_equal(store_token_open(NULL, &token), STORE_ERR_INVALID);
 	assert_int_equal(store_token_get_info(NULL, NULL), STORE_ERR_INVALID);
 	assert_int_equal(store_list_token_files(directory, NULL, NULL),
@@ -229,20 +228,20 @@ static void test_interactive_kdf(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_create_and_info,
-		                                store_setup, store_teardown),
-		cmocka_unit_test_setup_teardown(test_open_round_trip,
-		                                store_setup, store_teardown),
-		cmocka_unit_test_setup_teardown(test_list_sorted_and_filtered,
-		                                store_setup, store_teardown),
-		cmocka_unit_test_setup_teardown(test_list_creates_directory,
-		                                store_setup, store_teardown),
-		cmocka_unit_test_setup_teardown(test_delete, store_setup,
-		                                store_teardown),
-		cmocka_unit_test_setup_teardown(test_invalid_arguments,
-		                                store_setup, store_teardown),
-		cmocka_unit_test_setup_teardown(test_interactive_kdf,
-		                                store_setup, store_teardown),
+	        cmocka_unit_test_setup_teardown(test_create_and_info,
+	                                        store_setup, store_teardown),
+	        cmocka_unit_test_setup_teardown(test_open_round_trip,
+	                                        store_setup, store_teardown),
+	        cmocka_unit_test_setup_teardown(test_list_sorted_and_filtered,
+	                                        store_setup, store_teardown),
+	        cmocka_unit_test_setup_teardown(test_list_creates_directory,
+	                                        store_setup, store_teardown),
+	        cmocka_unit_test_setup_teardown(test_delete, store_setup,
+	                                        store_teardown),
+	        cmocka_unit_test_setup_teardown(test_invalid_arguments,
+	                                        store_setup, store_teardown),
+	        cmocka_unit_test_setup_teardown(test_interactive_kdf,
+	                                        store_setup, store_teardown),
 	};
 	return cmocka_run_group_tests_name("store token files", tests, NULL,
 	                                   NULL);

@@ -19,9 +19,9 @@ CK_KEY_TYPE rsa_type = CKK_RSA;
 CK_CERTIFICATE_TYPE x509_type = CKC_X_509;
 
 unsigned char aes_value[32] = {
-	0x60, 0x3d, 0xeb, 0x10, 0x15, 0xca, 0x71, 0xbe, 0x2b, 0x73, 0xae,
-	0xf0, 0x85, 0x7d, 0x77, 0x81, 0x1f, 0x35, 0x2c, 0x07, 0x3b, 0x61,
-	0x08, 0xd7, 0x2d, 0x98, 0x10, 0xa3, 0x09, 0x14, 0xdf, 0xf4,
+        0x60, 0x3d, 0xeb, 0x10, 0x15, 0xca, 0x71, 0xbe, 0x2b, 0x73, 0xae,
+        0xf0, 0x85, 0x7d, 0x77, 0x81, 0x1f, 0x35, 0x2c, 0x07, 0x3b, 0x61,
+        0x08, 0xd7, 0x2d, 0x98, 0x10, 0xa3, 0x09, 0x14, 0xdf, 0xf4,
 };
 
 int token_setup(void **state)
@@ -41,13 +41,13 @@ tok_object *make_aes(bool sensitive, bool extractable)
 	CK_BBOOL sensitive_value = sensitive ? CK_TRUE : CK_FALSE;
 	CK_BBOOL extractable_value = extractable ? CK_TRUE : CK_FALSE;
 	CK_ATTRIBUTE template[] = {
-		{CKA_CLASS, &secret_class, sizeof secret_class},
-		{CKA_KEY_TYPE, &aes_type, sizeof aes_type},
-		{CKA_VALUE, aes_value, sizeof aes_value},
-		{CKA_LABEL, "aes", 3},
-		{CKA_ID, id, sizeof id},
-		{CKA_SENSITIVE, &sensitive_value, sizeof sensitive_value},
-		{CKA_EXTRACTABLE, &extractable_value, sizeof extractable_value},
+	        {CKA_CLASS, &secret_class, sizeof secret_class},
+	        {CKA_KEY_TYPE, &aes_type, sizeof aes_type},
+	        {CKA_VALUE, aes_value, sizeof aes_value},
+	        {CKA_LABEL, "aes", 3},
+	        {CKA_ID, id, sizeof id},
+	        {CKA_SENSITIVE, &sensitive_value, sizeof sensitive_value},
+	        {CKA_EXTRACTABLE, &extractable_value, sizeof extractable_value},
 	};
 	tok_object *object = NULL;
 
@@ -65,10 +65,10 @@ tok_object *make_certificate(void)
 	static unsigned char subject[] = {0x30, 0x00};
 	static unsigned char value[] = {0x30, 0x03, 0x02, 0x01, 0x01};
 	CK_ATTRIBUTE template[] = {
-		{CKA_CLASS, &certificate_class, sizeof certificate_class},
-		{CKA_CERTIFICATE_TYPE, &x509_type, sizeof x509_type},
-		{CKA_SUBJECT, subject, sizeof subject},
-		{CKA_VALUE, value, sizeof value},
+	        {CKA_CLASS, &certificate_class, sizeof certificate_class},
+	        {CKA_CERTIFICATE_TYPE, &x509_type, sizeof x509_type},
+	        {CKA_SUBJECT, subject, sizeof subject},
+	        {CKA_VALUE, value, sizeof value},
 	};
 	tok_object *object = NULL;
 

@@ -8,8 +8,8 @@
 
 #include <string.h>
 
-static unsigned char ec_params[] = {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce,
-                                    0x3d, 0x03, 0x01, 0x07};
+static unsigned char ec_params[] = {0x06, 0x08, 0x2a, 0x86, 0x48,
+                                    0xce, 0x3d, 0x03, 0x01, 0x07};
 static unsigned char ec_point[] = {0x04, 0x41, 0x04, 0x01, 0x02};
 static unsigned char ec_secret[32] = {7, 7, 7, 7, 7, 7, 7, 7, 1};
 static unsigned char modulus[] = {0x00, 0xc0, 0x01};
@@ -58,8 +58,8 @@ static void assert_storage_defaults(const tok_object *object, bool private)
 	assert_true(get_bool(object, CKA_DESTROYABLE));
 	assert_true(tok_object_destroyable(object));
 	assert_bytes(object, CKA_LABEL, NULL, 0);
-	assert_false(enc_ct_is_zero(object->unique_id,
-	                            sizeof object->unique_id));
+	assert_false(
+	        enc_ct_is_zero(object->unique_id, sizeof object->unique_id));
 }
 
 static void test_data_defaults(void **state)
@@ -96,9 +96,9 @@ static void test_certificate_defaults(void **state)
 static void test_secret_defaults(void **state)
 {
 	CK_ATTRIBUTE template[] = {
-		{CKA_CLASS, &secret_class, sizeof secret_class},
-		{CKA_KEY_TYPE, &aes_type, sizeof aes_type},
-		{CKA_VALUE, aes_value, 16},
+	        {CKA_CLASS, &secret_class, sizeof secret_class},
+	        {CKA_KEY_TYPE, &aes_type, sizeof aes_type},
+	        {CKA_VALUE, aes_value, 16},
 	};
 	tok_object *object = NULL;
 
@@ -127,22 +127,22 @@ static void test_secret_defaults(void **state)
 static void test_ec_keys(void **state)
 {
 	CK_ATTRIBUTE private_template[] = {
-		{CKA_CLASS, &private_class, sizeof private_class},
-		{CKA_KEY_TYPE, &ec_type, sizeof ec_type},
-		{CKA_EC_PARAMS, ec_params, sizeof ec_params},
-		{CKA_VALUE, ec_secret, sizeof ec_secret},
+	        {CKA_CLASS, &private_class, sizeof private_class},
+	        {CKA_KEY_TYPE, &ec_type, sizeof ec_type},
+	        {CKA_EC_PARAMS, ec_params, sizeof ec_params},
+	        {CKA_VALUE, ec_secret, sizeof ec_secret},
 	};
 	CK_ATTRIBUTE public_template[] = {
-		{CKA_CLASS, &public_class, sizeof public_class},
-		{CKA_KEY_TYPE, &ec_type, sizeof ec_type},
-		{CKA_EC_PARAMS, ec_params, sizeof ec_params},
-		{CKA_EC_POINT, ec_point, sizeof ec_point},
+	        {CKA_CLASS, &public_class, sizeof public_class},
+	        {CKA_KEY_TYPE, &ec_type, sizeof ec_type},
+	        {CKA_EC_PARAMS, ec_params, sizeof ec_params},
+	        {CKA_EC_POINT, ec_point, sizeof ec_point},
 	};
 	tok_object *object = NULL;
 
-	assert_int_equal(create(private_template, COUNT(private_template),
-	                        &object),
-	                 CKR_OK);
+	assert_int_equal(
+	        create(private_template, COUNT(private_template), &object),
+	        CKR_OK);
 	assert_storage_defaults(object, true);
 	assert_true(get_bool(object, CKA_SIGN));
 	assert_false(get_bool(object, CKA_ALWAYS_AUTHENTICATE));
@@ -150,9 +150,9 @@ static void test_ec_keys(void **state)
 	assert_bytes(object, CKA_EC_PARAMS, ec_params, sizeof ec_params);
 	tok_object_free(object);
 
-	assert_int_equal(create(public_template, COUNT(public_template),
-	                        &object),
-	                 CKR_OK);
+	assert_int_equal(
+	        create(public_template, COUNT(public_template), &object),
+	        CKR_OK);
 	assert_storage_defaults(object, false);
 	assert_true(get_bool(object, CKA_VERIFY));
 	assert_bytes(object, CKA_EC_POINT, ec_point, sizeof ec_point);
@@ -165,41 +165,41 @@ static void test_ec_keys(void **state)
 static void test_rsa_keys(void **state)
 {
 	CK_ATTRIBUTE public_template[] = {
-		{CKA_CLASS, &public_class, sizeof public_class},
-		{CKA_KEY_TYPE, &rsa_type, sizeof rsa_type},
-		{CKA_MODULUS, modulus, sizeof modulus},
-		{CKA_PUBLIC_EXPONENT, exponent, sizeof exponent},
+	        {CKA_CLASS, &public_class, sizeof public_class},
+	        {CKA_KEY_TYPE, &rsa_type, sizeof rsa_type},
+	        {CKA_MODULUS, modulus, sizeof modulus},
+	        {CKA_PUBLIC_EXPONENT, exponent, sizeof exponent},
 	};
 	CK_ATTRIBUTE private_template[] = {
-		{CKA_CLASS, &private_class, sizeof private_class},
-		{CKA_KEY_TYPE, &rsa_type, sizeof rsa_type},
-		{CKA_MODULUS, modulus, sizeof modulus},
-		{CKA_PRIVATE_EXPONENT, private_exponent,
-		 sizeof private_exponent},
-		{CKA_PRIME_1, prime, sizeof prime},
+	        {CKA_CLASS, &private_class, sizeof private_class},
+	        {CKA_KEY_TYPE, &rsa_type, sizeof rsa_type},
+	        {CKA_MODULUS, modulus, sizeof modulus},
+	        {CKA_PRIVATE_EXPONENT, private_exponent,
+	         sizeof private_exponent},
+	        {CKA_PRIME_1, prime, sizeof prime},
 	};
 	CK_ULONG bits = 16;
 	CK_ATTRIBUTE with_bits[] = {
-		{CKA_CLASS, &public_class, sizeof public_class},
-		{CKA_KEY_TYPE, &rsa_type, sizeof rsa_type},
-		{CKA_MODULUS, modulus, sizeof modulus},
-		{CKA_PUBLIC_EXPONENT, exponent, sizeof exponent},
-		{CKA_MODULUS_BITS, &bits, sizeof bits},
+	        {CKA_CLASS, &public_class, sizeof public_class},
+	        {CKA_KEY_TYPE, &rsa_type, sizeof rsa_type},
+	        {CKA_MODULUS, modulus, sizeof modulus},
+	        {CKA_PUBLIC_EXPONENT, exponent, sizeof exponent},
+	        {CKA_MODULUS_BITS, &bits, sizeof bits},
 	};
 	tok_object *object = NULL;
 
-	assert_int_equal(create(public_template, COUNT(public_template),
-	                        &object),
-	                 CKR_OK);
+	assert_int_equal(
+	        create(public_template, COUNT(public_template), &object),
+	        CKR_OK);
 	/* Computed from the modulus (leading zero byte ignored). */
 	assert_int_equal(get_ulong(object, CKA_MODULUS_BITS), 16);
 	assert_bytes(object, CKA_PUBLIC_EXPONENT, exponent, sizeof exponent);
 	tok_object_free(object);
 	expect_failure(with_bits, COUNT(with_bits), CKR_ATTRIBUTE_READ_ONLY);
 
-	assert_int_equal(create(private_template, COUNT(private_template),
-	                        &object),
-	                 CKR_OK);
+	assert_int_equal(
+	        create(private_template, COUNT(private_template), &object),
+	        CKR_OK);
 	assert_sealed(object, CKA_PRIVATE_EXPONENT, sizeof private_exponent);
 	assert_sealed(object, CKA_PRIME_1, sizeof prime);
 	assert_false(tok_object_attribute(object, CKA_MODULUS)->sensitive);
@@ -219,78 +219,78 @@ static void test_template_errors(void **state)
 	CK_BBOOL wide_bool[2] = {CK_TRUE, CK_TRUE};
 	CK_ATTRIBUTE no_class[] = {{CKA_LABEL, "x", 1}};
 	CK_ATTRIBUTE no_value[] = {
-		{CKA_CLASS, &secret_class, sizeof secret_class},
-		{CKA_KEY_TYPE, &aes_type, sizeof aes_type},
+	        {CKA_CLASS, &secret_class, sizeof secret_class},
+	        {CKA_KEY_TYPE, &aes_type, sizeof aes_type},
 	};
 	CK_ATTRIBUTE no_key_type[] = {
-		{CKA_CLASS, &secret_class, sizeof secret_class},
-		{CKA_VALUE, aes_value, 16},
+	        {CKA_CLASS, &secret_class, sizeof secret_class},
+	        {CKA_VALUE, aes_value, 16},
 	};
 	CK_ATTRIBUTE short_aes[] = {
-		{CKA_CLASS, &secret_class, sizeof secret_class},
-		{CKA_KEY_TYPE, &aes_type, sizeof aes_type},
-		{CKA_VALUE, aes17, sizeof aes17},
+	        {CKA_CLASS, &secret_class, sizeof secret_class},
+	        {CKA_KEY_TYPE, &aes_type, sizeof aes_type},
+	        {CKA_VALUE, aes17, sizeof aes17},
 	};
 	CK_ATTRIBUTE bool_length[] = {
-		{CKA_CLASS, &data_class, sizeof data_class},
-		{CKA_TOKEN, wide_bool, sizeof wide_bool},
+	        {CKA_CLASS, &data_class, sizeof data_class},
+	        {CKA_TOKEN, wide_bool, sizeof wide_bool},
 	};
 	CK_ATTRIBUTE local[] = {
-		{CKA_CLASS, &secret_class, sizeof secret_class},
-		{CKA_KEY_TYPE, &aes_type, sizeof aes_type},
-		{CKA_VALUE, aes_value, 16},
-		{CKA_LOCAL, &yes, sizeof yes},
+	        {CKA_CLASS, &secret_class, sizeof secret_class},
+	        {CKA_KEY_TYPE, &aes_type, sizeof aes_type},
+	        {CKA_VALUE, aes_value, 16},
+	        {CKA_LOCAL, &yes, sizeof yes},
 	};
 	CK_ATTRIBUTE value_len_given[] = {
-		{CKA_CLASS, &secret_class, sizeof secret_class},
-		{CKA_KEY_TYPE, &aes_type, sizeof aes_type},
-		{CKA_VALUE, aes_value, 32},
-		{CKA_VALUE_LEN, &value_len, sizeof value_len},
+	        {CKA_CLASS, &secret_class, sizeof secret_class},
+	        {CKA_KEY_TYPE, &aes_type, sizeof aes_type},
+	        {CKA_VALUE, aes_value, 32},
+	        {CKA_VALUE_LEN, &value_len, sizeof value_len},
 	};
 	CK_ATTRIBUTE foreign[] = {
-		{CKA_CLASS, &data_class, sizeof data_class},
-		{CKA_MODULUS, modulus, sizeof modulus},
+	        {CKA_CLASS, &data_class, sizeof data_class},
+	        {CKA_MODULUS, modulus, sizeof modulus},
 	};
 	CK_ATTRIBUTE conflicting[] = {
-		{CKA_CLASS, &data_class, sizeof data_class},
-		{CKA_LABEL, "one", 3},
-		{CKA_LABEL, "two", 3},
+	        {CKA_CLASS, &data_class, sizeof data_class},
+	        {CKA_LABEL, "one", 3},
+	        {CKA_LABEL, "two", 3},
 	};
 	CK_ATTRIBUTE conflicting_secret[] = {
-		{CKA_CLASS, &secret_class, sizeof secret_class},
-		{CKA_KEY_TYPE, &aes_type, sizeof aes_type},
-		{CKA_VALUE, aes_value, 32},
-		{CKA_VALUE, other_value, 32},
+	        {CKA_CLASS, &secret_class, sizeof secret_class},
+	        {CKA_KEY_TYPE, &aes_type, sizeof aes_type},
+	        {CKA_VALUE, aes_value, 32},
+	        {CKA_VALUE, other_value, 32},
 	};
 	CK_ATTRIBUTE conflicting_class[] = {
-		{CKA_CLASS, &data_class, sizeof data_class},
-		{CKA_CLASS, &secret_class, sizeof secret_class},
+	        {CKA_CLASS, &data_class, sizeof data_class},
+	        {CKA_CLASS, &secret_class, sizeof secret_class},
 	};
 	CK_ATTRIBUTE unknown_type[] = {
-		{CKA_CLASS, &data_class, sizeof data_class},
-		{0x7fffffffUL, "x", 1},
+	        {CKA_CLASS, &data_class, sizeof data_class},
+	        {0x7fffffffUL, "x", 1},
 	};
-	CK_ATTRIBUTE unknown_class[] = {{CKA_CLASS, &bad_class,
-	                                 sizeof bad_class}};
+	CK_ATTRIBUTE unknown_class[] = {
+	        {CKA_CLASS, &bad_class, sizeof bad_class}};
 	CK_ATTRIBUTE short_class[] = {{CKA_CLASS, &data_class, 4}};
 	CK_ATTRIBUTE aes_private[] = {
-		{CKA_CLASS, &private_class, sizeof private_class},
-		{CKA_KEY_TYPE, &aes_type, sizeof aes_type},
+	        {CKA_CLASS, &private_class, sizeof private_class},
+	        {CKA_KEY_TYPE, &aes_type, sizeof aes_type},
 	};
 	CK_ATTRIBUTE certificate_without_subject[] = {
-		{CKA_CLASS, &certificate_class, sizeof certificate_class},
-		{CKA_CERTIFICATE_TYPE, &x509_type, sizeof x509_type},
-		{CKA_VALUE, "v", 1},
+	        {CKA_CLASS, &certificate_class, sizeof certificate_class},
+	        {CKA_CERTIFICATE_TYPE, &x509_type, sizeof x509_type},
+	        {CKA_VALUE, "v", 1},
 	};
 	CK_ATTRIBUTE unique_id[] = {
-		{CKA_CLASS, &data_class, sizeof data_class},
-		{CKA_UNIQUE_ID, "abc", 3},
+	        {CKA_CLASS, &data_class, sizeof data_class},
+	        {CKA_UNIQUE_ID, "abc", 3},
 	};
 	CK_ATTRIBUTE bad_date[] = {
-		{CKA_CLASS, &secret_class, sizeof secret_class},
-		{CKA_KEY_TYPE, &aes_type, sizeof aes_type},
-		{CKA_VALUE, aes_value, 16},
-		{CKA_START_DATE, "2024-1-1", 8},
+	        {CKA_CLASS, &secret_class, sizeof secret_class},
+	        {CKA_KEY_TYPE, &aes_type, sizeof aes_type},
+	        {CKA_VALUE, aes_value, 16},
+	        {CKA_START_DATE, "2024-1-1", 8},
 	};
 	tok_object *object = NULL;
 
@@ -335,9 +335,9 @@ static void test_template_errors(void **state)
 	assert_bytes(object, CKA_LABEL, "one", 3);
 	tok_object_free(object);
 	conflicting_secret[3].pValue = aes_value;
-	assert_int_equal(create(conflicting_secret, COUNT(conflicting_secret),
-	                        &object),
-	                 CKR_OK);
+	assert_int_equal(
+	        create(conflicting_secret, COUNT(conflicting_secret), &object),
+	        CKR_OK);
 	tok_object_free(object);
 }
 
@@ -345,8 +345,8 @@ static void test_bool_normalised(void **state)
 {
 	CK_BBOOL seven = 7;
 	CK_ATTRIBUTE template[] = {
-		{CKA_CLASS, &data_class, sizeof data_class},
-		{CKA_TOKEN, &seven, sizeof seven},
+	        {CKA_CLASS, &data_class, sizeof data_class},
+	        {CKA_TOKEN, &seven, sizeof seven},
 	};
 	tok_object *object = NULL;
 
@@ -360,20 +360,19 @@ static void test_bool_normalised(void **state)
 static void test_trusted_needs_so(void **state)
 {
 	CK_ATTRIBUTE template[] = {
-		{CKA_CLASS, &certificate_class, sizeof certificate_class},
-		{CKA_CERTIFICATE_TYPE, &x509_type, sizeof x509_type},
-		{CKA_SUBJECT, "s", 1},
-		{CKA_VALUE, "v", 1},
-		{CKA_TRUSTED, &yes, sizeof yes},
+	        {CKA_CLASS, &certificate_class, sizeof certificate_class},
+	        {CKA_CERTIFICATE_TYPE, &x509_type, sizeof x509_type},
+	        {CKA_SUBJECT, "s", 1},
+	        {CKA_VALUE, "v", 1},
+	        {CKA_TRUSTED, &yes, sizeof yes},
 	};
 	tok_object *object = NULL;
 
 	expect_failure(template, COUNT(template), CKR_ATTRIBUTE_READ_ONLY);
-	assert_int_equal(tok_object_create_ex(template, COUNT(template),
-	                                      TOK_ORIGIN_CREATE, 0,
-	                                      CK_UNAVAILABLE_INFORMATION,
-	                                      CK_UNAVAILABLE_INFORMATION, true,
-	                                      &object),
+	assert_int_equal(tok_object_create_ex(
+	                         template, COUNT(template), TOK_ORIGIN_CREATE,
+	                         0, CK_UNAVAILABLE_INFORMATION,
+	                         CK_UNAVAILABLE_INFORMATION, true, &object),
 	                 CKR_OK);
 	assert_true(get_bool(object, CKA_TRUSTED));
 	tok_object_free(object);
@@ -384,16 +383,16 @@ static void test_generate(void **state)
 	CK_ULONG length = 32;
 	CK_BBOOL extractable = CK_TRUE;
 	CK_ATTRIBUTE template[] = {
-		{CKA_VALUE_LEN, &length, sizeof length},
-		{CKA_LABEL, "gen", 3},
+	        {CKA_VALUE_LEN, &length, sizeof length},
+	        {CKA_LABEL, "gen", 3},
 	};
 	CK_ATTRIBUTE extractable_template[] = {
-		{CKA_VALUE_LEN, &length, sizeof length},
-		{CKA_EXTRACTABLE, &extractable, sizeof extractable},
+	        {CKA_VALUE_LEN, &length, sizeof length},
+	        {CKA_EXTRACTABLE, &extractable, sizeof extractable},
 	};
 	CK_ATTRIBUTE with_value[] = {
-		{CKA_VALUE_LEN, &length, sizeof length},
-		{CKA_VALUE, aes_value, 32},
+	        {CKA_VALUE_LEN, &length, sizeof length},
+	        {CKA_VALUE, aes_value, 32},
 	};
 	CK_ATTRIBUTE data[] = {{CKA_CLASS, &data_class, sizeof data_class}};
 	tok_object *object = (tok_object *)&object;
@@ -413,14 +412,14 @@ static void test_generate(void **state)
 	assert_null(tok_object_attribute(object, CKA_VALUE));
 
 	/* The mechanism supplies the key. */
-	assert_int_equal(tok_object_set_material(object, CKA_VALUE, aes_value,
-	                                         17),
-	                 CKR_ATTRIBUTE_VALUE_INVALID);
+	assert_int_equal(
+	        tok_object_set_material(object, CKA_VALUE, aes_value, 17),
+	        CKR_ATTRIBUTE_VALUE_INVALID);
 	assert_int_equal(tok_object_set_material(object, CKA_LABEL, "x", 1),
 	                 CKR_ATTRIBUTE_TYPE_INVALID);
-	assert_int_equal(tok_object_set_material(object, CKA_VALUE, aes_value,
-	                                         24),
-	                 CKR_OK);
+	assert_int_equal(
+	        tok_object_set_material(object, CKA_VALUE, aes_value, 24),
+	        CKR_OK);
 	assert_sealed(object, CKA_VALUE, 24);
 	assert_int_equal(get_ulong(object, CKA_VALUE_LEN), 24);
 	tok_object_free(object);
@@ -441,9 +440,9 @@ static void test_generate(void **state)
 	                 CKR_ATTRIBUTE_READ_ONLY);
 	assert_null(object);
 	/* CKA_VALUE_LEN must be given to generate an AES key. */
-	assert_int_equal(tok_object_create(template + 1, 1,
-	                                   TOK_ORIGIN_GENERATE, CKO_SECRET_KEY,
-	                                   CKK_AES, CKM_AES_KEY_GEN, &object),
+	assert_int_equal(tok_object_create(template + 1, 1, TOK_ORIGIN_GENERATE,
+	                                   CKO_SECRET_KEY, CKK_AES,
+	                                   CKM_AES_KEY_GEN, &object),
 	                 CKR_TEMPLATE_INCOMPLETE);
 	/* No mechanism makes data objects. */
 	assert_int_equal(tok_object_create(data, COUNT(data),
@@ -455,27 +454,25 @@ static void test_generate(void **state)
 static void test_generate_key_pair(void **state)
 {
 	CK_ATTRIBUTE public_template[] = {
-		{CKA_EC_PARAMS, ec_params, sizeof ec_params},
+	        {CKA_EC_PARAMS, ec_params, sizeof ec_params},
 	};
 	CK_ATTRIBUTE private_template[] = {
-		{CKA_EC_PARAMS, ec_params, sizeof ec_params},
+	        {CKA_EC_PARAMS, ec_params, sizeof ec_params},
 	};
 	tok_object *public_key = NULL;
 	tok_object *private_key = NULL;
 
-	assert_int_equal(tok_object_create(public_template,
-	                                   COUNT(public_template),
-	                                   TOK_ORIGIN_GENERATE, CKO_PUBLIC_KEY,
-	                                   CKK_EC, CKM_EC_KEY_PAIR_GEN,
-	                                   &public_key),
-	                 CKR_OK);
+	assert_int_equal(
+	        tok_object_create(public_template, COUNT(public_template),
+	                          TOK_ORIGIN_GENERATE, CKO_PUBLIC_KEY, CKK_EC,
+	                          CKM_EC_KEY_PAIR_GEN, &public_key),
+	        CKR_OK);
 	/* [4]: the private key's parameters come from the mechanism. */
-	assert_int_equal(tok_object_create(private_template,
-	                                   COUNT(private_template),
-	                                   TOK_ORIGIN_GENERATE, CKO_PRIVATE_KEY,
-	                                   CKK_EC, CKM_EC_KEY_PAIR_GEN,
-	                                   &private_key),
-	                 CKR_ATTRIBUTE_READ_ONLY);
+	assert_int_equal(
+	        tok_object_create(private_template, COUNT(private_template),
+	                          TOK_ORIGIN_GENERATE, CKO_PRIVATE_KEY, CKK_EC,
+	                          CKM_EC_KEY_PAIR_GEN, &private_key),
+	        CKR_ATTRIBUTE_READ_ONLY);
 	assert_int_equal(tok_object_create(NULL, 0, TOK_ORIGIN_GENERATE,
 	                                   CKO_PRIVATE_KEY, CKK_EC,
 	                                   CKM_EC_KEY_PAIR_GEN, &private_key),
@@ -500,9 +497,9 @@ static void test_derive_and_internal(void **state)
 {
 	CK_ULONG length = 32;
 	CK_ATTRIBUTE template[] = {
-		{CKA_CLASS, &secret_class, sizeof secret_class},
-		{CKA_KEY_TYPE, &aes_type, sizeof aes_type},
-		{CKA_VALUE_LEN, &length, sizeof length},
+	        {CKA_CLASS, &secret_class, sizeof secret_class},
+	        {CKA_KEY_TYPE, &aes_type, sizeof aes_type},
+	        {CKA_VALUE_LEN, &length, sizeof length},
 	};
 	unsigned char one = 1;
 	unsigned char two = 2;
@@ -518,39 +515,39 @@ static void test_derive_and_internal(void **state)
 	assert_int_equal(get_ulong(object, CKA_KEY_GEN_MECHANISM),
 	                 CK_UNAVAILABLE_INFORMATION);
 
-	assert_int_equal(tok_object_set_internal(object, CKA_ALWAYS_SENSITIVE,
-	                                         &one, 1),
-	                 CKR_OK);
+	assert_int_equal(
+	        tok_object_set_internal(object, CKA_ALWAYS_SENSITIVE, &one, 1),
+	        CKR_OK);
 	assert_true(get_bool(object, CKA_ALWAYS_SENSITIVE));
-	assert_int_equal(tok_object_set_internal(object, CKA_NEVER_EXTRACTABLE,
-	                                         &two, 1),
-	                 CKR_ATTRIBUTE_VALUE_INVALID);
+	assert_int_equal(
+	        tok_object_set_internal(object, CKA_NEVER_EXTRACTABLE, &two, 1),
+	        CKR_ATTRIBUTE_VALUE_INVALID);
 	assert_int_equal(tok_object_set_internal(object, CKA_VALUE, &one, 1),
 	                 CKR_ARGUMENTS_BAD);
 	assert_int_equal(tok_object_set_internal(object, CKA_CLASS, &one, 1),
 	                 CKR_ARGUMENTS_BAD);
 	assert_int_equal(tok_object_set_internal(object, CKA_MODULUS, &one, 1),
 	                 CKR_ATTRIBUTE_TYPE_INVALID);
-	assert_int_equal(tok_object_set_material(object, CKA_VALUE, aes_value,
-	                                         32),
-	                 CKR_OK);
+	assert_int_equal(
+	        tok_object_set_material(object, CKA_VALUE, aes_value, 32),
+	        CKR_OK);
 	tok_object_free(object);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_data_defaults),
-		cmocka_unit_test(test_certificate_defaults),
-		cmocka_unit_test(test_secret_defaults),
-		cmocka_unit_test(test_ec_keys),
-		cmocka_unit_test(test_rsa_keys),
-		cmocka_unit_test(test_template_errors),
-		cmocka_unit_test(test_bool_normalised),
-		cmocka_unit_test(test_trusted_needs_so),
-		cmocka_unit_test(test_generate),
-		cmocka_unit_test(test_generate_key_pair),
-		cmocka_unit_test(test_derive_and_internal),
+	        cmocka_unit_test(test_data_defaults),
+	        cmocka_unit_test(test_certificate_defaults),
+	        cmocka_unit_test(test_secret_defaults),
+	        cmocka_unit_test(test_ec_keys),
+	        cmocka_unit_test(test_rsa_keys),
+	        cmocka_unit_test(test_template_errors),
+	        cmocka_unit_test(test_bool_normalised),
+	        cmocka_unit_test(test_trusted_needs_so),
+	        cmocka_unit_test(test_generate),
+	        cmocka_unit_test(test_generate_key_pair),
+	        cmocka_unit_test(test_derive_and_internal),
 	};
 
 	return cmocka_run_group_tests(tests, token_setup, token_teardown);

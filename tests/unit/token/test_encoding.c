@@ -12,7 +12,10 @@
 
 static void test_ulong_round_trip(void **state)
 {
-	CK_ULONG values[] = {0, 1, 0x1234, CKO_SECRET_KEY,
+	CK_ULONG values[] = {0,
+	                     1,
+	                     0x1234,
+	                     CKO_SECRET_KEY,
 	                     CKM_VENDOR_DEFINED | 5,
 	                     CK_UNAVAILABLE_INFORMATION};
 
@@ -33,9 +36,9 @@ static void test_ulong_round_trip(void **state)
 		entry.type = CKA_VALUE_LEN;
 		entry.pValue = &back;
 		entry.ulValueLen = sizeof back;
-		assert_int_equal(tok_write_native(TOK_KIND_ULONG, encoded, 8,
-		                                  &entry),
-		                 CKR_OK);
+		assert_int_equal(
+		        tok_write_native(TOK_KIND_ULONG, encoded, 8, &entry),
+		        CKR_OK);
 		assert_int_equal(back, values[i]);
 		free(encoded);
 	}
@@ -59,9 +62,9 @@ static void test_hand_written_blob(void **state)
 
 	assert_int_equal(tok_load_u64(blob), 0x1080);
 	assert_true(tok_portable_valid(TOK_KIND_ULONG, blob, sizeof blob));
-	assert_int_equal(tok_write_native(TOK_KIND_ULONG, blob, sizeof blob,
-	                                  &entry),
-	                 CKR_OK);
+	assert_int_equal(
+	        tok_write_native(TOK_KIND_ULONG, blob, sizeof blob, &entry),
+	        CKR_OK);
 	assert_int_equal(value, CKM_AES_KEY_GEN);
 	assert_int_equal(entry.ulValueLen, sizeof(CK_ULONG));
 
@@ -91,18 +94,18 @@ static void test_template_encoding(void **state)
 	CK_ULONG class = CKO_SECRET_KEY;
 	CK_BBOOL flag = 5;
 	CK_ATTRIBUTE inner[] = {
-		{CKA_CLASS, &class, sizeof class},
-		{CKA_SIGN, &flag, sizeof flag},
-		{CKA_ID, "ab", 2},
+	        {CKA_CLASS, &class, sizeof class},
+	        {CKA_SIGN, &flag, sizeof flag},
+	        {CKA_ID, "ab", 2},
 	};
 	unsigned char *encoded = NULL;
 	size_t length = 0;
 	/* u32 count, then per entry u64 type, u32 length, value. */
 	const unsigned char expected[] = {
-		3, 0, 0, 0,
-		0, 0, 0, 0, 0, 0, 0, 0, 8, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0,
-		0x08, 0x01, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1,
-		0x02, 0x01, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 'a', 'b',
+	        3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,   0,    8,
+	        0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0,   0x08, 0x01,
+	        0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1,   0x02, 0x01,
+	        0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 'a', 'b',
 	};
 
 	assert_int_equal(tok_encode(TOK_KIND_TEMPLATE, inner, sizeof inner,
@@ -114,8 +117,8 @@ static void test_template_encoding(void **state)
 	assert_int_equal(tok_native_length(TOK_KIND_TEMPLATE, encoded, length),
 	                 3 * sizeof(CK_ATTRIBUTE));
 	/* Truncated or with trailing bytes: malformed. */
-	assert_false(tok_portable_valid(TOK_KIND_TEMPLATE, encoded,
-	                                length - 1));
+	assert_false(
+	        tok_portable_valid(TOK_KIND_TEMPLATE, encoded, length - 1));
 	free(encoded);
 }
 
@@ -127,10 +130,10 @@ static store_attribute *records_of(const tok_object *object)
 
 	assert_non_null(records);
 	for (size_t i = 0; i < object->count; i++)
-		assert_int_equal(tok_attribute_copy(
-					 &object->attributes[i],
-					 &records[object->count - 1 - i]),
-		                 CKR_OK);
+		assert_int_equal(
+		        tok_attribute_copy(&object->attributes[i],
+		                           &records[object->count - 1 - i]),
+		        CKR_OK);
 	return records;
 }
 
@@ -239,12 +242,12 @@ static void test_size(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ulong_round_trip),
-		cmocka_unit_test(test_hand_written_blob),
-		cmocka_unit_test(test_template_encoding),
-		cmocka_unit_test(test_from_store),
-		cmocka_unit_test(test_from_store_damaged),
-		cmocka_unit_test(test_size),
+	        cmocka_unit_test(test_ulong_round_trip),
+	        cmocka_unit_test(test_hand_written_blob),
+	        cmocka_unit_test(test_template_encoding),
+	        cmocka_unit_test(test_from_store),
+	        cmocka_unit_test(test_from_store_damaged),
+	        cmocka_unit_test(test_size),
 	};
 
 	return cmocka_run_group_tests(tests, token_setup, token_teardown);

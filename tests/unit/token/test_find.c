@@ -15,29 +15,29 @@ static void test_matches(void **state)
 	unsigned char other_id[] = {1, 2, 4};
 	CK_BBOOL seven = 7;
 	CK_ATTRIBUTE class_and_id[] = {
-		{CKA_CLASS, &secret_class, sizeof secret_class},
-		{CKA_ID, id, sizeof id},
+	        {CKA_CLASS, &secret_class, sizeof secret_class},
+	        {CKA_ID, id, sizeof id},
 	};
 	CK_ATTRIBUTE wrong_id[] = {
-		{CKA_CLASS, &secret_class, sizeof secret_class},
-		{CKA_ID, other_id, sizeof other_id},
+	        {CKA_CLASS, &secret_class, sizeof secret_class},
+	        {CKA_ID, other_id, sizeof other_id},
 	};
-	CK_ATTRIBUTE wrong_class[] = {{CKA_CLASS, &data_class,
-	                               sizeof data_class}};
+	CK_ATTRIBUTE wrong_class[] = {
+	        {CKA_CLASS, &data_class, sizeof data_class}};
 	CK_ATTRIBUTE normalised_bool[] = {{CKA_ENCRYPT, &seven, sizeof seven}};
 	CK_ATTRIBUTE value[] = {{CKA_VALUE, aes_value, sizeof aes_value}};
 	CK_ATTRIBUTE short_class[] = {{CKA_CLASS, &secret_class, 4}};
 	CK_ATTRIBUTE absent[] = {{CKA_MODULUS, "x", 1}};
 	CK_ATTRIBUTE unknown[] = {{0x7fffffffUL, "x", 1}};
 	CK_ATTRIBUTE label_and_length[] = {
-		{CKA_LABEL, "aes", 3},
-		{CKA_VALUE_LEN, NULL, 0},
+	        {CKA_LABEL, "aes", 3},
+	        {CKA_VALUE_LEN, NULL, 0},
 	};
 	CK_ULONG length = 32;
 
 	assert_true(tok_object_matches(object, NULL, 0));
-	assert_true(tok_object_matches(object, class_and_id,
-	                               COUNT(class_and_id)));
+	assert_true(
+	        tok_object_matches(object, class_and_id, COUNT(class_and_id)));
 	assert_false(tok_object_matches(object, wrong_id, COUNT(wrong_id)));
 	assert_false(tok_object_matches(object, wrong_class, 1));
 	assert_true(tok_object_matches(object, normalised_bool, 1));
@@ -90,13 +90,13 @@ static void test_template_index(void **state)
 {
 	unsigned char id[] = {9, 9};
 	CK_ATTRIBUTE template[] = {
-		{CKA_TOKEN, &yes, sizeof yes},
-		{CKA_ID, id, sizeof id},
-		{CKA_CLASS, &public_class, sizeof public_class},
+	        {CKA_TOKEN, &yes, sizeof yes},
+	        {CKA_ID, id, sizeof id},
+	        {CKA_CLASS, &public_class, sizeof public_class},
 	};
 	CK_ATTRIBUTE conflicting[] = {
-		{CKA_CLASS, &public_class, sizeof public_class},
-		{CKA_CLASS, &private_class, sizeof private_class},
+	        {CKA_CLASS, &public_class, sizeof public_class},
+	        {CKA_CLASS, &private_class, sizeof private_class},
 	};
 	CK_ATTRIBUTE short_class[] = {{CKA_CLASS, &public_class, 2}};
 	CK_ATTRIBUTE empty_label[] = {{CKA_LABEL, NULL, 0}};
@@ -122,10 +122,10 @@ static void test_template_index(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_matches),
-		cmocka_unit_test(test_matches_unique_id),
-		cmocka_unit_test(test_object_index),
-		cmocka_unit_test(test_template_index),
+	        cmocka_unit_test(test_matches),
+	        cmocka_unit_test(test_matches_unique_id),
+	        cmocka_unit_test(test_object_index),
+	        cmocka_unit_test(test_template_index),
 	};
 
 	return cmocka_run_group_tests(tests, token_setup, token_teardown);

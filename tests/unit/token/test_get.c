@@ -13,16 +13,16 @@ static void test_length_query(void **state)
 {
 	tok_object *object = make_aes(false, true);
 	CK_ATTRIBUTE template[] = {
-		{CKA_LABEL, NULL, 99},
-		{CKA_CLASS, NULL, 0},
-		{CKA_TOKEN, NULL, 0},
-		{CKA_VALUE, NULL, 0},
-		{CKA_ALLOWED_MECHANISMS, NULL, 5},
+	        {CKA_LABEL, NULL, 99},
+	        {CKA_CLASS, NULL, 0},
+	        {CKA_TOKEN, NULL, 0},
+	        {CKA_VALUE, NULL, 0},
+	        {CKA_ALLOWED_MECHANISMS, NULL, 5},
 	};
 
-	assert_int_equal(tok_object_get_attributes(object, template,
-	                                           COUNT(template)),
-	                 CKR_OK);
+	assert_int_equal(
+	        tok_object_get_attributes(object, template, COUNT(template)),
+	        CKR_OK);
 	assert_int_equal(template[0].ulValueLen, 3);
 	assert_int_equal(template[1].ulValueLen, sizeof(CK_ULONG));
 	assert_int_equal(template[2].ulValueLen, sizeof(CK_BBOOL));
@@ -38,14 +38,14 @@ static void test_buffer_too_small(void **state)
 	unsigned char value[31];
 	CK_ULONG key_type = 0;
 	CK_ATTRIBUTE template[] = {
-		{CKA_LABEL, label, sizeof label},
-		{CKA_KEY_TYPE, &key_type, sizeof key_type},
-		{CKA_VALUE, value, sizeof value},
+	        {CKA_LABEL, label, sizeof label},
+	        {CKA_KEY_TYPE, &key_type, sizeof key_type},
+	        {CKA_VALUE, value, sizeof value},
 	};
 
-	assert_int_equal(tok_object_get_attributes(object, template,
-	                                           COUNT(template)),
-	                 CKR_BUFFER_TOO_SMALL);
+	assert_int_equal(
+	        tok_object_get_attributes(object, template, COUNT(template)),
+	        CKR_BUFFER_TOO_SMALL);
 	assert_int_equal(template[0].ulValueLen, CK_UNAVAILABLE_INFORMATION);
 	assert_int_equal(template[1].ulValueLen, sizeof(CK_ULONG));
 	assert_int_equal(key_type, CKK_AES);
@@ -60,14 +60,14 @@ static void test_sensitive(void **state)
 	unsigned char value[32];
 	char label[8];
 	CK_ATTRIBUTE template[] = {
-		{CKA_VALUE, value, sizeof value},
-		{CKA_LABEL, label, sizeof label},
+	        {CKA_VALUE, value, sizeof value},
+	        {CKA_LABEL, label, sizeof label},
 	};
 
 	memset(value, 0, sizeof value);
-	assert_int_equal(tok_object_get_attributes(sensitive, template,
-	                                           COUNT(template)),
-	                 CKR_ATTRIBUTE_SENSITIVE);
+	assert_int_equal(
+	        tok_object_get_attributes(sensitive, template, COUNT(template)),
+	        CKR_ATTRIBUTE_SENSITIVE);
 	assert_int_equal(template[0].ulValueLen, CK_UNAVAILABLE_INFORMATION);
 	assert_true(enc_ct_is_zero(value, sizeof value));
 	assert_int_equal(template[1].ulValueLen, 3);
@@ -76,14 +76,13 @@ static void test_sensitive(void **state)
 	/* Also a length query. */
 	template[0].pValue = NULL;
 	template[0].ulValueLen = 0;
-	assert_int_equal(tok_object_get_attributes(unextractable, template,
-	                                           1),
+	assert_int_equal(tok_object_get_attributes(unextractable, template, 1),
 	                 CKR_ATTRIBUTE_SENSITIVE);
 	assert_int_equal(template[0].ulValueLen, CK_UNAVAILABLE_INFORMATION);
 
 	/* The sealed value stays sealed. */
 	const store_attribute *attribute =
-		tok_object_attribute(sensitive, CKA_VALUE);
+	        tok_object_attribute(sensitive, CKA_VALUE);
 	assert_true(attribute->sensitive);
 	assert_non_null(attribute->sealed);
 	assert_null(attribute->value);
@@ -99,20 +98,20 @@ static void test_type_invalid_and_precedence(void **state)
 	char label[1];
 	CK_ULONG class = 0;
 	CK_ATTRIBUTE unknown[] = {
-		{0x7fffffffUL, junk, sizeof junk},
-		{CKA_MODULUS, junk, sizeof junk},
-		{CKA_CLASS, &class, sizeof class},
+	        {0x7fffffffUL, junk, sizeof junk},
+	        {CKA_MODULUS, junk, sizeof junk},
+	        {CKA_CLASS, &class, sizeof class},
 	};
 	CK_ATTRIBUTE all[] = {
-		{CKA_LABEL, label, sizeof label},
-		{0x7fffffffUL, junk, sizeof junk},
-		{CKA_VALUE, value, sizeof value},
-		{CKA_CLASS, &class, sizeof class},
+	        {CKA_LABEL, label, sizeof label},
+	        {0x7fffffffUL, junk, sizeof junk},
+	        {CKA_VALUE, value, sizeof value},
+	        {CKA_CLASS, &class, sizeof class},
 	};
 
-	assert_int_equal(tok_object_get_attributes(object, unknown,
-	                                           COUNT(unknown)),
-	                 CKR_ATTRIBUTE_TYPE_INVALID);
+	assert_int_equal(
+	        tok_object_get_attributes(object, unknown, COUNT(unknown)),
+	        CKR_ATTRIBUTE_TYPE_INVALID);
 	assert_int_equal(unknown[0].ulValueLen, CK_UNAVAILABLE_INFORMATION);
 	assert_int_equal(unknown[1].ulValueLen, CK_UNAVAILABLE_INFORMATION);
 	assert_int_equal(class, CKO_SECRET_KEY);
@@ -167,7 +166,7 @@ static void test_readable_value(void **state)
 	assert_int_equal(value[sizeof aes_value], 0xee);
 	/* Still sealed in the object. */
 	const store_attribute *attribute =
-		tok_object_attribute(object, CKA_VALUE);
+	        tok_object_attribute(object, CKA_VALUE);
 	assert_non_null(attribute->sealed);
 	assert_null(attribute->value);
 	tok_object_free(object);
@@ -196,17 +195,17 @@ static void test_unique_id(void **state)
 static tok_object *make_wrapping_key(void)
 {
 	CK_ATTRIBUTE wrap_template[] = {
-		{CKA_CLASS, &secret_class, sizeof secret_class},
-		{CKA_EXTRACTABLE, &yes, sizeof yes},
-		{CKA_LABEL, "abc", 3},
+	        {CKA_CLASS, &secret_class, sizeof secret_class},
+	        {CKA_EXTRACTABLE, &yes, sizeof yes},
+	        {CKA_LABEL, "abc", 3},
 	};
 	CK_MECHANISM_TYPE mechanisms[] = {CKM_AES_KEY_WRAP, CKM_AES_GCM};
 	CK_ATTRIBUTE template[] = {
-		{CKA_CLASS, &secret_class, sizeof secret_class},
-		{CKA_KEY_TYPE, &aes_type, sizeof aes_type},
-		{CKA_VALUE, aes_value, 16},
-		{CKA_WRAP_TEMPLATE, wrap_template, sizeof wrap_template},
-		{CKA_ALLOWED_MECHANISMS, mechanisms, sizeof mechanisms},
+	        {CKA_CLASS, &secret_class, sizeof secret_class},
+	        {CKA_KEY_TYPE, &aes_type, sizeof aes_type},
+	        {CKA_VALUE, aes_value, 16},
+	        {CKA_WRAP_TEMPLATE, wrap_template, sizeof wrap_template},
+	        {CKA_ALLOWED_MECHANISMS, mechanisms, sizeof mechanisms},
 	};
 	tok_object *object = NULL;
 
@@ -284,9 +283,9 @@ static void test_mechanism_array(void **state)
 	assert_int_equal(mechanisms[0], CKM_AES_KEY_WRAP);
 	assert_int_equal(mechanisms[1], CKM_AES_GCM);
 	/* Portable inside: 8 bytes per mechanism. */
-	assert_int_equal(tok_object_attribute(object, CKA_ALLOWED_MECHANISMS)
-	                         ->length,
-	                 16);
+	assert_int_equal(
+	        tok_object_attribute(object, CKA_ALLOWED_MECHANISMS)->length,
+	        16);
 	tok_object_free(object);
 }
 
@@ -297,10 +296,10 @@ static void test_bad_arrays(void **state)
 	CK_ATTRIBUTE bad_bool_inner[] = {{CKA_SENSITIVE, "xx", 2}};
 	CK_MECHANISM_TYPE mechanism = CKM_AES_GCM;
 	CK_ATTRIBUTE template[] = {
-		{CKA_CLASS, &secret_class, sizeof secret_class},
-		{CKA_KEY_TYPE, &aes_type, sizeof aes_type},
-		{CKA_VALUE, aes_value, 16},
-		{CKA_WRAP_TEMPLATE, nested, sizeof nested},
+	        {CKA_CLASS, &secret_class, sizeof secret_class},
+	        {CKA_KEY_TYPE, &aes_type, sizeof aes_type},
+	        {CKA_VALUE, aes_value, 16},
+	        {CKA_WRAP_TEMPLATE, nested, sizeof nested},
 	};
 	tok_object *object = NULL;
 
@@ -344,16 +343,16 @@ static void test_bad_arrays(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_length_query),
-		cmocka_unit_test(test_buffer_too_small),
-		cmocka_unit_test(test_sensitive),
-		cmocka_unit_test(test_type_invalid_and_precedence),
-		cmocka_unit_test(test_native_ulong),
-		cmocka_unit_test(test_readable_value),
-		cmocka_unit_test(test_unique_id),
-		cmocka_unit_test(test_nested_template),
-		cmocka_unit_test(test_mechanism_array),
-		cmocka_unit_test(test_bad_arrays),
+	        cmocka_unit_test(test_length_query),
+	        cmocka_unit_test(test_buffer_too_small),
+	        cmocka_unit_test(test_sensitive),
+	        cmocka_unit_test(test_type_invalid_and_precedence),
+	        cmocka_unit_test(test_native_ulong),
+	        cmocka_unit_test(test_readable_value),
+	        cmocka_unit_test(test_unique_id),
+	        cmocka_unit_test(test_nested_template),
+	        cmocka_unit_test(test_mechanism_array),
+	        cmocka_unit_test(test_bad_arrays),
 	};
 
 	return cmocka_run_group_tests(tests, token_setup, token_teardown);

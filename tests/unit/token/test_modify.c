@@ -32,9 +32,9 @@ static void test_all_or_nothing(void **state)
 {
 	tok_object *object = make_aes(true, false);
 	CK_ATTRIBUTE template[] = {
-		{CKA_LABEL, "changed", 7},
-		{CKA_ENCRYPT, &no, sizeof no},
-		{CKA_SENSITIVE, &no, sizeof no},
+	        {CKA_LABEL, "changed", 7},
+	        {CKA_ENCRYPT, &no, sizeof no},
+	        {CKA_SENSITIVE, &no, sizeof no},
 	};
 
 	assert_int_equal(set(object, template, COUNT(template)),
@@ -58,9 +58,9 @@ static void test_one_way_flags(void **state)
 	CK_ATTRIBUTE extractable_off[] = {{CKA_EXTRACTABLE, &no, sizeof no}};
 	CK_ATTRIBUTE extractable_on[] = {{CKA_EXTRACTABLE, &yes, sizeof yes}};
 	CK_ATTRIBUTE trusted_wrap_on[] = {
-		{CKA_WRAP_WITH_TRUSTED, &yes, sizeof yes}};
+	        {CKA_WRAP_WITH_TRUSTED, &yes, sizeof yes}};
 	CK_ATTRIBUTE trusted_wrap_off[] = {
-		{CKA_WRAP_WITH_TRUSTED, &no, sizeof no}};
+	        {CKA_WRAP_WITH_TRUSTED, &no, sizeof no}};
 	CK_ATTRIBUTE copyable_off[] = {{CKA_COPYABLE, &no, sizeof no}};
 	CK_ATTRIBUTE copyable_on[] = {{CKA_COPYABLE, &yes, sizeof yes}};
 
@@ -94,8 +94,8 @@ static void test_read_only(void **state)
 	CK_ULONG length = 16;
 	CK_BBOOL wide[2] = {1, 1};
 	CK_ATTRIBUTE same_class[] = {{CKA_CLASS, &class, sizeof class}};
-	CK_ATTRIBUTE new_class[] = {{CKA_CLASS, &other_class,
-	                             sizeof other_class}};
+	CK_ATTRIBUTE new_class[] = {
+	        {CKA_CLASS, &other_class, sizeof other_class}};
 	CK_ATTRIBUTE token[] = {{CKA_TOKEN, &yes, sizeof yes}};
 	CK_ATTRIBUTE private[] = {{CKA_PRIVATE, &no, sizeof no}};
 	CK_ATTRIBUTE modifiable[] = {{CKA_MODIFIABLE, &no, sizeof no}};
@@ -107,8 +107,8 @@ static void test_read_only(void **state)
 	CK_ATTRIBUTE foreign[] = {{CKA_MODULUS, "x", 1}};
 	CK_ATTRIBUTE bad_bool[] = {{CKA_ENCRYPT, wide, sizeof wide}};
 	CK_ATTRIBUTE conflicting[] = {
-		{CKA_LABEL, "a", 1},
-		{CKA_LABEL, "b", 1},
+	        {CKA_LABEL, "a", 1},
+	        {CKA_LABEL, "b", 1},
 	};
 
 	assert_int_equal(set(object, same_class, 1), CKR_OK);
@@ -122,8 +122,7 @@ static void test_read_only(void **state)
 	assert_int_equal(set(object, unique_id, 1), CKR_ATTRIBUTE_READ_ONLY);
 	assert_int_equal(set(object, unknown, 1), CKR_ATTRIBUTE_TYPE_INVALID);
 	assert_int_equal(set(object, foreign, 1), CKR_TEMPLATE_INCONSISTENT);
-	assert_int_equal(set(object, bad_bool, 1),
-	                 CKR_ATTRIBUTE_VALUE_INVALID);
+	assert_int_equal(set(object, bad_bool, 1), CKR_ATTRIBUTE_VALUE_INVALID);
 	assert_int_equal(set(object, conflicting, 2),
 	                 CKR_TEMPLATE_INCONSISTENT);
 	assert_bytes(object, CKA_LABEL, "aes", 3);
@@ -146,8 +145,8 @@ static void test_trusted_by_so(void **state)
 static void test_unmodifiable(void **state)
 {
 	CK_ATTRIBUTE template[] = {
-		{CKA_CLASS, &data_class, sizeof data_class},
-		{CKA_MODIFIABLE, &no, sizeof no},
+	        {CKA_CLASS, &data_class, sizeof data_class},
+	        {CKA_MODIFIABLE, &no, sizeof no},
 	};
 	CK_ATTRIBUTE label[] = {{CKA_LABEL, "x", 1}};
 	tok_object *object = NULL;
@@ -179,16 +178,16 @@ static void test_copy(void **state)
 {
 	tok_object *source = make_aes(false, true);
 	CK_ATTRIBUTE template[] = {
-		{CKA_LABEL, "copy", 4},
-		{CKA_TOKEN, &yes, sizeof yes},
+	        {CKA_LABEL, "copy", 4},
+	        {CKA_TOKEN, &yes, sizeof yes},
 	};
 	tok_object *copy = NULL;
 	unsigned char value[32];
 	CK_ATTRIBUTE read[] = {{CKA_VALUE, value, sizeof value}};
 
-	assert_int_equal(tok_object_copy(source, template, COUNT(template),
-	                                 &copy),
-	                 CKR_OK);
+	assert_int_equal(
+	        tok_object_copy(source, template, COUNT(template), &copy),
+	        CKR_OK);
 	assert_non_null(copy);
 	assert_bytes(copy, CKA_LABEL, "copy", 4);
 	assert_true(get_bool(copy, CKA_TOKEN));
@@ -202,8 +201,8 @@ static void test_copy(void **state)
 	assert_false(source->is_token);
 
 	/* The secret was resealed: another sealed secret, same content. */
-	const store_attribute *original = tok_object_attribute(source,
-	                                                       CKA_VALUE);
+	const store_attribute *original =
+	        tok_object_attribute(source, CKA_VALUE);
 	const store_attribute *copied = tok_object_attribute(copy, CKA_VALUE);
 	assert_true(copied->sensitive);
 	assert_non_null(copied->sealed);
@@ -220,9 +219,9 @@ static void test_copy_rules(void **state)
 	tok_object *source = make_aes(false, true);
 	CK_ATTRIBUTE public[] = {{CKA_PRIVATE, &no, sizeof no}};
 	CK_ATTRIBUTE lock[] = {
-		{CKA_MODIFIABLE, &no, sizeof no},
-		{CKA_SENSITIVE, &yes, sizeof yes},
-		{CKA_EXTRACTABLE, &no, sizeof no},
+	        {CKA_MODIFIABLE, &no, sizeof no},
+	        {CKA_SENSITIVE, &yes, sizeof yes},
+	        {CKA_EXTRACTABLE, &no, sizeof no},
 	};
 	CK_ATTRIBUTE unlock[] = {{CKA_MODIFIABLE, &yes, sizeof yes}};
 	CK_ATTRIBUTE label[] = {{CKA_LABEL, "x", 1}};
@@ -273,15 +272,15 @@ static void test_copy_rules(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_label),
-		cmocka_unit_test(test_all_or_nothing),
-		cmocka_unit_test(test_one_way_flags),
-		cmocka_unit_test(test_read_only),
-		cmocka_unit_test(test_trusted_by_so),
-		cmocka_unit_test(test_unmodifiable),
-		cmocka_unit_test(test_certificate_changes),
-		cmocka_unit_test(test_copy),
-		cmocka_unit_test(test_copy_rules),
+	        cmocka_unit_test(test_label),
+	        cmocka_unit_test(test_all_or_nothing),
+	        cmocka_unit_test(test_one_way_flags),
+	        cmocka_unit_test(test_read_only),
+	        cmocka_unit_test(test_trusted_by_so),
+	        cmocka_unit_test(test_unmodifiable),
+	        cmocka_unit_test(test_certificate_changes),
+	        cmocka_unit_test(test_copy),
+	        cmocka_unit_test(test_copy_rules),
 	};
 
 	return cmocka_run_group_tests(tests, token_setup, token_teardown);
