@@ -226,4 +226,23 @@ store_status store_record_decode(const unsigned char *record_key,
                                  size_t record_length,
                                  store_attribute **attributes, size_t *count);
 
+typedef struct index_tags {
+	bool has_class, has_id, has_label;
+	unsigned char class_tag[STORE_TAG_BYTES];
+	unsigned char id_tag[STORE_TAG_BYTES];
+	unsigned char label_tag[STORE_TAG_BYTES];
+} index_tags;
+
+/* index.c */
+bool store_index_valid(const store_index *index);
+store_status store_compute_tags(const unsigned char *index_key,
+                                const store_index *index, index_tags *tags);
+store_status store_row_mac(const unsigned char *row_key,
+                           const unsigned char *token_uid, store_object_id id,
+                           const unsigned char *unique_id, bool is_private,
+                           const index_tags *tags,
+                           unsigned char mac[STORE_ROW_MAC_BYTES]);
+void store_bind_tag(sqlite3_stmt *statement, int position, bool present,
+                    const unsigned char *tag);
+
 #endif /* GUARDHSM_STORE_INTERNAL_H */
