@@ -61,8 +61,12 @@ asan_runtime=$(ldd "$module" 2>/dev/null | awk '/libasan/ { print $3; exit }')
 if [ -n "$asan_runtime" ]; then
 	echo "== sanitizer build: preloading $asan_runtime"
 	preload="$asan_runtime${preload:+ $preload}"
-	# Last wins: pkcs11-tool's own leaks are not ours to report.
-	asan_options="${asan_options:+$asan_options:}detect_leaks=0"
+	# Last wins. pkcs11-tool is not instrumented and its own bugs are not
+	# ours to report: it leaks, and OpenSC 0.23 reads freed memory when it
+	# exports an EC public key (SoftHSM shows the same), so reports must
+	# not stop it. The module's own ASan coverage comes from the C
+	# integration tests, which run with the full options.
+	asan_options="${asan_options:+$asan_options:}detect_leaks=0:halt_on_error=0"
 fi
 
 # run ARGS...: pkcs11-tool with the module; output in $out, shown.
