@@ -29,7 +29,7 @@ INTEGRATION_TESTS = $(INTEGRATION_C_TESTS) tests/integration/pkcs11_tool.sh
 
 check_PROGRAMS += $(INTEGRATION_C_TESTS)
 TESTS += $(INTEGRATION_TESTS)
-EXTRA_DIST += tests/integration/pkcs11_tool.sh
+EXTRA_DIST += tests/integration/pkcs11_tool.sh tests/integration/pkcs11_tool_lib.sh
 
 # The shell test runs under $(SHELL); the build directory is its working
 # directory, from which it finds the module unless GUARDHSM_MODULE is set.

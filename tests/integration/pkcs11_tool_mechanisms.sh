@@ -9,77 +9,13 @@
 # compared with `openssl dgst`; and `pkcs11-tool --test`.
 #
 # The module is $GUARDHSM_MODULE, else src/pkcs11/.libs/guardhsm.so under
-# the build directory (see pkcs11_tool.sh). Exits 77 (skipped) if
+# the build directory (see pkcs11_tool_lib.sh). Exits 77 (skipped) if
 # pkcs11-tool or openssl is not installed.
 set -u
 
-if ! command -v pkcs11-tool >/dev/null 2>&1; then
-	echo "SKIP: pkcs11-tool is not installed (apt-get install opensc)"
-	exit 77
-fi
-if ! command -v openssl >/dev/null 2>&1; then
-	echo "SKIP: openssl is not installed (apt-get install openssl)"
-	exit 77
-fi
-
-builddir=${abs_top_builddir:-$(pwd)}
-module=${GUARDHSM_MODULE:-$builddir/src/pkcs11/.libs/guardhsm.so}
-if [ ! -f "$module" ]; then
-	echo "FAIL: no module at $module (build it, or set GUARDHSM_MODULE)"
-	exit 1
-fi
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/guardhsm-toolmech-XXXXXX") || exit 1
-cleanup() {
-	if [ -n "${GUARDHSM_TEST_KEEP:-}" ]; then
-		echo "kept $work"
-	else
-		rm -rf "$work"
-	fi
-}
-trap cleanup EXIT
-
-cat > "$work/guardhsm.conf" <<EOF
-store_path = $work/store
-pin_tries = 3
-log_file = $work/guardhsm.log
-log_level = info
-EOF
-GUARDHSM_CONF=$work/guardhsm.conf
-export GUARDHSM_CONF
-
-SO_PIN=so-pin-1234
-USER_PIN=user-pin-1234
-failures=0
-out=$work/output
-
-# Sanitizer builds: see pkcs11_tool.sh.
-preload=${LD_PRELOAD:-}
-asan_options=${ASAN_OPTIONS:-}
-asan_runtime=$(ldd "$module" 2>/dev/null | awk '/libasan/ { print $3; exit }')
-if [ -n "$asan_runtime" ]; then
-	echo "== sanitizer build: preloading $asan_runtime"
-	preload="$asan_runtime${preload:+ $preload}"
-	# Last wins. pkcs11-tool is not instrumented and its own bugs are not
-	# ours to report: it leaks, and OpenSC 0.23 reads freed memory when it
-	# exports an EC public key (SoftHSM shows the same), so reports must
-	# not stop it. The module's own ASan coverage comes from the C
-	# integration tests, which run with the full options.
-	asan_options="${asan_options:+$asan_options:}detect_leaks=0:halt_on_error=0"
-fi
-
-# run ARGS...: pkcs11-tool with the module; output in $out, shown.
-run() {
-	echo "+ pkcs11-tool --module $module $*"
-	LD_PRELOAD=$preload ASAN_OPTIONS=$asan_options \
-		pkcs11-tool --module "$module" "$@" > "$out" 2>&1
-	status=$?
-	sed 's/^/    /' "$out"
-	if [ $status -gt 128 ]; then
-		fail "pkcs11-tool died of signal $((status - 128))"
-	fi
-	return $status
-}
+tool_test_name=toolmech
+tool_fail_on_signal=1
+. "$(dirname "$0")/pkcs11_tool_lib.sh"
 
 # ossl ARGS...: openssl, printed and shown.
 ossl() {
@@ -90,39 +26,10 @@ ossl() {
 	return $status
 }
 
-fail() {
-	echo "FAIL: $*"
-	failures=$((failures + 1))
-}
-
-expect_ok() {
-	what=$1
-	shift
-	run "$@" || fail "$what: pkcs11-tool exited with $status"
-}
-
-expect_fail() {
-	what=$1
-	shift
-	if run "$@"; then
-		fail "$what: pkcs11-tool succeeded"
-	fi
-}
-
 ossl_ok() {
 	what=$1
 	shift
 	ossl "$@" || fail "$what: openssl exited with $status"
-}
-
-has() {
-	grep -Eq -- "$1" "$out" || fail "$2: no '$1' in the output"
-}
-
-lacks() {
-	if grep -Eq -- "$1" "$out"; then
-		fail "$2: unexpected '$1' in the output"
-	fi
 }
 
 # same FILE1 FILE2 DESCRIPTION
