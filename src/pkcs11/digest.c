@@ -10,30 +10,14 @@
 
 static CK_RV enter(CK_SESSION_HANDLE handle, p11_session **session)
 {
-	CK_RV rv = p11_session_acquire(handle, session);
-	if (rv != CKR_OK)
-		return rv;
-	p11_mutex_lock((*session)->lock);
-	if ((*session)->closed)
-		rv = CKR_SESSION_HANDLE_INVALID;
-	else if ((*session)->digest == NULL)
-		rv = CKR_OPERATION_NOT_INITIALIZED;
-	if (rv != CKR_OK) {
-		p11_mutex_unlock((*session)->lock);
-		p11_session_release(*session);
-	}
-	return rv;
+	p11_operation *operation;
+	return p11_operation_enter(handle, P11_OPERATION_DIGEST, session,
+	                           &operation);
 }
 
 static CK_RV leave(p11_session *session, CK_RV rv, bool keep)
 {
-	if (!keep) {
-		p11_operation_free(session->digest);
-		session->digest = NULL;
-	}
-	p11_mutex_unlock(session->lock);
-	p11_session_release(session);
-	return rv;
+	return p11_operation_leave(session, P11_OPERATION_DIGEST, rv, keep);
 }
 
 CK_RV C_DigestInit(CK_SESSION_HANDLE handle, CK_MECHANISM_PTR mechanism)

@@ -123,3 +123,48 @@ bool p11_key_mechanism_allowed(const tok_object *key, CK_MECHANISM_TYPE type)
 	}
 	return false;
 }
+
+p11_operation **p11_operation_slot(p11_session *session,
+                                   p11_operation_kind kind)
+{
+	switch (kind) {
+	case P11_OPERATION_SIGN:
+		return &session->sign;
+	case P11_OPERATION_VERIFY:
+		return &session->verify;
+	default:
+		return &session->digest;
+	}
+}
+
+CK_RV p11_operation_enter(CK_SESSION_HANDLE handle, p11_operation_kind kind,
+                          p11_session **session, p11_operation **operation)
+{
+	CK_RV rv = p11_session_acquire(handle, session);
+	if (rv != CKR_OK)
+		return rv;
+	p11_mutex_lock((*session)->lock);
+	*operation = *p11_operation_slot(*session, kind);
+	if ((*session)->closed)
+		rv = CKR_SESSION_HANDLE_INVALID;
+	else if (*operation == NULL)
+		rv = CKR_OPERATION_NOT_INITIALIZED;
+	if (rv != CKR_OK) {
+		p11_mutex_unlock((*session)->lock);
+		p11_session_release(*session);
+	}
+	return rv;
+}
+
+CK_RV p11_operation_leave(p11_session *session, p11_operation_kind kind,
+                          CK_RV rv, bool keep)
+{
+	if (!keep) {
+		p11_operation **operation = p11_operation_slot(session, kind);
+		p11_operation_free(*operation);
+		*operation = NULL;
+	}
+	p11_mutex_unlock(session->lock);
+	p11_session_release(session);
+	return rv;
+}

@@ -32,6 +32,26 @@ struct p11_operation {
 
 void p11_operation_free(p11_operation *operation);
 
+typedef enum p11_operation_kind {
+	P11_OPERATION_SIGN,
+	P11_OPERATION_VERIFY,
+	P11_OPERATION_DIGEST,
+} p11_operation_kind;
+
+/* The session's slot for an operation of this kind. */
+p11_operation **p11_operation_slot(p11_session *session,
+                                   p11_operation_kind kind);
+
+/* Starts a call on an active operation: acquires and locks the session,
+ * which must be open with an operation of this kind (else
+ * CKR_SESSION_HANDLE_INVALID / CKR_OPERATION_NOT_INITIALIZED). On CKR_OK
+ * the caller ends with p11_operation_leave. */
+CK_RV p11_operation_enter(CK_SESSION_HANDLE handle, p11_operation_kind kind,
+                          p11_session **session, p11_operation **operation);
+/* Ends the call; finishes (frees) the operation unless keep. Returns rv. */
+CK_RV p11_operation_leave(p11_session *session, p11_operation_kind kind,
+                          CK_RV rv, bool keep);
+
 /* Maps crypto errors to CKR_ codes. */
 CK_RV p11_rv_from_crypto(cry_status status);
 

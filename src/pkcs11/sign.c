@@ -11,40 +11,23 @@
 
 #define MAX_SIGNATURE 132 /* P-521 r||s; also covers HMAC-SHA512 */
 
-/* Acquires the session and locks it; *operation is the active sign or
- * verify operation. On CKR_OK the caller must call leave(). */
+static p11_operation_kind kind_of(bool signing)
+{
+	return signing ? P11_OPERATION_SIGN : P11_OPERATION_VERIFY;
+}
+
 static CK_RV enter(CK_SESSION_HANDLE handle, bool signing,
                    p11_session **session, p11_operation **operation)
 {
-	CK_RV rv = p11_session_acquire(handle, session);
-	if (rv != CKR_OK)
-		return rv;
-	p11_mutex_lock((*session)->lock);
-	*operation = signing ? (*session)->sign : (*session)->verify;
-	if ((*session)->closed)
-		rv = CKR_SESSION_HANDLE_INVALID;
-	else if (*operation == NULL)
-		rv = CKR_OPERATION_NOT_INITIALIZED;
-	if (rv != CKR_OK) {
-		p11_mutex_unlock((*session)->lock);
-		p11_session_release(*session);
-	}
-	return rv;
+	return p11_operation_enter(handle, kind_of(signing), session,
+	                           operation);
 }
 
-/* Ends the call; finishes the operation unless rv says it goes on. */
 static CK_RV leave(p11_session *session, bool signing, CK_RV rv,
                    bool keep_operation)
 {
-	if (!keep_operation) {
-		p11_operation **operation =
-		        signing ? &session->sign : &session->verify;
-		p11_operation_free(*operation);
-		*operation = NULL;
-	}
-	p11_mutex_unlock(session->lock);
-	p11_session_release(session);
-	return rv;
+	return p11_operation_leave(session, kind_of(signing), rv,
+	                           keep_operation);
 }
 
 static CK_RV feed(p11_operation *operation, const uint8_t *data, size_t length)
