@@ -79,6 +79,18 @@ static CK_RV make_pair(tok_object *public_key, tok_object *private_key)
 	return rv;
 }
 
+/* Undoes a stored public key whose private half could not be stored
+ * (slot lock held: C_DestroyObject would take it again). */
+static void discard(p11_session *session, CK_OBJECT_HANDLE handle)
+{
+	p11_object_ref *ref;
+	if (p11_objects_lookup(session, handle, &ref) != CKR_OK)
+		return;
+	if (ref->is_token)
+		store_object_delete(session->slot->token, ref->store_id);
+	p11_objects_remove(session->slot, ref);
+}
+
 CK_RV C_GenerateKeyPair(CK_SESSION_HANDLE handle, CK_MECHANISM_PTR mechanism,
                         CK_ATTRIBUTE_PTR public_template, CK_ULONG public_count,
                         CK_ATTRIBUTE_PTR private_template,
@@ -133,8 +145,7 @@ CK_RV C_GenerateKeyPair(CK_SESSION_HANDLE handle, CK_MECHANISM_PTR mechanism,
 		                           private_key);
 		private_object = NULL;
 		if (rv != CKR_OK)
-			C_DestroyObject(handle,
-			                *public_key); /* re-enters: see below */
+			discard(session, *public_key);
 	}
 	tok_object_free(public_object);
 	tok_object_free(private_object);
