@@ -212,4 +212,234 @@ cry_status cry_x963_kdf(cry_hash hash, const enc_buffer *shared_secret,
                         const uint8_t *shared_info, size_t info_length,
                         size_t out_length, enc_buffer **out);
 
+/* ---- RSA (OpenSSL; rsa*.c) ---------------------------------------------- */
+/* A private key travels as one enclave buffer in a packed form that only
+ * this layer reads: n, e, d, p, q, dp, dq, qinv, each as a 4-byte
+ * big-endian length and then its big-endian bytes (a CRT part may have
+ * length 0 when the key was imported without it). An EVP_PKEY is built
+ * from it inside each call (private BIGNUMs in OpenSSL's secure heap) and
+ * freed before the call returns. Public keys are plain bytes (n, e). */
+
+typedef enum cry_rsa_part {
+	CRY_RSA_MODULUS = 0,
+	CRY_RSA_PUBLIC_EXPONENT,
+	CRY_RSA_PRIVATE_EXPONENT,
+	CRY_RSA_PRIME_1,
+	CRY_RSA_PRIME_2,
+	CRY_RSA_EXPONENT_1,
+	CRY_RSA_EXPONENT_2,
+	CRY_RSA_COEFFICIENT,
+	CRY_RSA_PART_COUNT,
+} cry_rsa_part;
+
+/* Limits: modulus of 1024..16384 bits (2048, 3072, 4096 are what the
+ * module offers for generation; import accepts 1024..16384). */
+#define CRY_RSA_MIN_BITS 1024
+#define CRY_RSA_MAX_BITS 16384
+
+/* Packs the parts of an imported private key into a new enclave buffer
+ * (READONLY on return). parts[i] / lengths[i] for each cry_rsa_part
+ * (big-endian, leading zeros allowed); the private parts are read from
+ * wherever the caller holds them (enclave buffers). n and d are required
+ * (CRY_ERR_INVALID if absent); e, p, q, dp, dq, qinv may be NULL/0, but
+ * the CRT parts come all together or not at all. The key is checked for
+ * consistency: n = p*q, d*e = 1 mod lcm(p-1, q-1), dp = d mod (p-1),
+ * dq = d mod (q-1), qinv*q = 1 mod p, and a sign/verify round trip when e
+ * is present; CRY_ERR_KEY if not. */
+cry_status cry_rsa_pack(const uint8_t *const parts[CRY_RSA_PART_COUNT],
+                        const size_t lengths[CRY_RSA_PART_COUNT],
+                        enc_buffer **packed);
+
+/* A view of one part inside a packed key (the buffer must be readable);
+ * for public parts and for writing private parts into a new object. */
+cry_status cry_rsa_part_view(const enc_buffer *packed, cry_rsa_part part,
+                             const uint8_t **value, size_t *length);
+
+/* Modulus size in bits of a packed key / of a modulus. */
+unsigned cry_rsa_bits(const enc_buffer *packed);
+unsigned cry_rsa_modulus_bits(const uint8_t *modulus, size_t length);
+
+/* A new key pair of the given modulus size (2048..CRY_RSA_MAX_BITS,
+ * multiple of 8; CRY_ERR_INVALID otherwise) and public exponent
+ * (big-endian bytes; NULL/0: 65537; must be odd and >= 3), packed. */
+cry_status cry_rsa_generate(unsigned bits, const uint8_t *exponent,
+                            size_t exponent_length, enc_buffer **packed);
+
+typedef enum cry_rsa_padding {
+	CRY_RSA_PAD_PKCS1 = 0, /* PKCS#1 v1.5 (type 1 sign, type 2 encrypt) */
+	CRY_RSA_PAD_PSS,
+	CRY_RSA_PAD_OAEP,
+	CRY_RSA_PAD_NONE, /* raw RSA (CKM_RSA_X_509) */
+} cry_rsa_padding;
+
+typedef struct cry_rsa_params {
+	cry_rsa_padding padding;
+	/* PKCS#1 v1.5 signatures: true wraps the input in a DigestInfo for
+	 * hash (the input is then the digest, of the hash's length); false
+	 * signs the input as given (CKM_RSA_PKCS: at most k - 11 bytes).
+	 * PSS and OAEP: hash is the message/label hash. */
+	bool digest_info;
+	cry_hash hash;
+	cry_hash mgf_hash;  /* PSS, OAEP: MGF1's hash */
+	size_t salt_length; /* PSS */
+	const uint8_t *label; /* OAEP source data (may be NULL) */
+	size_t label_length;
+} cry_rsa_params;
+
+/* Signs input (for PSS: a digest of params->hash's length, CRY_ERR_INVALID
+ * otherwise; for PAD_NONE: at most k bytes, numerically less than n,
+ * left-padded with zeros) into signature, which must hold k bytes (the
+ * modulus length): *signature_length in: capacity, out: k; a NULL
+ * signature or small capacity gives CRY_ERR_BUFFER with k in *length. */
+cry_status cry_rsa_sign(const enc_buffer *packed, const cry_rsa_params *params,
+                        const uint8_t *input, size_t input_length,
+                        uint8_t *signature, size_t *signature_length);
+/* CRY_ERR_SIGNATURE_LENGTH if the signature is not k bytes,
+ * CRY_ERR_SIGNATURE if it does not verify. */
+cry_status cry_rsa_verify(const uint8_t *modulus, size_t modulus_length,
+                          const uint8_t *exponent, size_t exponent_length,
+                          const cry_rsa_params *params, const uint8_t *input,
+                          size_t input_length, const uint8_t *signature,
+                          size_t signature_length);
+/* Public-key encryption (PKCS1, OAEP, NONE); the length protocol as for
+ * cry_rsa_sign. Input too long: CRY_ERR_INVALID (the PKCS#11 layer
+ * answers CKR_DATA_LEN_RANGE). The input may point into an enclave buffer
+ * (key wrapping). */
+cry_status cry_rsa_encrypt(const uint8_t *modulus, size_t modulus_length,
+                           const uint8_t *exponent, size_t exponent_length,
+                           const cry_rsa_params *params, const uint8_t *input,
+                           size_t input_length, uint8_t *output,
+                           size_t *output_length);
+/* Private-key decryption into a new enclave buffer of exactly the
+ * plaintext's length (READONLY), so that an unwrapped key never touches
+ * ordinary memory. A ciphertext that is not k bytes: CRY_ERR_INVALID
+ * (CKR_ENCRYPTED_DATA_LEN_RANGE); bad padding: CRY_ERR_SIGNATURE
+ * (CKR_ENCRYPTED_DATA_INVALID), in constant time for OAEP and PKCS#1
+ * v1.5 as OpenSSL gives it. */
+cry_status cry_rsa_decrypt(const enc_buffer *packed, const cry_rsa_params *params,
+                           const uint8_t *input, size_t input_length,
+                           enc_buffer **plaintext);
+/* DER SubjectPublicKeyInfo (CKA_PUBLIC_KEY_INFO), length protocol as in
+ * cry_ec_public_key_info. */
+cry_status cry_rsa_public_key_info(const uint8_t *modulus,
+                                   size_t modulus_length,
+                                   const uint8_t *exponent,
+                                   size_t exponent_length, uint8_t *der,
+                                   size_t *length);
+
+/* ---- Symmetric ciphers: AES and ChaCha20-Poly1305 (cipher*.c) ----------- */
+/* A cry_cipher is one encryption or decryption, single- or multi-part. It
+ * keeps its key only in enclave memory: a private copy of the key in an
+ * enclave buffer, or for AES-256-GCM where the CPU has AES-NI and
+ * PCLMULQDQ, libsodium's expanded crypto_aead_aes256gcm_state there
+ * instead; NOACCESS between calls. Where OpenSSL does the work
+ * (EVP_CIPHER_CTX), the context is built from the enclave copy inside
+ * each call and freed (OpenSSL cleanses it) before the call returns; only
+ * non-secret chaining state (IV, counter, a partial block of caller data)
+ * is kept between calls. AEAD modes (GCM, CCM, ChaCha20-Poly1305) buffer
+ * the data and do all the work in cry_cipher_final, so decryption never
+ * releases plaintext before the tag is verified. */
+
+typedef enum cry_cipher_mode {
+	CRY_AES_ECB = 0,
+	CRY_AES_CBC,
+	CRY_AES_CBC_PAD, /* PKCS#7 padding */
+	CRY_AES_CTR,
+	CRY_AES_GCM,
+	CRY_AES_CCM,
+	CRY_AES_KEY_WRAP,     /* RFC 3394; single-part only */
+	CRY_AES_KEY_WRAP_PAD, /* RFC 5649 (KWP); single-part only */
+	CRY_CHACHA20_POLY1305, /* 8-byte (original), 12-byte (IETF) or
+	                          24-byte (XChaCha20) nonces */
+} cry_cipher_mode;
+
+typedef struct cry_cipher_params {
+	cry_cipher_mode mode;
+	const uint8_t *iv; /* CBC: 16 bytes; CTR: the 16-byte counter block;
+	                      GCM: 1..256 bytes; CCM: 7..13-byte nonce;
+	                      ChaCha20-Poly1305: 8, 12 or 24 bytes; KW/KWP:
+	                      NULL (default IV) or 8 / 4 bytes */
+	size_t iv_length;
+	size_t counter_bits; /* CTR: 1..128 low bits of the block count */
+	const uint8_t *aad;  /* GCM, CCM, ChaCha20-Poly1305 */
+	size_t aad_length;
+	size_t tag_length;  /* GCM: 4, 8, 12..16 bytes; CCM: 4..16 even;
+	                       ChaCha20-Poly1305: 16 */
+	size_t data_length; /* CCM: the message length, fixed up front */
+} cry_cipher_params;
+
+/* Checks parameters against the mode and key size (AES: 16, 24 or 32
+ * bytes; ChaCha20: 32): CRY_ERR_INVALID for bad parameters, CRY_ERR_KEY
+ * for a key of the wrong size. */
+cry_status cry_cipher_check(const cry_cipher_params *params, size_t key_length);
+
+typedef struct cry_cipher cry_cipher;
+/* The key buffer is read during this call only (copied/expanded into the
+ * cipher's own enclave memory). */
+cry_status cry_cipher_new(const enc_buffer *key, const cry_cipher_params *params,
+                          bool encrypt, cry_cipher **out);
+/* The most output an update of input_length bytes / the final call can
+ * produce now (for the length-query protocol). */
+size_t cry_cipher_update_length(const cry_cipher *cipher, size_t input_length);
+size_t cry_cipher_final_length(const cry_cipher *cipher);
+/* Multi-part: writes what can be released now to output (*output_length
+ * in: capacity, out: written; CRY_ERR_BUFFER without consuming anything
+ * if the capacity is below cry_cipher_update_length). ECB/CBC: whole
+ * blocks; CBC_PAD decryption holds back the last block; CTR: everything;
+ * AEAD: nothing (buffered); KW/KWP: CRY_ERR_INVALID. Data that is not a
+ * multiple of the block size where the mode needs it is reported at
+ * final: CRY_ERR_INVALID for encryption (CKR_DATA_LEN_RANGE) and
+ * CRY_ERR_SIGNATURE_LENGTH for decryption (CKR_ENCRYPTED_DATA_LEN_RANGE).
+ * A CTR counter that would wrap: CRY_ERR_INVALID. */
+cry_status cry_cipher_update(cry_cipher *cipher, const uint8_t *input,
+                             size_t input_length, uint8_t *output,
+                             size_t *output_length);
+/* Ends the operation: the rest of the output (AEAD encryption: all the
+ * ciphertext then the tag; AEAD decryption: all the plaintext, only if
+ * the tag verifies, else CRY_ERR_SIGNATURE and nothing written).
+ * CRY_ERR_BUFFER leaves the cipher usable so the call can be repeated
+ * with a bigger buffer; any other return finishes it. */
+cry_status cry_cipher_final(cry_cipher *cipher, uint8_t *output,
+                            size_t *output_length);
+void cry_cipher_free(cry_cipher *cipher); /* wipes */
+
+/* Single-part, with the secret side in the enclave (C_WrapKey /
+ * C_UnwrapKey): encrypts the contents of an enclave buffer, or decrypts
+ * into a new enclave buffer (READONLY) of exactly the plaintext's length.
+ * Any mode except CTR and ECB; the length protocol for output as in
+ * cry_cipher_update. A failed authentication (KW/KWP integrity check,
+ * AEAD tag, CBC padding): CRY_ERR_SIGNATURE. */
+cry_status cry_cipher_encrypt_secret(const enc_buffer *key,
+                                     const cry_cipher_params *params,
+                                     const enc_buffer *secret, uint8_t *output,
+                                     size_t *output_length);
+cry_status cry_cipher_decrypt_secret(const enc_buffer *key,
+                                     const cry_cipher_params *params,
+                                     const uint8_t *input, size_t input_length,
+                                     enc_buffer **secret);
+
+/* ---- AES-CMAC (RFC 4493; cmac.c) ---------------------------------------- */
+/* The key copy lives in the enclave; the message is buffered (it is not
+ * secret) and OpenSSL's CMAC runs in cry_cmac_final, so its keyed state
+ * exists only during that call. */
+typedef struct cry_cmac cry_cmac;
+cry_status cry_cmac_new(const enc_buffer *key, cry_cmac **out);
+cry_status cry_cmac_update(cry_cmac *cmac, const uint8_t *data, size_t length);
+cry_status cry_cmac_final(cry_cmac *cmac, uint8_t mac[16]);
+void cry_cmac_free(cry_cmac *cmac);
+
+/* ---- HKDF (RFC 5869; kdf.c) --------------------------------------------- */
+/* Over the enclave-held HMAC (SHA-1/SHA-2 only: CRY_ERR_INVALID for
+ * SHA-3, whose HMAC state cannot live in the enclave). extract: PRK =
+ * HMAC(salt, ikm) (salt NULL/0: a hash-length string of zeros); expand:
+ * OKM = T(1) || T(2) ... over PRK (ikm itself when !extract) and info.
+ * salt_key: the salt as an enclave buffer (CKF_HKDF_SALT_KEY), else
+ * salt/salt_length. The result (PRK if !expand, else out_length bytes,
+ * at most 255 hash lengths) goes into a new enclave buffer (READONLY);
+ * PRK never leaves the enclave. */
+cry_status cry_hkdf(cry_hash hash, const enc_buffer *ikm, bool extract,
+                    bool expand, const uint8_t *salt, size_t salt_length,
+                    const enc_buffer *salt_key, const uint8_t *info,
+                    size_t info_length, size_t out_length, enc_buffer **out);
+
 #endif /* GUARDHSM_CRYPTO_H */

@@ -40,6 +40,32 @@
 #define CKM_EC_MONTGOMERY_KEY_PAIR_GEN 0x00001056UL
 #endif
 
+#ifndef CKK_HKDF
+#define CKK_HKDF 0x00000042UL
+#endif
+#ifndef CKM_CHACHA20_KEY_GEN
+#define CKM_CHACHA20_KEY_GEN 0x00001225UL
+#define CKM_CHACHA20 0x00001226UL
+#endif
+#ifndef CKM_CHACHA20_POLY1305
+#define CKM_CHACHA20_POLY1305 0x00004021UL
+#endif
+#ifndef CKM_HKDF_DERIVE
+#define CKM_HKDF_DERIVE 0x0000402AUL
+#define CKM_HKDF_DATA 0x0000402BUL
+#define CKM_HKDF_KEY_GEN 0x0000402CUL
+#endif
+#ifndef CKF_HKDF_SALT_NULL
+#define CKF_HKDF_SALT_NULL 0x00000001UL
+#define CKF_HKDF_SALT_DATA 0x00000002UL
+#define CKF_HKDF_SALT_KEY 0x00000004UL
+#endif
+/* RFC 5649 under its 3.0 name; CKM_AES_KEY_WRAP_PAD (0x210A) is offered
+ * as RFC 5649 too, as SoftHSM and OpenSC use it. */
+#ifndef CKM_AES_KEY_WRAP_KWP
+#define CKM_AES_KEY_WRAP_KWP 0x0000210BUL
+#endif
+
 /* ---- SHA-3 digests and HMACs (3.0) ------------------------------------- */
 #ifndef CKM_SHA3_256
 #define CKM_SHA3_256 0x000002B0UL
@@ -72,6 +98,36 @@ typedef struct CK_EDDSA_PARAMS {
 typedef CK_EDDSA_PARAMS *CK_EDDSA_PARAMS_PTR;
 #endif
 typedef CK_ULONG GUARDHSM_MAC_GENERAL_PARAMS; /* CK_MAC_GENERAL_PARAMS */
+
+/* 3.0 parameter structures (the standard's names, our own types so a
+ * newer p11-kit header that defines them does not clash). */
+typedef struct GUARDHSM_CCM_PARAMS {
+	CK_ULONG ulDataLen;
+	CK_BYTE_PTR pNonce;
+	CK_ULONG ulNonceLen;
+	CK_BYTE_PTR pAAD;
+	CK_ULONG ulAADLen;
+	CK_ULONG ulMACLen;
+} GUARDHSM_CCM_PARAMS; /* CK_CCM_PARAMS */
+
+typedef struct GUARDHSM_SALSA20_CHACHA20_POLY1305_PARAMS {
+	CK_BYTE_PTR pNonce;
+	CK_ULONG ulNonceLen;
+	CK_BYTE_PTR pAAD;
+	CK_ULONG ulAADLen;
+} GUARDHSM_SALSA20_CHACHA20_POLY1305_PARAMS;
+
+typedef struct GUARDHSM_HKDF_PARAMS {
+	CK_BBOOL bExtract;
+	CK_BBOOL bExpand;
+	CK_MECHANISM_TYPE prfHashMechanism;
+	CK_ULONG ulSaltType;
+	CK_BYTE_PTR pSalt;
+	CK_ULONG ulSaltLen;
+	CK_OBJECT_HANDLE hSaltKey;
+	CK_BYTE_PTR pInfo;
+	CK_ULONG ulInfoLen;
+} GUARDHSM_HKDF_PARAMS; /* CK_HKDF_PARAMS */
 
 /* ---- Interfaces (PKCS#11 3.0, section 5.4) ------------------------------ */
 #ifndef CKF_INTERFACE_FORK_SAFE
