@@ -280,8 +280,8 @@ typedef struct cry_rsa_params {
 	 * PSS and OAEP: hash is the message/label hash. */
 	bool digest_info;
 	cry_hash hash;
-	cry_hash mgf_hash;  /* PSS, OAEP: MGF1's hash */
-	size_t salt_length; /* PSS */
+	cry_hash mgf_hash;    /* PSS, OAEP: MGF1's hash */
+	size_t salt_length;   /* PSS */
 	const uint8_t *label; /* OAEP source data (may be NULL) */
 	size_t label_length;
 } cry_rsa_params;
@@ -316,9 +316,9 @@ cry_status cry_rsa_encrypt(const uint8_t *modulus, size_t modulus_length,
  * (CKR_ENCRYPTED_DATA_LEN_RANGE); bad padding: CRY_ERR_SIGNATURE
  * (CKR_ENCRYPTED_DATA_INVALID), in constant time for OAEP and PKCS#1
  * v1.5 as OpenSSL gives it. */
-cry_status cry_rsa_decrypt(const enc_buffer *packed, const cry_rsa_params *params,
-                           const uint8_t *input, size_t input_length,
-                           enc_buffer **plaintext);
+cry_status cry_rsa_decrypt(const enc_buffer *packed,
+                           const cry_rsa_params *params, const uint8_t *input,
+                           size_t input_length, enc_buffer **plaintext);
 /* DER SubjectPublicKeyInfo (CKA_PUBLIC_KEY_INFO), length protocol as in
  * cry_ec_public_key_info. */
 cry_status cry_rsa_public_key_info(const uint8_t *modulus,
@@ -347,8 +347,8 @@ typedef enum cry_cipher_mode {
 	CRY_AES_CTR,
 	CRY_AES_GCM,
 	CRY_AES_CCM,
-	CRY_AES_KEY_WRAP,     /* RFC 3394; single-part only */
-	CRY_AES_KEY_WRAP_PAD, /* RFC 5649 (KWP); single-part only */
+	CRY_AES_KEY_WRAP,      /* RFC 3394; single-part only */
+	CRY_AES_KEY_WRAP_PAD,  /* RFC 5649 (KWP); single-part only */
 	CRY_CHACHA20_POLY1305, /* 8-byte (original), 12-byte (IETF) or
 	                          24-byte (XChaCha20) nonces */
 } cry_cipher_mode;
@@ -360,8 +360,10 @@ typedef struct cry_cipher_params {
 	                      ChaCha20-Poly1305: 8, 12 or 24 bytes; KW/KWP:
 	                      NULL (default IV) or 8 / 4 bytes */
 	size_t iv_length;
-	size_t counter_bits; /* CTR: 1..128 low bits of the block count */
-	const uint8_t *aad;  /* GCM, CCM, ChaCha20-Poly1305 */
+	size_t counter_length_bits; /* CTR: 1..128 low bits of the block
+	                              count (not "counter_bits": p11-kit
+	                              defines that name as a macro) */
+	const uint8_t *aad;         /* GCM, CCM, ChaCha20-Poly1305 */
 	size_t aad_length;
 	size_t tag_length;  /* GCM: 4, 8, 12..16 bytes; CCM: 4..16 even;
 	                       ChaCha20-Poly1305: 16 */
@@ -376,8 +378,9 @@ cry_status cry_cipher_check(const cry_cipher_params *params, size_t key_length);
 typedef struct cry_cipher cry_cipher;
 /* The key buffer is read during this call only (copied/expanded into the
  * cipher's own enclave memory). */
-cry_status cry_cipher_new(const enc_buffer *key, const cry_cipher_params *params,
-                          bool encrypt, cry_cipher **out);
+cry_status cry_cipher_new(const enc_buffer *key,
+                          const cry_cipher_params *params, bool encrypt,
+                          cry_cipher **out);
 /* The most output an update of input_length bytes / the final call can
  * produce now (for the length-query protocol). */
 size_t cry_cipher_update_length(const cry_cipher *cipher, size_t input_length);

@@ -1,6 +1,6 @@
-/* C_GenerateKeyPair (NIST curves, Ed25519, X25519) and C_GenerateKey
- * (generic secrets). Fresh private material is born in an enclave buffer
- * and sealed into the object straight from there. */
+/* C_GenerateKeyPair (RSA, NIST curves, Ed25519, X25519) and C_GenerateKey
+ * (generic secrets, AES, ChaCha20). Fresh private material is born in an
+ * enclave buffer and sealed into the object straight from there. */
 #include "config.h"
 
 #include "pkcs11/entry.h"
@@ -21,6 +21,8 @@ static CK_KEY_TYPE pair_key_type(p11_family family)
 		return CKK_EC_EDWARDS;
 	case P11_FAMILY_MONTGOMERY_KEY_PAIR_GEN:
 		return CKK_EC_MONTGOMERY;
+	case P11_FAMILY_RSA_KEY_PAIR_GEN:
+		return CKK_RSA;
 	default:
 		return CK_UNAVAILABLE_INFORMATION;
 	}
@@ -47,9 +49,86 @@ static CK_RV check_pair_objects(const tok_object *public_key,
 	return CKR_OK;
 }
 
+static bool read_ulong(const tok_object *object, CK_ATTRIBUTE_TYPE type,
+                       uint64_t *value)
+{
+	const store_attribute *attribute = tok_object_attribute(object, type);
+	if (attribute == NULL || attribute->length != 8)
+		return false;
+	*value = 0;
+	for (int i = 7; i >= 0; i--)
+		*value = *value << 8 | attribute->value[i];
+	return true;
+}
+
+/* The private parts of a packed RSA key, sealed into the private object
+ * straight from the enclave buffer. */
+static const struct {
+	cry_rsa_part part;
+	CK_ATTRIBUTE_TYPE type;
+} rsa_private_parts[] = {
+        {CRY_RSA_MODULUS, CKA_MODULUS},
+        {CRY_RSA_PUBLIC_EXPONENT, CKA_PUBLIC_EXPONENT},
+        {CRY_RSA_PRIVATE_EXPONENT, CKA_PRIVATE_EXPONENT},
+        {CRY_RSA_PRIME_1, CKA_PRIME_1},
+        {CRY_RSA_PRIME_2, CKA_PRIME_2},
+        {CRY_RSA_EXPONENT_1, CKA_EXPONENT_1},
+        {CRY_RSA_EXPONENT_2, CKA_EXPONENT_2},
+        {CRY_RSA_COEFFICIENT, CKA_COEFFICIENT},
+};
+
+static CK_RV make_rsa_pair(tok_object *public_key, tok_object *private_key)
+{
+	uint64_t bits;
+	if (!read_ulong(public_key, CKA_MODULUS_BITS, &bits))
+		return CKR_TEMPLATE_INCOMPLETE;
+	const p11_mechanism *info =
+	        p11_mechanism_find(CKM_RSA_PKCS_KEY_PAIR_GEN);
+	if (bits < info->info.ulMinKeySize || bits > info->info.ulMaxKeySize ||
+	    bits % 8 != 0)
+		return CKR_KEY_SIZE_RANGE;
+	const store_attribute *exponent =
+	        tok_object_attribute(public_key, CKA_PUBLIC_EXPONENT);
+	enc_buffer *packed = NULL;
+	cry_status status = cry_rsa_generate(
+	        (unsigned)bits, exponent ? exponent->value : NULL,
+	        exponent ? exponent->length : 0, &packed);
+	if (status == CRY_ERR_INVALID)
+		return CKR_ATTRIBUTE_VALUE_INVALID; /* an unusable exponent */
+	if (status != CRY_OK)
+		return p11_rv_from_crypto(status);
+	CK_RV rv = CKR_OK;
+	for (size_t i = 0;
+	     i < sizeof(rsa_private_parts) / sizeof(rsa_private_parts[0]) &&
+	     rv == CKR_OK;
+	     i++) {
+		const uint8_t *value;
+		size_t length;
+		if (cry_rsa_part_view(packed, rsa_private_parts[i].part, &value,
+		                      &length) != CRY_OK) {
+			rv = CKR_DEVICE_ERROR;
+			break;
+		}
+		rv = tok_object_set_material(
+		        private_key, rsa_private_parts[i].type, value, length);
+		if (rv == CKR_OK && i < 2)
+			rv = tok_object_set_material(public_key,
+			                             rsa_private_parts[i].type,
+			                             value, length);
+	}
+	enc_free(packed);
+	if (rv == CKR_OK)
+		rv = p11_rsa_set_public_key_info(public_key);
+	if (rv == CKR_OK)
+		rv = p11_rsa_set_public_key_info(private_key);
+	return rv;
+}
+
 /* Fills both objects with a fresh key pair of the public key's curve. */
 static CK_RV make_pair(tok_object *public_key, tok_object *private_key)
 {
+	if (public_key->key_type == CKK_RSA)
+		return make_rsa_pair(public_key, private_key);
 	cry_curve curve;
 	CK_RV rv = p11_key_curve(public_key, &curve);
 	if (rv == CKR_KEY_TYPE_INCONSISTENT)
@@ -166,32 +245,34 @@ CK_RV C_GenerateKey(CK_SESSION_HANDLE handle, CK_MECHANISM_PTR mechanism,
 	if (mechanism == NULL || key == NULL || (template == NULL && count > 0))
 		rv = CKR_ARGUMENTS_BAD;
 	else if ((info = p11_mechanism_find(mechanism->mechanism)) == NULL ||
-	         info->family != P11_FAMILY_GENERIC_SECRET_GEN)
+	         (info->family != P11_FAMILY_GENERIC_SECRET_GEN &&
+	          info->family != P11_FAMILY_SECRET_GEN))
 		rv = CKR_MECHANISM_INVALID;
+	CK_KEY_TYPE key_type = CKK_GENERIC_SECRET;
+	if (rv == CKR_OK && info->family == P11_FAMILY_SECRET_GEN)
+		key_type = info->key_type;
 	else if (mechanism->pParameter != NULL || mechanism->ulParameterLen)
 		rv = CKR_MECHANISM_PARAM_INVALID;
 	if (rv == CKR_OK)
 		rv = tok_object_create_ex(
 		        template, count, TOK_ORIGIN_GENERATE, CKO_SECRET_KEY,
-		        CKK_GENERIC_SECRET, info->type,
+		        key_type, info->type,
 		        session->slot->login == P11_LOGGED_IN_SO, &object);
 	if (rv == CKR_OK && (object->object_class != CKO_SECRET_KEY ||
-	                     object->key_type != CKK_GENERIC_SECRET))
+	                     object->key_type != key_type))
 		rv = CKR_TEMPLATE_INCONSISTENT;
-	const store_attribute *length_attribute =
-	        rv == CKR_OK ? tok_object_attribute(object, CKA_VALUE_LEN)
-	                     : NULL;
-	size_t length = 0;
-	if (rv == CKR_OK &&
-	    (length_attribute == NULL || length_attribute->length != 8))
-		rv = CKR_TEMPLATE_INCOMPLETE;
-	if (rv == CKR_OK) {
-		for (int i = 7; i >= 0; i--)
-			length = length << 8 | length_attribute->value[i];
-		if (length < info->info.ulMinKeySize ||
-		    length > info->info.ulMaxKeySize)
-			rv = CKR_KEY_SIZE_RANGE;
+	uint64_t length = 0;
+	if (rv == CKR_OK && !read_ulong(object, CKA_VALUE_LEN, &length)) {
+		/* ChaCha20 keys have one size; the others must be asked. */
+		if (key_type == CKK_CHACHA20)
+			length = 32;
+		else
+			rv = CKR_TEMPLATE_INCOMPLETE;
 	}
+	if (rv == CKR_OK && (length < info->info.ulMinKeySize ||
+	                     length > info->info.ulMaxKeySize ||
+	                     (key_type == CKK_AES && length % 8 != 0)))
+		rv = CKR_KEY_SIZE_RANGE;
 	if (rv == CKR_OK)
 		rv = p11_check_write_access(session, object->is_token,
 		                            object->is_private);

@@ -91,6 +91,10 @@ static CK_RV open_private_value(tok_object *object, cry_curve curve,
 
 CK_RV p11_key_import_check(tok_object *object)
 {
+	if (object->key_type == CKK_RSA &&
+	    (object->object_class == CKO_PRIVATE_KEY ||
+	     object->object_class == CKO_PUBLIC_KEY))
+		return p11_rsa_import_check(object);
 	if (!is_curve_key(object) || (object->object_class != CKO_PRIVATE_KEY &&
 	                              object->object_class != CKO_PUBLIC_KEY))
 		return CKR_OK;

@@ -13,6 +13,12 @@
  * unchanged. */
 CK_RV p11_key_import_check(tok_object *object);
 
+/* RSA keys (keys_rsa.c): the modulus size is in range, a private key's
+ * components are consistent (CKR_ATTRIBUTE_VALUE_INVALID otherwise), and
+ * CKA_PUBLIC_KEY_INFO is set when n and e are known. */
+CK_RV p11_rsa_import_check(tok_object *object);
+CK_RV p11_rsa_set_public_key_info(tok_object *object);
+
 /* CKA_EC_POINT as the spec and clients expect it: DER OCTET STRING. */
 CK_RV p11_key_set_public_point(tok_object *object, cry_curve curve,
                                const uint8_t *point);

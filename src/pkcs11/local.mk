@@ -17,6 +17,8 @@ src_pkcs11_libpkcs11_la_SOURCES = \
 	src/pkcs11/handle_map.c \
 	src/pkcs11/mechanisms.h \
 	src/pkcs11/mechanisms.c \
+	src/pkcs11/mechanism_params.h \
+	src/pkcs11/mechanism_params.c \
 	src/pkcs11/slots.c \
 	src/pkcs11/sessions.c \
 	src/pkcs11/login.c \
@@ -32,7 +34,12 @@ src_pkcs11_libpkcs11_la_SOURCES = \
 	src/pkcs11/digest.c \
 	src/pkcs11/keys.h \
 	src/pkcs11/keys.c \
+	src/pkcs11/keys_rsa.c \
 	src/pkcs11/keygen.c \
+	src/pkcs11/encrypt.h \
+	src/pkcs11/encrypt_init.c \
+	src/pkcs11/encrypt.c \
+	src/pkcs11/wrap.c \
 	src/pkcs11/derive.c \
 	src/pkcs11/unsupported.c
 src_pkcs11_libpkcs11_la_CFLAGS = $(AM_CFLAGS) $(SODIUM_CFLAGS) \

@@ -17,8 +17,8 @@ static bool has_read_only_session(const p11_slot *slot)
 	return slot->session_count > slot->rw_session_count;
 }
 
-/* CKU_CONTEXT_SPECIFIC: re-authenticates the user for one signature with
- * a CKA_ALWAYS_AUTHENTICATE key. Slot lock held. */
+/* CKU_CONTEXT_SPECIFIC: re-authenticates the user for one signature or
+ * decryption with a CKA_ALWAYS_AUTHENTICATE key. Slot lock held. */
 static CK_RV context_login(p11_session *session, CK_UTF8CHAR_PTR pin,
                            CK_ULONG length)
 {
@@ -27,6 +27,9 @@ static CK_RV context_login(p11_session *session, CK_UTF8CHAR_PTR pin,
 		return CKR_USER_NOT_LOGGED_IN;
 	p11_mutex_lock(session->lock);
 	p11_operation *operation = session->sign;
+	if ((operation == NULL || !operation->needs_context_login) &&
+	    session->decrypt != NULL)
+		operation = session->decrypt;
 	CK_RV rv = CKR_OK;
 	if (operation == NULL || !operation->needs_context_login)
 		rv = CKR_OPERATION_NOT_INITIALIZED;

@@ -11,62 +11,143 @@
 
 #define DIGEST(mech, h)                                                        \
 	{                                                                      \
-		mech, {0, 0, CKF_DIGEST}, P11_FAMILY_DIGEST, h, false, false   \
+		.type = mech, .info = {0, 0, CKF_DIGEST},                      \
+		.family = P11_FAMILY_DIGEST, .hash = h                         \
 	}
 #define HMAC(mech, h, is_general)                                              \
 	{                                                                      \
-		mech, {1, HMAC_MAX_KEY_BYTES, SIGN_VERIFY}, P11_FAMILY_HMAC,   \
-		        h, false, is_general                                   \
+		.type = mech, .info = {1, HMAC_MAX_KEY_BYTES, SIGN_VERIFY},    \
+		.family = P11_FAMILY_HMAC, .hash = h, .general = is_general,   \
+		.key_type = CKK_GENERIC_SECRET                                 \
 	}
 #define ECDSA(mech, h, with_hash)                                              \
 	{                                                                      \
-		mech, {256, 521, SIGN_VERIFY | EC_FLAGS}, P11_FAMILY_ECDSA, h, \
-		        with_hash, false                                       \
+		.type = mech, .info = {256, 521, SIGN_VERIFY | EC_FLAGS},      \
+		.family = P11_FAMILY_ECDSA, .hash = h, .hashes = with_hash,    \
+		.key_type = CKK_EC                                             \
+	}
+
+#define RSA_MIN_BITS 1024 /* imported keys; generation starts at 2048 */
+#define RSA_MAX_BITS 16384
+#define RSA_GEN_MAX_BITS 8192
+#define ENCRYPT_DECRYPT (CKF_ENCRYPT | CKF_DECRYPT)
+#define WRAP_UNWRAP (CKF_WRAP | CKF_UNWRAP)
+
+/* RSA: flags, padding, hash (for PSS/OAEP the default), whether the token
+ * hashes the data. */
+#define RSA(mech, flags, pad, h, with_hash)                                    \
+	{                                                                      \
+		.type = mech, .info = {RSA_MIN_BITS, RSA_MAX_BITS, flags},     \
+		.family = P11_FAMILY_RSA, .hash = h, .hashes = with_hash,      \
+		.padding = pad, .key_type = CKK_RSA                            \
+	}
+/* AES modes: key sizes in bytes. */
+#define AES(mech, flags, cipher_mode)                                          \
+	{                                                                      \
+		.type = mech, .info = {16, 32, flags},                         \
+		.family = P11_FAMILY_CIPHER, .mode = cipher_mode,              \
+		.key_type = CKK_AES                                            \
 	}
 
 static const p11_mechanism mechanisms[] = {
-        {CKM_EC_KEY_PAIR_GEN,
-         {256, 521, CKF_GENERATE_KEY_PAIR | EC_FLAGS},
-         P11_FAMILY_EC_KEY_PAIR_GEN,
-         CRY_HASH_SHA256,
-         false,
-         false},
-        {CKM_EC_EDWARDS_KEY_PAIR_GEN,
-         {255, 255, CKF_GENERATE_KEY_PAIR},
-         P11_FAMILY_EDWARDS_KEY_PAIR_GEN,
-         CRY_HASH_SHA256,
-         false,
-         false},
-        {CKM_EC_MONTGOMERY_KEY_PAIR_GEN,
-         {255, 255, CKF_GENERATE_KEY_PAIR},
-         P11_FAMILY_MONTGOMERY_KEY_PAIR_GEN,
-         CRY_HASH_SHA256,
-         false,
-         false},
-        {CKM_GENERIC_SECRET_KEY_GEN,
-         {1, HMAC_MAX_KEY_BYTES, CKF_GENERATE},
-         P11_FAMILY_GENERIC_SECRET_GEN,
-         CRY_HASH_SHA256,
-         false,
-         false},
+        {.type = CKM_EC_KEY_PAIR_GEN,
+         .info = {256, 521, CKF_GENERATE_KEY_PAIR | EC_FLAGS},
+         .family = P11_FAMILY_EC_KEY_PAIR_GEN,
+         .hash = CRY_HASH_SHA256},
+        {.type = CKM_EC_EDWARDS_KEY_PAIR_GEN,
+         .info = {255, 255, CKF_GENERATE_KEY_PAIR},
+         .family = P11_FAMILY_EDWARDS_KEY_PAIR_GEN,
+         .hash = CRY_HASH_SHA256},
+        {.type = CKM_EC_MONTGOMERY_KEY_PAIR_GEN,
+         .info = {255, 255, CKF_GENERATE_KEY_PAIR},
+         .family = P11_FAMILY_MONTGOMERY_KEY_PAIR_GEN,
+         .hash = CRY_HASH_SHA256},
+        {.type = CKM_GENERIC_SECRET_KEY_GEN,
+         .info = {1, HMAC_MAX_KEY_BYTES, CKF_GENERATE},
+         .family = P11_FAMILY_GENERIC_SECRET_GEN,
+         .hash = CRY_HASH_SHA256},
         ECDSA(CKM_ECDSA, CRY_HASH_SHA256, false),
         ECDSA(CKM_ECDSA_SHA1, CRY_HASH_SHA1, true),
         ECDSA(CKM_ECDSA_SHA224, CRY_HASH_SHA224, true),
         ECDSA(CKM_ECDSA_SHA256, CRY_HASH_SHA256, true),
         ECDSA(CKM_ECDSA_SHA384, CRY_HASH_SHA384, true),
         ECDSA(CKM_ECDSA_SHA512, CRY_HASH_SHA512, true),
-        {CKM_EDDSA,
-         {255, 255, SIGN_VERIFY},
-         P11_FAMILY_EDDSA,
-         CRY_HASH_SHA512,
-         false,
-         false},
-        {CKM_ECDH1_DERIVE,
-         {255, 521, CKF_DERIVE | EC_FLAGS},
-         P11_FAMILY_ECDH,
-         CRY_HASH_SHA256,
-         false,
-         false},
+        {.type = CKM_EDDSA,
+         .info = {255, 255, SIGN_VERIFY},
+         .family = P11_FAMILY_EDDSA,
+         .hash = CRY_HASH_SHA512},
+        {.type = CKM_ECDH1_DERIVE,
+         .info = {255, 521, CKF_DERIVE | EC_FLAGS},
+         .family = P11_FAMILY_ECDH,
+         .hash = CRY_HASH_SHA256},
+        /* RSA (OpenSSL). */
+        {.type = CKM_RSA_PKCS_KEY_PAIR_GEN,
+         .info = {2048, RSA_GEN_MAX_BITS, CKF_GENERATE_KEY_PAIR},
+         .family = P11_FAMILY_RSA_KEY_PAIR_GEN,
+         .key_type = CKK_RSA},
+        RSA(CKM_RSA_PKCS, SIGN_VERIFY | ENCRYPT_DECRYPT | WRAP_UNWRAP,
+            CRY_RSA_PAD_PKCS1, CRY_HASH_SHA256, false),
+        RSA(CKM_RSA_X_509, SIGN_VERIFY | ENCRYPT_DECRYPT, CRY_RSA_PAD_NONE,
+            CRY_HASH_SHA256, false),
+        RSA(CKM_RSA_PKCS_OAEP, ENCRYPT_DECRYPT | WRAP_UNWRAP, CRY_RSA_PAD_OAEP,
+            CRY_HASH_SHA1, false),
+        RSA(CKM_RSA_PKCS_PSS, SIGN_VERIFY, CRY_RSA_PAD_PSS, CRY_HASH_SHA1,
+            false),
+        RSA(CKM_SHA1_RSA_PKCS, SIGN_VERIFY, CRY_RSA_PAD_PKCS1, CRY_HASH_SHA1,
+            true),
+        RSA(CKM_SHA224_RSA_PKCS, SIGN_VERIFY, CRY_RSA_PAD_PKCS1,
+            CRY_HASH_SHA224, true),
+        RSA(CKM_SHA256_RSA_PKCS, SIGN_VERIFY, CRY_RSA_PAD_PKCS1,
+            CRY_HASH_SHA256, true),
+        RSA(CKM_SHA384_RSA_PKCS, SIGN_VERIFY, CRY_RSA_PAD_PKCS1,
+            CRY_HASH_SHA384, true),
+        RSA(CKM_SHA512_RSA_PKCS, SIGN_VERIFY, CRY_RSA_PAD_PKCS1,
+            CRY_HASH_SHA512, true),
+        RSA(CKM_SHA1_RSA_PKCS_PSS, SIGN_VERIFY, CRY_RSA_PAD_PSS, CRY_HASH_SHA1,
+            true),
+        RSA(CKM_SHA224_RSA_PKCS_PSS, SIGN_VERIFY, CRY_RSA_PAD_PSS,
+            CRY_HASH_SHA224, true),
+        RSA(CKM_SHA256_RSA_PKCS_PSS, SIGN_VERIFY, CRY_RSA_PAD_PSS,
+            CRY_HASH_SHA256, true),
+        RSA(CKM_SHA384_RSA_PKCS_PSS, SIGN_VERIFY, CRY_RSA_PAD_PSS,
+            CRY_HASH_SHA384, true),
+        RSA(CKM_SHA512_RSA_PKCS_PSS, SIGN_VERIFY, CRY_RSA_PAD_PSS,
+            CRY_HASH_SHA512, true),
+        /* AES (OpenSSL; AES-256-GCM through libsodium where it can). */
+        {.type = CKM_AES_KEY_GEN,
+         .info = {16, 32, CKF_GENERATE},
+         .family = P11_FAMILY_SECRET_GEN,
+         .key_type = CKK_AES},
+        AES(CKM_AES_ECB, ENCRYPT_DECRYPT, CRY_AES_ECB),
+        AES(CKM_AES_CBC, ENCRYPT_DECRYPT, CRY_AES_CBC),
+        AES(CKM_AES_CBC_PAD, ENCRYPT_DECRYPT | WRAP_UNWRAP, CRY_AES_CBC_PAD),
+        AES(CKM_AES_CTR, ENCRYPT_DECRYPT, CRY_AES_CTR),
+        AES(CKM_AES_GCM, ENCRYPT_DECRYPT | WRAP_UNWRAP, CRY_AES_GCM),
+        AES(CKM_AES_CCM, ENCRYPT_DECRYPT, CRY_AES_CCM),
+        AES(CKM_AES_KEY_WRAP, ENCRYPT_DECRYPT | WRAP_UNWRAP, CRY_AES_KEY_WRAP),
+        AES(CKM_AES_KEY_WRAP_PAD, ENCRYPT_DECRYPT | WRAP_UNWRAP,
+            CRY_AES_KEY_WRAP_PAD),
+        AES(CKM_AES_KEY_WRAP_KWP, ENCRYPT_DECRYPT | WRAP_UNWRAP,
+            CRY_AES_KEY_WRAP_PAD),
+        {.type = CKM_AES_CMAC,
+         .info = {16, 32, SIGN_VERIFY},
+         .family = P11_FAMILY_CMAC,
+         .key_type = CKK_AES},
+        {.type = CKM_AES_CMAC_GENERAL,
+         .info = {16, 32, SIGN_VERIFY},
+         .family = P11_FAMILY_CMAC,
+         .general = true,
+         .key_type = CKK_AES},
+        /* ChaCha20-Poly1305 (libsodium). */
+        {.type = CKM_CHACHA20_KEY_GEN,
+         .info = {32, 32, CKF_GENERATE},
+         .family = P11_FAMILY_SECRET_GEN,
+         .key_type = CKK_CHACHA20},
+        {.type = CKM_CHACHA20_POLY1305,
+         .info = {32, 32, ENCRYPT_DECRYPT | WRAP_UNWRAP},
+         .family = P11_FAMILY_CIPHER,
+         .mode = CRY_CHACHA20_POLY1305,
+         .key_type = CKK_CHACHA20},
         DIGEST(CKM_SHA_1, CRY_HASH_SHA1),
         DIGEST(CKM_SHA224, CRY_HASH_SHA224),
         DIGEST(CKM_SHA256, CRY_HASH_SHA256),

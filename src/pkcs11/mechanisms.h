@@ -19,6 +19,11 @@ typedef enum p11_family {
 	P11_FAMILY_ECDH,
 	P11_FAMILY_DIGEST,
 	P11_FAMILY_HMAC,
+	P11_FAMILY_RSA_KEY_PAIR_GEN,
+	P11_FAMILY_RSA,        /* signatures and encryption: padding, hash */
+	P11_FAMILY_SECRET_GEN, /* AES, ChaCha20: key_type */
+	P11_FAMILY_CIPHER,     /* AES modes, ChaCha20-Poly1305: mode */
+	P11_FAMILY_CMAC,
 } p11_family;
 
 typedef struct p11_mechanism {
@@ -28,6 +33,9 @@ typedef struct p11_mechanism {
 	cry_hash hash; /* digest, HMAC, ECDSA with hashing */
 	bool hashes;   /* ECDSA_SHA*: the token hashes the data */
 	bool general;  /* *_HMAC_GENERAL: CK_MAC_GENERAL_PARAMS length */
+	cry_rsa_padding padding; /* P11_FAMILY_RSA */
+	cry_cipher_mode mode;    /* P11_FAMILY_CIPHER */
+	CK_KEY_TYPE key_type;    /* key generation, ciphers: the key type */
 } p11_mechanism;
 
 /* NULL if the mechanism is not supported. */

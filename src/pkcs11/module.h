@@ -41,7 +41,8 @@ typedef struct p11_object_ref {
 	tok_object *object;       /* session objects: owned; token
 	                             objects: the cache, or NULL */
 	/* A derived form of the key kept for speed (Ed25519: libsodium's
-	 * 64-byte signing key), sealed; never stored on disk. */
+	 * 64-byte signing key; RSA: the packed, checked components),
+	 * sealed; never stored on disk. */
 	enc_sealed *operational_key;
 } p11_object_ref;
 
@@ -84,6 +85,8 @@ typedef struct p11_session {
 	p11_operation *sign;
 	p11_operation *verify;
 	p11_operation *digest;
+	p11_operation *encrypt;
+	p11_operation *decrypt;
 	/* Calls in flight hold a reference; the session is freed by whoever
 	 * drops the last one after it was closed (module lock held). */
 	int references;

@@ -17,6 +17,13 @@ void p11_operation_free(p11_operation *operation)
 	cry_hmac_free(operation->hmac);
 	free(operation->message);
 	free(operation->eddsa_context);
+	free(operation->rsa_label);
+	free(operation->public_exponent);
+	cry_cipher_free(operation->cipher);
+	cry_cmac_free(operation->cmac);
+	if (operation->pending != NULL)
+		enc_wipe(operation->pending, operation->pending_length);
+	free(operation->pending);
 	free(operation);
 }
 
@@ -132,6 +139,10 @@ p11_operation **p11_operation_slot(p11_session *session,
 		return &session->sign;
 	case P11_OPERATION_VERIFY:
 		return &session->verify;
+	case P11_OPERATION_ENCRYPT:
+		return &session->encrypt;
+	case P11_OPERATION_DECRYPT:
+		return &session->decrypt;
 	default:
 		return &session->digest;
 	}

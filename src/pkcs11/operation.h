@@ -1,4 +1,5 @@
-/* A session's active cryptographic operation (sign, verify or digest).
+/* A session's active cryptographic operation (sign, verify, digest,
+ * encrypt or decrypt).
  * It holds what it needs to run without the token's lock: a sealed copy
  * of the key (ciphertext only: plaintext exists just inside the call that
  * uses it), public key bytes, and multi-part state whose keyed parts live
@@ -28,6 +29,23 @@ struct p11_operation {
 	size_t eddsa_context_length;
 	/* CKA_ALWAYS_AUTHENTICATE: C_Login(CKU_CONTEXT_SPECIFIC) needed. */
 	bool needs_context_login;
+	/* RSA: padding and hashes; public_key holds the modulus for public
+	 * operations, public_exponent the exponent; key (sealed) the packed
+	 * private key. */
+	cry_rsa_params rsa;
+	uint8_t *rsa_label; /* OAEP label, which rsa.label points to */
+	uint8_t *public_exponent;
+	size_t public_exponent_length;
+	/* Symmetric ciphers: keyed state in the enclave (cry_cipher). */
+	cry_cipher *cipher;
+	cry_cipher_mode cipher_mode;
+	size_t tag_length;
+	cry_cmac *cmac;
+	/* Single-part C_Encrypt/C_Decrypt: the output, once computed, kept
+	 * until the caller's buffer is big enough (the length protocol). */
+	uint8_t *pending;
+	size_t pending_length;
+	bool pending_ready;
 };
 
 void p11_operation_free(p11_operation *operation);
@@ -36,6 +54,8 @@ typedef enum p11_operation_kind {
 	P11_OPERATION_SIGN,
 	P11_OPERATION_VERIFY,
 	P11_OPERATION_DIGEST,
+	P11_OPERATION_ENCRYPT,
+	P11_OPERATION_DECRYPT,
 } p11_operation_kind;
 
 /* The session's slot for an operation of this kind. */
@@ -65,6 +85,17 @@ CK_RV p11_key_public_point(const tok_object *object, cry_curve curve,
 bool p11_key_mechanism_allowed(const tok_object *key, CK_MECHANISM_TYPE type);
 /* A sealed copy of the object's CKA_VALUE. */
 CK_RV p11_key_sealed_value(const tok_object *object, enc_sealed **out);
+
+/* RSA key material of key objects (keys_rsa.c), slot lock held. The
+ * packed private key (crypto.h), built from the object's sealed
+ * components once per key object and kept sealed with its handle. */
+CK_RV p11_rsa_private_key(p11_object_ref *ref, enc_sealed **out);
+/* Copies of the modulus and public exponent of an RSA key object. */
+CK_RV p11_rsa_public_key(const tok_object *object, uint8_t **modulus,
+                         size_t *modulus_length, uint8_t **exponent,
+                         size_t *exponent_length);
+/* The modulus length in bytes of an RSA key object (0 if it has none). */
+size_t p11_rsa_modulus_bytes(const tok_object *object);
 
 /* C_Login(CKU_CONTEXT_SPECIFIC) for the session's operation (login.c). */
 CK_RV p11_operation_context_login(p11_session *session, CK_UTF8CHAR_PTR pin,

@@ -218,80 +218,80 @@ struct CK_FUNCTION_LIST_3_0 {
 	CK_C_CancelFunction C_CancelFunction;
 	CK_C_WaitForSlotEvent C_WaitForSlotEvent;
 	/* 3.0 */
-	CK_RV (*C_GetInterfaceList)
+	CK_RV(*C_GetInterfaceList)
 	(CK_INTERFACE_PTR interfaces, CK_ULONG_PTR count);
-	CK_RV (*C_GetInterface)
+	CK_RV(*C_GetInterface)
 	(CK_UTF8CHAR_PTR name, CK_VERSION_PTR version,
 	 CK_INTERFACE_PTR_PTR interface, CK_FLAGS flags);
-	CK_RV (*C_LoginUser)
+	CK_RV(*C_LoginUser)
 	(CK_SESSION_HANDLE session, CK_USER_TYPE user_type, CK_UTF8CHAR_PTR pin,
 	 CK_ULONG pin_length, CK_UTF8CHAR_PTR username,
 	 CK_ULONG username_length);
 	CK_RV (*C_SessionCancel)(CK_SESSION_HANDLE session, CK_FLAGS flags);
-	CK_RV (*C_MessageEncryptInit)
+	CK_RV(*C_MessageEncryptInit)
 	(CK_SESSION_HANDLE session, CK_MECHANISM_PTR mechanism,
 	 CK_OBJECT_HANDLE key);
-	CK_RV (*C_EncryptMessage)
+	CK_RV(*C_EncryptMessage)
 	(CK_SESSION_HANDLE session, CK_VOID_PTR parameter,
 	 CK_ULONG parameter_length, CK_BYTE_PTR associated_data,
 	 CK_ULONG associated_data_length, CK_BYTE_PTR plaintext,
 	 CK_ULONG plaintext_length, CK_BYTE_PTR ciphertext,
 	 CK_ULONG_PTR ciphertext_length);
-	CK_RV (*C_EncryptMessageBegin)
+	CK_RV(*C_EncryptMessageBegin)
 	(CK_SESSION_HANDLE session, CK_VOID_PTR parameter,
 	 CK_ULONG parameter_length, CK_BYTE_PTR associated_data,
 	 CK_ULONG associated_data_length);
-	CK_RV (*C_EncryptMessageNext)
+	CK_RV(*C_EncryptMessageNext)
 	(CK_SESSION_HANDLE session, CK_VOID_PTR parameter,
 	 CK_ULONG parameter_length, CK_BYTE_PTR plaintext_part,
 	 CK_ULONG plaintext_part_length, CK_BYTE_PTR ciphertext_part,
 	 CK_ULONG_PTR ciphertext_part_length, CK_FLAGS flags);
 	CK_RV (*C_MessageEncryptFinal)(CK_SESSION_HANDLE session);
-	CK_RV (*C_MessageDecryptInit)
+	CK_RV(*C_MessageDecryptInit)
 	(CK_SESSION_HANDLE session, CK_MECHANISM_PTR mechanism,
 	 CK_OBJECT_HANDLE key);
-	CK_RV (*C_DecryptMessage)
+	CK_RV(*C_DecryptMessage)
 	(CK_SESSION_HANDLE session, CK_VOID_PTR parameter,
 	 CK_ULONG parameter_length, CK_BYTE_PTR associated_data,
 	 CK_ULONG associated_data_length, CK_BYTE_PTR ciphertext,
 	 CK_ULONG ciphertext_length, CK_BYTE_PTR plaintext,
 	 CK_ULONG_PTR plaintext_length);
-	CK_RV (*C_DecryptMessageBegin)
+	CK_RV(*C_DecryptMessageBegin)
 	(CK_SESSION_HANDLE session, CK_VOID_PTR parameter,
 	 CK_ULONG parameter_length, CK_BYTE_PTR associated_data,
 	 CK_ULONG associated_data_length);
-	CK_RV (*C_DecryptMessageNext)
+	CK_RV(*C_DecryptMessageNext)
 	(CK_SESSION_HANDLE session, CK_VOID_PTR parameter,
 	 CK_ULONG parameter_length, CK_BYTE_PTR ciphertext_part,
 	 CK_ULONG ciphertext_part_length, CK_BYTE_PTR plaintext_part,
 	 CK_ULONG_PTR plaintext_part_length, CK_FLAGS flags);
 	CK_RV (*C_MessageDecryptFinal)(CK_SESSION_HANDLE session);
-	CK_RV (*C_MessageSignInit)
+	CK_RV(*C_MessageSignInit)
 	(CK_SESSION_HANDLE session, CK_MECHANISM_PTR mechanism,
 	 CK_OBJECT_HANDLE key);
-	CK_RV (*C_SignMessage)
+	CK_RV(*C_SignMessage)
 	(CK_SESSION_HANDLE session, CK_VOID_PTR parameter,
 	 CK_ULONG parameter_length, CK_BYTE_PTR data, CK_ULONG data_length,
 	 CK_BYTE_PTR signature, CK_ULONG_PTR signature_length);
-	CK_RV (*C_SignMessageBegin)
+	CK_RV(*C_SignMessageBegin)
 	(CK_SESSION_HANDLE session, CK_VOID_PTR parameter,
 	 CK_ULONG parameter_length);
-	CK_RV (*C_SignMessageNext)
+	CK_RV(*C_SignMessageNext)
 	(CK_SESSION_HANDLE session, CK_VOID_PTR parameter,
 	 CK_ULONG parameter_length, CK_BYTE_PTR data, CK_ULONG data_length,
 	 CK_BYTE_PTR signature, CK_ULONG_PTR signature_length);
 	CK_RV (*C_MessageSignFinal)(CK_SESSION_HANDLE session);
-	CK_RV (*C_MessageVerifyInit)
+	CK_RV(*C_MessageVerifyInit)
 	(CK_SESSION_HANDLE session, CK_MECHANISM_PTR mechanism,
 	 CK_OBJECT_HANDLE key);
-	CK_RV (*C_VerifyMessage)
+	CK_RV(*C_VerifyMessage)
 	(CK_SESSION_HANDLE session, CK_VOID_PTR parameter,
 	 CK_ULONG parameter_length, CK_BYTE_PTR data, CK_ULONG data_length,
 	 CK_BYTE_PTR signature, CK_ULONG signature_length);
-	CK_RV (*C_VerifyMessageBegin)
+	CK_RV(*C_VerifyMessageBegin)
 	(CK_SESSION_HANDLE session, CK_VOID_PTR parameter,
 	 CK_ULONG parameter_length);
-	CK_RV (*C_VerifyMessageNext)
+	CK_RV(*C_VerifyMessageNext)
 	(CK_SESSION_HANDLE session, CK_VOID_PTR parameter,
 	 CK_ULONG parameter_length, CK_BYTE_PTR data, CK_ULONG data_length,
 	 CK_BYTE_PTR signature, CK_ULONG signature_length);

@@ -88,6 +88,8 @@ static void free_session(p11_session *session)
 	p11_operation_free(session->sign);
 	p11_operation_free(session->verify);
 	p11_operation_free(session->digest);
+	p11_operation_free(session->encrypt);
+	p11_operation_free(session->decrypt);
 	p11_mutex_free(session->lock);
 	free(session);
 }

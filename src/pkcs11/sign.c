@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_SIGNATURE 132 /* P-521 r||s; also covers HMAC-SHA512 */
+/* MACs and EC signatures (P-521 r||s is 132 bytes) fit here; RSA
+ * signatures are written straight into the caller's buffer. */
+#define MAX_SIGNATURE 132
 
 static p11_operation_kind kind_of(bool signing)
 {
@@ -36,7 +38,12 @@ static CK_RV feed(p11_operation *operation, const uint8_t *data, size_t length)
 	if (info->family == P11_FAMILY_HMAC)
 		return p11_rv_from_crypto(
 		        cry_hmac_update(operation->hmac, data, length));
-	if (info->family == P11_FAMILY_ECDSA && info->hashes)
+	if (info->family == P11_FAMILY_CMAC)
+		return p11_rv_from_crypto(
+		        cry_cmac_update(operation->cmac, data, length));
+	if ((info->family == P11_FAMILY_ECDSA ||
+	     info->family == P11_FAMILY_RSA) &&
+	    info->hashes)
 		return p11_rv_from_crypto(
 		        cry_digest_update(operation->digest, data, length));
 	if (info->family == P11_FAMILY_EDDSA) {
@@ -59,13 +66,23 @@ static CK_RV feed(p11_operation *operation, const uint8_t *data, size_t length)
 		operation->message_length = needed;
 		return CKR_OK;
 	}
-	return CKR_FUNCTION_NOT_SUPPORTED; /* CKM_ECDSA is single-part */
+	/* CKM_ECDSA, CKM_RSA_PKCS, CKM_RSA_PKCS_PSS, CKM_RSA_X_509 */
+	return CKR_FUNCTION_NOT_SUPPORTED;
 }
 
-/* The digest ECDSA signs: the data itself (CKM_ECDSA) or its hash. */
-static CK_RV ecdsa_input(p11_operation *operation, const uint8_t *data,
-                         size_t length, uint8_t *digest, const uint8_t **input,
-                         size_t *input_length)
+/* Mechanisms that sign a hash: single-part unless the token hashes. */
+static bool single_part_only(const p11_mechanism *info)
+{
+	return (info->family == P11_FAMILY_ECDSA ||
+	        info->family == P11_FAMILY_RSA) &&
+	       !info->hashes;
+}
+
+/* What ECDSA and RSA sign: the data itself (CKM_ECDSA, CKM_RSA_PKCS...)
+ * or its hash. */
+static CK_RV hashed_input(p11_operation *operation, const uint8_t *data,
+                          size_t length, uint8_t *digest, const uint8_t **input,
+                          size_t *input_length)
 {
 	const p11_mechanism *info = operation->mechanism;
 	if (!info->hashes) {
@@ -90,9 +107,10 @@ static CK_RV sign_with_key(p11_operation *operation, const uint8_t *data,
 	const uint8_t *input = data;
 	size_t input_length = length;
 	const p11_mechanism *info = operation->mechanism;
-	if (info->family == P11_FAMILY_ECDSA) {
-		CK_RV rv = ecdsa_input(operation, data, length, digest, &input,
-		                       &input_length);
+	if (info->family == P11_FAMILY_ECDSA ||
+	    info->family == P11_FAMILY_RSA) {
+		CK_RV rv = hashed_input(operation, data, length, digest, &input,
+		                        &input_length);
 		if (rv != CKR_OK)
 			return rv;
 	} else if (operation->multipart) {
@@ -109,6 +127,16 @@ static CK_RV sign_with_key(p11_operation *operation, const uint8_t *data,
 		return CKR_DEVICE_ERROR;
 	}
 	cry_status status;
+	size_t written = operation->signature_length;
+	if (info->family == P11_FAMILY_RSA) {
+		status = cry_rsa_sign(key, &operation->rsa, input, input_length,
+		                      signature, &written);
+		enc_free(key);
+		/* Input too long for the modulus, or a PSS input that is not
+		 * a digest of the named hash. */
+		return status == CRY_ERR_INVALID ? CKR_DATA_LEN_RANGE
+		                                 : p11_rv_from_crypto(status);
+	}
 	if (info->family == P11_FAMILY_ECDSA)
 		status = cry_ecdsa_sign(operation->curve, key, input,
 		                        input_length, signature);
@@ -128,6 +156,13 @@ static CK_RV compute_mac(p11_operation *operation, const uint8_t *data,
                          size_t length, uint8_t *mac)
 {
 	cry_status status = CRY_OK;
+	if (operation->mechanism->family == P11_FAMILY_CMAC) {
+		if (!operation->multipart)
+			status = cry_cmac_update(operation->cmac, data, length);
+		if (status == CRY_OK)
+			status = cry_cmac_final(operation->cmac, mac);
+		return p11_rv_from_crypto(status);
+	}
 	if (!operation->multipart)
 		status = cry_hmac_update(operation->hmac, data, length);
 	if (status == CRY_OK)
@@ -153,8 +188,15 @@ static CK_RV produce(p11_operation *operation, const uint8_t *data,
 		*keep = true;
 		return query ? CKR_OK : CKR_BUFFER_TOO_SMALL;
 	}
+	p11_family family = operation->mechanism->family;
+	if (family == P11_FAMILY_RSA) {
+		CK_RV rv = sign_with_key(operation, data, length, out);
+		if (rv == CKR_OK)
+			*out_length = needed;
+		return rv;
+	}
 	uint8_t result[MAX_SIGNATURE];
-	CK_RV rv = operation->mechanism->family == P11_FAMILY_HMAC
+	CK_RV rv = family == P11_FAMILY_HMAC || family == P11_FAMILY_CMAC
 	                   ? compute_mac(operation, data, length, result)
 	                   : sign_with_key(operation, data, length, result);
 	if (rv == CKR_OK) {
@@ -214,9 +256,8 @@ CK_RV C_SignFinal(CK_SESSION_HANDLE handle, CK_BYTE_PTR signature,
 	if (rv != CKR_OK)
 		return rv;
 	bool keep = false;
-	if (operation->mechanism->family == P11_FAMILY_ECDSA &&
-	    !operation->mechanism->hashes) {
-		rv = CKR_FUNCTION_NOT_SUPPORTED; /* single-part only */
+	if (single_part_only(operation->mechanism)) {
+		rv = CKR_FUNCTION_NOT_SUPPORTED;
 	} else {
 		operation->multipart = true;
 		rv = produce(operation, NULL, 0, signature, signature_length,
@@ -231,7 +272,8 @@ static CK_RV check(p11_operation *operation, const uint8_t *data, size_t length,
 	const p11_mechanism *info = operation->mechanism;
 	if (signature_length != operation->signature_length)
 		return CKR_SIGNATURE_LEN_RANGE;
-	if (info->family == P11_FAMILY_HMAC) {
+	if (info->family == P11_FAMILY_HMAC ||
+	    info->family == P11_FAMILY_CMAC) {
 		uint8_t mac[MAX_SIGNATURE];
 		CK_RV rv = compute_mac(operation, data, length, mac);
 		if (rv == CKR_OK &&
@@ -239,14 +281,26 @@ static CK_RV check(p11_operation *operation, const uint8_t *data, size_t length,
 			rv = CKR_SIGNATURE_INVALID;
 		return rv;
 	}
-	if (info->family == P11_FAMILY_ECDSA) {
+	if (info->family == P11_FAMILY_ECDSA ||
+	    info->family == P11_FAMILY_RSA) {
 		uint8_t digest[64];
 		const uint8_t *input;
 		size_t input_length;
-		CK_RV rv = ecdsa_input(operation, data, length, digest, &input,
-		                       &input_length);
+		CK_RV rv = hashed_input(operation, data, length, digest, &input,
+		                        &input_length);
 		if (rv != CKR_OK)
 			return rv;
+		if (info->family == P11_FAMILY_RSA) {
+			cry_status status = cry_rsa_verify(
+			        operation->public_key, operation->public_length,
+			        operation->public_exponent,
+			        operation->public_exponent_length,
+			        &operation->rsa, input, input_length, signature,
+			        signature_length);
+			return status == CRY_ERR_INVALID
+			               ? CKR_DATA_LEN_RANGE
+			               : p11_rv_from_crypto(status);
+		}
 		return p11_rv_from_crypto(cry_ecdsa_verify(
 		        operation->curve, operation->public_key,
 		        operation->public_length, input, input_length,
@@ -301,8 +355,7 @@ CK_RV C_VerifyFinal(CK_SESSION_HANDLE handle, CK_BYTE_PTR signature,
 		return rv;
 	if (signature == NULL)
 		rv = CKR_ARGUMENTS_BAD;
-	else if (operation->mechanism->family == P11_FAMILY_ECDSA &&
-	         !operation->mechanism->hashes)
+	else if (single_part_only(operation->mechanism))
 		rv = CKR_FUNCTION_NOT_SUPPORTED;
 	else {
 		operation->multipart = true;

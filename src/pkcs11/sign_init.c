@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "pkcs11/entry.h"
+#include "pkcs11/mechanism_params.h"
 #include "pkcs11/operation.h"
 #include "pkcs11/sign.h"
 
@@ -28,6 +29,14 @@ static CK_RV check_key_kind(const p11_mechanism *mechanism, bool signing,
 	case P11_FAMILY_HMAC:
 		wanted_class = CKO_SECRET_KEY;
 		wanted_type = CKK_GENERIC_SECRET;
+		break;
+	case P11_FAMILY_RSA:
+		wanted_class = signing ? CKO_PRIVATE_KEY : CKO_PUBLIC_KEY;
+		wanted_type = CKK_RSA;
+		break;
+	case P11_FAMILY_CMAC:
+		wanted_class = CKO_SECRET_KEY;
+		wanted_type = CKK_AES;
 		break;
 	default:
 		return CKR_MECHANISM_INVALID;
@@ -67,12 +76,20 @@ static CK_RV read_parameters(const CK_MECHANISM *mechanism,
 	const p11_mechanism *info = operation->mechanism;
 	if (info->family == P11_FAMILY_EDDSA)
 		return read_eddsa_parameters(mechanism, operation);
-	if (info->family == P11_FAMILY_HMAC && info->general) {
+	if (info->family == P11_FAMILY_RSA)
+		return p11_rsa_params(mechanism, info, &operation->rsa,
+		                      &operation->rsa_label);
+	if ((info->family == P11_FAMILY_HMAC ||
+	     info->family == P11_FAMILY_CMAC) &&
+	    info->general) {
+		size_t full = info->family == P11_FAMILY_CMAC
+		                      ? 16
+		                      : cry_hash_length(info->hash);
 		if (mechanism->pParameter == NULL ||
 		    mechanism->ulParameterLen != sizeof(CK_ULONG))
 			return CKR_MECHANISM_PARAM_INVALID;
 		CK_ULONG length = *(const CK_ULONG *)mechanism->pParameter;
-		if (length == 0 || length > cry_hash_length(info->hash))
+		if (length == 0 || length > full)
 			return CKR_MECHANISM_PARAM_INVALID;
 		operation->signature_length = length;
 		return CKR_OK;
@@ -112,12 +129,51 @@ static CK_RV ed25519_signing_key(p11_object_ref *ref, enc_sealed **out)
 	               : CKR_HOST_MEMORY;
 }
 
+/* RSA: the packed private key (sealed), or the public parts. */
+static CK_RV take_rsa_key(p11_object_ref *ref, bool signing,
+                          p11_operation *operation)
+{
+	operation->signature_length = p11_rsa_modulus_bytes(ref->object);
+	if (operation->signature_length == 0)
+		return CKR_KEY_TYPE_INCONSISTENT;
+	if (signing)
+		return p11_rsa_private_key(ref, &operation->key);
+	return p11_rsa_public_key(ref->object, &operation->public_key,
+	                          &operation->public_length,
+	                          &operation->public_exponent,
+	                          &operation->public_exponent_length);
+}
+
+/* CMAC: the key is copied into the cry_cmac's own enclave buffer. */
+static CK_RV take_cmac_key(const tok_object *key, p11_operation *operation)
+{
+	enc_sealed *sealed;
+	CK_RV rv = p11_key_sealed_value(key, &sealed);
+	if (rv != CKR_OK)
+		return rv;
+	enc_buffer *opened = NULL;
+	enc_status status = enc_open(sealed, NULL, 0, 0, &opened);
+	enc_sealed_free(sealed);
+	if (status != ENC_OK)
+		return CKR_DEVICE_ERROR;
+	cry_status made = cry_cmac_new(opened, &operation->cmac);
+	enc_free(opened);
+	if (operation->signature_length == 0)
+		operation->signature_length = 16;
+	return made == CRY_ERR_KEY ? CKR_KEY_SIZE_RANGE
+	                           : p11_rv_from_crypto(made);
+}
+
 /* Everything the operation takes from the key object. Slot lock held. */
 static CK_RV take_key(p11_object_ref *ref, bool signing,
                       p11_operation *operation)
 {
 	const tok_object *key = ref->object;
 	const p11_mechanism *info = operation->mechanism;
+	if (info->family == P11_FAMILY_RSA)
+		return take_rsa_key(ref, signing, operation);
+	if (info->family == P11_FAMILY_CMAC)
+		return take_cmac_key(key, operation);
 	if (info->family == P11_FAMILY_HMAC) {
 		enc_sealed *sealed;
 		CK_RV rv = p11_key_sealed_value(key, &sealed);

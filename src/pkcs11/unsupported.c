@@ -1,8 +1,7 @@
-/* Entry points for which no mechanism exists yet (encryption, wrapping:
- * RSA and AES come with the next mechanism work) and the PKCS#11 3.0
- * message-based functions. Each still validates the session, so a caller
- * sees the same error precedence as with a real implementation, then
- * answers CKR_FUNCTION_NOT_SUPPORTED. */
+/* Entry points guardhsm does not offer: the dual-function updates
+ * (C_DigestEncryptUpdate...) and the PKCS#11 3.0 message-based functions. Each
+ * still validates the session, so a caller sees the same error precedence as
+ * with a real implementation, then answers CKR_FUNCTION_NOT_SUPPORTED. */
 #include "config.h"
 
 #include "pkcs11/entry.h"
@@ -13,56 +12,6 @@ static CK_RV not_supported(CK_SESSION_HANDLE handle)
 	p11_session *session;
 	CK_RV rv = p11_session_get(handle, &session);
 	return rv != CKR_OK ? rv : CKR_FUNCTION_NOT_SUPPORTED;
-}
-
-CK_RV C_EncryptInit(CK_SESSION_HANDLE session, CK_MECHANISM_PTR mechanism,
-                    CK_OBJECT_HANDLE key)
-{
-	return not_supported(session);
-}
-
-CK_RV C_Encrypt(CK_SESSION_HANDLE session, CK_BYTE_PTR data,
-                CK_ULONG data_length, CK_BYTE_PTR out, CK_ULONG_PTR out_length)
-{
-	return not_supported(session);
-}
-
-CK_RV C_EncryptUpdate(CK_SESSION_HANDLE session, CK_BYTE_PTR part,
-                      CK_ULONG part_length, CK_BYTE_PTR out,
-                      CK_ULONG_PTR out_length)
-{
-	return not_supported(session);
-}
-
-CK_RV C_EncryptFinal(CK_SESSION_HANDLE session, CK_BYTE_PTR out,
-                     CK_ULONG_PTR out_length)
-{
-	return not_supported(session);
-}
-
-CK_RV C_DecryptInit(CK_SESSION_HANDLE session, CK_MECHANISM_PTR mechanism,
-                    CK_OBJECT_HANDLE key)
-{
-	return not_supported(session);
-}
-
-CK_RV C_Decrypt(CK_SESSION_HANDLE session, CK_BYTE_PTR data,
-                CK_ULONG data_length, CK_BYTE_PTR out, CK_ULONG_PTR out_length)
-{
-	return not_supported(session);
-}
-
-CK_RV C_DecryptUpdate(CK_SESSION_HANDLE session, CK_BYTE_PTR part,
-                      CK_ULONG part_length, CK_BYTE_PTR out,
-                      CK_ULONG_PTR out_length)
-{
-	return not_supported(session);
-}
-
-CK_RV C_DecryptFinal(CK_SESSION_HANDLE session, CK_BYTE_PTR out,
-                     CK_ULONG_PTR out_length)
-{
-	return not_supported(session);
 }
 
 CK_RV C_DigestEncryptUpdate(CK_SESSION_HANDLE session, CK_BYTE_PTR part,
@@ -89,21 +38,6 @@ CK_RV C_SignEncryptUpdate(CK_SESSION_HANDLE session, CK_BYTE_PTR part,
 CK_RV C_DecryptVerifyUpdate(CK_SESSION_HANDLE session, CK_BYTE_PTR part,
                             CK_ULONG part_length, CK_BYTE_PTR out,
                             CK_ULONG_PTR out_length)
-{
-	return not_supported(session);
-}
-
-CK_RV C_WrapKey(CK_SESSION_HANDLE session, CK_MECHANISM_PTR mechanism,
-                CK_OBJECT_HANDLE wrapping_key, CK_OBJECT_HANDLE key,
-                CK_BYTE_PTR wrapped, CK_ULONG_PTR wrapped_length)
-{
-	return not_supported(session);
-}
-
-CK_RV C_UnwrapKey(CK_SESSION_HANDLE session, CK_MECHANISM_PTR mechanism,
-                  CK_OBJECT_HANDLE unwrapping_key, CK_BYTE_PTR wrapped,
-                  CK_ULONG wrapped_length, CK_ATTRIBUTE_PTR template,
-                  CK_ULONG count, CK_OBJECT_HANDLE_PTR key)
 {
 	return not_supported(session);
 }

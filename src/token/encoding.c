@@ -429,3 +429,72 @@ CK_RV tok_write_native(tok_kind kind, const unsigned char *value, size_t length,
 	entry->ulValueLen = needed;
 	return output.rv;
 }
+
+/* ---- Stored templates in native form ------------------------------------- */
+
+typedef struct native_template {
+	CK_ATTRIBUTE *entries;
+	unsigned char *values; /* where the next value goes */
+} native_template;
+
+static bool sum_native_length(size_t index, CK_ATTRIBUTE_TYPE type,
+                              tok_kind kind, const unsigned char *value,
+                              size_t length, void *context)
+{
+	(void)index;
+	(void)type;
+	size_t *total = context;
+	/* Each value at a CK_ULONG-aligned offset. */
+	CK_ULONG needed = tok_native_length(kind, value, length);
+	*total += (needed + sizeof(CK_ULONG) - 1) / sizeof(CK_ULONG) *
+	          sizeof(CK_ULONG);
+	return true;
+}
+
+static bool fill_native_entry(size_t index, CK_ATTRIBUTE_TYPE type,
+                              tok_kind kind, const unsigned char *value,
+                              size_t length, void *context)
+{
+	native_template *native = context;
+	CK_ULONG needed = tok_native_length(kind, value, length);
+	CK_ATTRIBUTE *entry = &native->entries[index];
+	entry->type = type;
+	entry->pValue = needed > 0 ? native->values : NULL;
+	entry->ulValueLen = needed;
+	if (needed > 0)
+		write_native_flat(kind, value, length, native->values);
+	native->values += (needed + sizeof(CK_ULONG) - 1) / sizeof(CK_ULONG) *
+	                  sizeof(CK_ULONG);
+	return true;
+}
+
+CK_RV tok_object_template(const tok_object *object, CK_ATTRIBUTE_TYPE type,
+                          CK_ATTRIBUTE **entries, CK_ULONG *count)
+{
+	*entries = NULL;
+	*count = 0;
+	tok_kind kind;
+	if (!tok_attribute_kind(type, &kind) || kind != TOK_KIND_TEMPLATE)
+		return CKR_ARGUMENTS_BAD;
+	const store_attribute *attribute = tok_object_attribute(object, type);
+	if (attribute == NULL || attribute->length == 0)
+		return CKR_OK;
+	uint32_t entry_count = 0;
+	size_t values = 0;
+	if (!walk_template(attribute->value, attribute->length, &entry_count,
+	                   sum_native_length, &values))
+		return CKR_DEVICE_ERROR;
+	if (entry_count == 0)
+		return CKR_OK;
+	size_t header = entry_count * sizeof(CK_ATTRIBUTE);
+	CK_ATTRIBUTE *block = calloc(1, header + values);
+	if (block == NULL)
+		return CKR_HOST_MEMORY;
+	native_template native = {.entries = block,
+	                          .values = (unsigned char *)block + header};
+	(void)walk_template(attribute->value, attribute->length, NULL,
+	                    fill_native_entry, &native);
+	*entries = block;
+	*count = entry_count;
+	return CKR_OK;
+}

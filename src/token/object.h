@@ -125,6 +125,12 @@ CK_RV tok_object_set_attributes(tok_object *object,
 CK_RV tok_object_copy(const tok_object *source, const CK_ATTRIBUTE *template,
                       CK_ULONG count, tok_object **out);
 
+/* A template-valued attribute (CKA_WRAP_TEMPLATE, CKA_UNWRAP_TEMPLATE,
+ * CKA_DERIVE_TEMPLATE) in native form: one malloc'd block holding the
+ * entries and their values (free() it), or NULL with *count 0 when the
+ * object has none. CKR_DEVICE_ERROR if the stored value is malformed. */
+CK_RV tok_object_template(const tok_object *object, CK_ATTRIBUTE_TYPE type,
+                          CK_ATTRIBUTE **entries, CK_ULONG *count);
 /* True if every template attribute is present with an equal value.
  * Sensitive values never match. Malformed templates match nothing. */
 bool tok_object_matches(const tok_object *object, const CK_ATTRIBUTE *template,
