@@ -128,3 +128,49 @@ tests_integration_test_p11_mechanisms_LDADD = $(INTEGRATION_TEST_LDADD) \
 	$(CRYPTO_LIBS)
 EXTRA_tests_integration_test_p11_mechanisms_DEPENDENCIES = \
 	src/pkcs11/guardhsm.la
+
+# Symmetric mechanisms (AES modes, CMAC, ChaCha20-Poly1305, key
+# generation) and key wrapping, checked against OpenSSL's libcrypto, which
+# these programs link. They share p11_symmetric.c (keys with known values,
+# multi-part runs, OpenSSL's side).
+noinst_LTLIBRARIES += tests/integration/libp11symmetric.la
+tests_integration_libp11symmetric_la_SOURCES = \
+	tests/integration/p11_symmetric.c \
+	tests/integration/p11_symmetric.h
+tests_integration_libp11symmetric_la_CFLAGS = $(INTEGRATION_TEST_CFLAGS) \
+	$(CRYPTO_CFLAGS)
+
+INTEGRATION_SYMMETRIC_TESTS = \
+	tests/integration/test_p11_cipher \
+	tests/integration/test_p11_cipher_api \
+	tests/integration/test_p11_cmac \
+	tests/integration/test_p11_wrap
+INTEGRATION_C_TESTS += $(INTEGRATION_SYMMETRIC_TESTS)
+INTEGRATION_SYMMETRIC_LDADD = tests/integration/libp11symmetric.la \
+	$(INTEGRATION_TEST_LDADD) $(CRYPTO_LIBS)
+
+tests_integration_test_p11_cipher_SOURCES = tests/integration/test_p11_cipher.c
+tests_integration_test_p11_cipher_CFLAGS = $(INTEGRATION_TEST_CFLAGS) \
+	$(CRYPTO_CFLAGS)
+tests_integration_test_p11_cipher_LDADD = $(INTEGRATION_SYMMETRIC_LDADD)
+EXTRA_tests_integration_test_p11_cipher_DEPENDENCIES = src/pkcs11/guardhsm.la
+
+tests_integration_test_p11_cipher_api_SOURCES = \
+	tests/integration/test_p11_cipher_api.c
+tests_integration_test_p11_cipher_api_CFLAGS = $(INTEGRATION_TEST_CFLAGS) \
+	$(CRYPTO_CFLAGS)
+tests_integration_test_p11_cipher_api_LDADD = $(INTEGRATION_SYMMETRIC_LDADD)
+EXTRA_tests_integration_test_p11_cipher_api_DEPENDENCIES = \
+	src/pkcs11/guardhsm.la
+
+tests_integration_test_p11_cmac_SOURCES = tests/integration/test_p11_cmac.c
+tests_integration_test_p11_cmac_CFLAGS = $(INTEGRATION_TEST_CFLAGS) \
+	$(CRYPTO_CFLAGS)
+tests_integration_test_p11_cmac_LDADD = $(INTEGRATION_SYMMETRIC_LDADD)
+EXTRA_tests_integration_test_p11_cmac_DEPENDENCIES = src/pkcs11/guardhsm.la
+
+tests_integration_test_p11_wrap_SOURCES = tests/integration/test_p11_wrap.c
+tests_integration_test_p11_wrap_CFLAGS = $(INTEGRATION_TEST_CFLAGS) \
+	$(CRYPTO_CFLAGS)
+tests_integration_test_p11_wrap_LDADD = $(INTEGRATION_SYMMETRIC_LDADD)
+EXTRA_tests_integration_test_p11_wrap_DEPENDENCIES = src/pkcs11/guardhsm.la
