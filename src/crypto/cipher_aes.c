@@ -340,7 +340,7 @@ cry_status cry_aes_ctr_check(const cry_cipher *cipher, size_t length)
 	blocks = (cipher->counter_offset + length + CRY_AES_BLOCK - 1) /
 	         CRY_AES_BLOCK;
 	memcpy(block, cipher->iv, sizeof(block));
-	return counter_add(block, cipher->counter_bits, blocks - 1)
+	return counter_add(block, cipher->counter_length_bits, blocks - 1)
 	               ? CRY_ERR_INVALID
 	               : CRY_OK;
 }
@@ -371,7 +371,7 @@ cry_status cry_aes_ctr(cry_cipher *cipher, const uint8_t *in, size_t length,
 	if (status != CRY_OK)
 		return status;
 	total = cipher->counter_offset + length;
-	if (counter_add(cipher->iv, cipher->counter_bits,
+	if (counter_add(cipher->iv, cipher->counter_length_bits,
 	                total / CRY_AES_BLOCK))
 		cipher->counter_spent = true;
 	cipher->counter_offset = total % CRY_AES_BLOCK;

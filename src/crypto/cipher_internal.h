@@ -39,7 +39,7 @@ struct cry_cipher {
 	/* Non-secret chaining state. CBC: the next IV (the last ciphertext
 	 * block); CTR: the counter block of the next keystream byte. */
 	uint8_t iv[CRY_AES_BLOCK];
-	size_t counter_bits;
+	size_t counter_length_bits;
 	size_t counter_offset; /* CTR: keystream bytes of iv already used */
 	bool counter_spent;    /* CTR: every counter value has been used */
 	/* ECB/CBC: caller data short of a block; CBC_PAD decryption: the
