@@ -106,15 +106,11 @@ static CK_RV run_single(p11_operation *operation, bool encrypting,
 		        data, length, out, out_length);
 		return p11_rv_from_cipher(status, true);
 	}
-	size_t capacity = *out_length, first = capacity;
+	/* One call: KW/KWP cannot go through update/final, and AEAD and
+	 * CBC_PAD decryption write nothing unless the whole input is good. */
 	static const uint8_t empty[1];
-	status = cry_cipher_update(operation->cipher, data ? data : empty,
-	                           length, out, &first);
-	size_t second = capacity - first;
-	if (status == CRY_OK)
-		status = cry_cipher_final(operation->cipher, out + first,
-		                          &second);
-	*out_length = first + second;
+	status = cry_cipher_once(operation->cipher, data ? data : empty, length,
+	                         out, out_length);
 	return p11_rv_from_cipher(status, encrypting);
 }
 
