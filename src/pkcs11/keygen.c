@@ -251,7 +251,9 @@ CK_RV C_GenerateKey(CK_SESSION_HANDLE handle, CK_MECHANISM_PTR mechanism,
 	CK_KEY_TYPE key_type = CKK_GENERIC_SECRET;
 	if (rv == CKR_OK && info->family == P11_FAMILY_SECRET_GEN)
 		key_type = info->key_type;
-	else if (mechanism->pParameter != NULL || mechanism->ulParameterLen)
+	/* None of the key generation mechanisms takes a parameter. */
+	if (rv == CKR_OK &&
+	    (mechanism->pParameter != NULL || mechanism->ulParameterLen))
 		rv = CKR_MECHANISM_PARAM_INVALID;
 	if (rv == CKR_OK)
 		rv = tok_object_create_ex(
