@@ -520,12 +520,39 @@ static void test_block_length_errors(void **state)
 	RV(s_decrypt(s, &kw, key, wrapped, wrapped_length, out, &n),
 	   CKR_ENCRYPTED_DATA_INVALID);
 	assert_true(all_pattern(out, sizeof(out)));
-	wrapped_length = o_wrap(key16, 16, true, data, 20, wrapped);
-	wrapped[wrapped_length - 1] ^= 0x10;
-	n = sizeof(out);
-	RV(s_decrypt(s, &kwp, key, wrapped, wrapped_length, out, &n),
-	   CKR_ENCRYPTED_DATA_INVALID);
-	assert_true(all_pattern(out, sizeof(out)));
+}
+
+/* RFC 5649 decryption of a tampered value (its own test: a failed
+ * check must not write past the plaintext's room either). */
+static void test_kwp_tampered(void **state)
+{
+	(void)state;
+	CK_SESSION_HANDLE s = s_user_session();
+	CK_OBJECT_HANDLE key = aes_key(s, 16);
+	uint8_t data[64], wrapped[40], out[128];
+	s_fill(data, sizeof(data), 10);
+	CK_MECHANISM_TYPE types[] = {CKM_AES_KEY_WRAP_KWP,
+	                             CKM_AES_KEY_WRAP_PAD};
+	static const size_t lengths[] = {20, 7};
+	for (size_t t = 0; t < H_ARRAY_SIZE(types); t++)
+		for (size_t l = 0; l < H_ARRAY_SIZE(lengths); l++) {
+			CK_MECHANISM kwp = {types[t], NULL, 0};
+			size_t wrapped_length = o_wrap(key16, 16, true, data,
+			                               lengths[l], wrapped);
+			wrapped[wrapped_length - 1] ^= 0x10;
+			memset(out, PATTERN, sizeof(out));
+			size_t n = sizeof(out);
+			RV(s_decrypt(s, &kwp, key, wrapped, wrapped_length, out,
+			             &n),
+			   CKR_ENCRYPTED_DATA_INVALID);
+			assert_true(all_pattern(out, sizeof(out)));
+			/* Into a buffer of the bound exactly. */
+			n = wrapped_length - 8;
+			RV(s_decrypt(s, &kwp, key, wrapped, wrapped_length, out,
+			             &n),
+			   CKR_ENCRYPTED_DATA_INVALID);
+			assert_true(all_pattern(out, sizeof(out)));
+		}
 }
 
 /* ===================================================================== */
@@ -816,6 +843,7 @@ int main(void)
 	        T(test_length_single_part),     T(test_length_multi_part),
 	        T(test_aead_tampered),          T(test_block_length_errors),
 	        T(test_mechanism_param_errors), T(test_key_and_state_errors),
+	        T(test_kwp_tampered),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, h_group_setup_template,

@@ -385,11 +385,12 @@ static void test_generate_aes(void **state)
 		RVW(what, generate_rv(s, CKM_AES_KEY_GEN, &bad[i], false, &key),
 		    CKR_ATTRIBUTE_VALUE_INVALID);
 	}
-	/* A template naming another type; a mechanism parameter. */
+	/* A template naming another type (with a length both types
+	 * allow); a mechanism parameter. */
 	CK_KEY_TYPE chacha = CKK_CHACHA20;
-	CK_ULONG sixteen = 16;
+	CK_ULONG sixteen = 16, thirty_two = 32;
 	CK_ATTRIBUTE wrong_type[] = {H_ATTR_VAR(CKA_KEY_TYPE, chacha),
-	                             H_ATTR_VAR(CKA_VALUE_LEN, sixteen)};
+	                             H_ATTR_VAR(CKA_VALUE_LEN, thirty_two)};
 	CK_MECHANISM m = {CKM_AES_KEY_GEN, NULL, 0};
 	RV(p11->C_GenerateKey(s, &m, wrong_type, 2, &key),
 	   CKR_TEMPLATE_INCONSISTENT);

@@ -317,8 +317,13 @@ static void test_wrap_aead_cbc_pad(void **state)
 			                    type, NULL, 0, &unwrapped));
 			check_unwrapped(s, unwrapped, type, value, length,
 			                target);
-			/* Tampered: the tag or the padding fails. */
-			for (size_t at = 0; at < n; at += n - 1) {
+			/* Tampered: the tag fails (AEAD: the first or the
+			 * last byte), or the padding (CBC_PAD: the byte of
+			 * the previous block that the last plaintext byte,
+			 * the padding length, depends on). */
+			size_t at_first = c == 2 ? n - 17 : 0;
+			size_t step = c == 2 ? n : n - 1;
+			for (size_t at = at_first; at < n; at += step) {
 				wrapped[at] ^= 0x04;
 				RVW(what,
 				    unwrap_rv(s, m, cases[c].kek, wrapped, n,
@@ -654,10 +659,6 @@ static void test_unwrap_errors(void **state)
 	}
 	RV(unwrap_rv(s, &kwp, kek, blob, 12, CKK_AES, NULL, 0, &unwrapped),
 	   CKR_WRAPPED_KEY_LEN_RANGE);
-	/* A KW blob unwrapped as KWP (the IVs differ). */
-	RV(unwrap_rv(s, &kwp, kek, blob, blob_length, CKK_AES, NULL, 0,
-	             &unwrapped),
-	   CKR_WRAPPED_KEY_INVALID);
 	/* Nothing was left behind by the failures. */
 	assert_int_equal(count_label(s, "unwrapped"), 0);
 
@@ -730,6 +731,37 @@ static void test_unwrap_errors(void **state)
 	assert_int_equal(count_label(s, "unwrapped"), 1);
 }
 
+/* RFC 5649 unwrapping that fails its check (its own test: the failure
+ * must not write past the room of the plaintext either). */
+static void test_unwrap_kwp_invalid(void **state)
+{
+	(void)state;
+	fill_values();
+	CK_SESSION_HANDLE s = s_user_session();
+	CK_OBJECT_HANDLE kek = s_import_key(s, CKK_AES, kek_value, 32);
+	CK_MECHANISM_TYPE types[] = {CKM_AES_KEY_WRAP_KWP,
+	                             CKM_AES_KEY_WRAP_PAD};
+	uint8_t blob[48];
+	CK_OBJECT_HANDLE unwrapped;
+	for (size_t t = 0; t < H_ARRAY_SIZE(types); t++) {
+		CK_MECHANISM kwp = {types[t], NULL, 0};
+		/* A KW blob (the IVs differ). */
+		size_t blob_length =
+		        o_wrap(kek_value, 32, false, aes_value, 32, blob);
+		RV(unwrap_rv(s, &kwp, kek, blob, blob_length, CKK_AES, NULL, 0,
+		             &unwrapped),
+		   CKR_WRAPPED_KEY_INVALID);
+		/* A tampered KWP blob. */
+		blob_length =
+		        o_wrap(kek_value, 32, true, generic_value, 20, blob);
+		blob[blob_length - 1] ^= 0x01;
+		RV(unwrap_rv(s, &kwp, kek, blob, blob_length,
+		             CKK_GENERIC_SECRET, NULL, 0, &unwrapped),
+		   CKR_WRAPPED_KEY_INVALID);
+	}
+	assert_int_equal(count_label(s, "unwrapped"), 0);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, h_setup_token, h_teardown)
@@ -737,7 +769,7 @@ int main(void)
 	        T(test_key_wrap),          T(test_key_wrap_pad),
 	        T(test_wrap_aead_cbc_pad), T(test_wrap_policy),
 	        T(test_wrap_with_trusted), T(test_wrap_unwrap_templates),
-	        T(test_unwrap_errors),
+	        T(test_unwrap_errors),     T(test_unwrap_kwp_invalid),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, h_group_setup_template,
