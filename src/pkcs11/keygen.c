@@ -1,6 +1,6 @@
 /* C_GenerateKeyPair (NIST curves, Ed25519, X25519) and C_GenerateKey
- * (generic secrets). Fresh private material is born in an enclave buffer
- * and sealed into the object straight from there. */
+ * (generic secrets, HKDF keys). Fresh private material is born in an enclave
+ * buffer and sealed into the object straight from there. */
 #include "config.h"
 
 #include "pkcs11/entry.h"
@@ -170,13 +170,17 @@ CK_RV C_GenerateKey(CK_SESSION_HANDLE handle, CK_MECHANISM_PTR mechanism,
 		rv = CKR_MECHANISM_INVALID;
 	else if (mechanism->pParameter != NULL || mechanism->ulParameterLen)
 		rv = CKR_MECHANISM_PARAM_INVALID;
+	/* The same random bytes, for a generic secret or an HKDF key. */
+	CK_KEY_TYPE key_type = info != NULL && info->type == CKM_HKDF_KEY_GEN
+	                               ? CKK_HKDF
+	                               : CKK_GENERIC_SECRET;
 	if (rv == CKR_OK)
 		rv = tok_object_create_ex(
 		        template, count, TOK_ORIGIN_GENERATE, CKO_SECRET_KEY,
-		        CKK_GENERIC_SECRET, info->type,
+		        key_type, info->type,
 		        session->slot->login == P11_LOGGED_IN_SO, &object);
 	if (rv == CKR_OK && (object->object_class != CKO_SECRET_KEY ||
-	                     object->key_type != CKK_GENERIC_SECRET))
+	                     object->key_type != key_type))
 		rv = CKR_TEMPLATE_INCONSISTENT;
 	const store_attribute *length_attribute =
 	        rv == CKR_OK ? tok_object_attribute(object, CKA_VALUE_LEN)

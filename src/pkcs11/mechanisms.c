@@ -1,6 +1,6 @@
 /* Every mechanism guardhsm offers, with the CK_MECHANISM_INFO it reports.
- * Key sizes are in bits for EC keys and in bytes for HMAC and generic
- * secrets, as the spec defines them. */
+ * Key sizes are in bits for EC keys and in bytes for HMAC, HKDF and
+ * generic secrets, as the spec defines them. */
 #include "config.h"
 
 #include "pkcs11/mechanisms.h"
@@ -64,6 +64,25 @@ static const p11_mechanism mechanisms[] = {
         {CKM_ECDH1_DERIVE,
          {255, 521, CKF_DERIVE | EC_FLAGS},
          P11_FAMILY_ECDH,
+         CRY_HASH_SHA256,
+         false,
+         false},
+        /* HKDF (3.0) */
+        {CKM_HKDF_KEY_GEN,
+         {1, HMAC_MAX_KEY_BYTES, CKF_GENERATE},
+         P11_FAMILY_GENERIC_SECRET_GEN,
+         CRY_HASH_SHA256,
+         false,
+         false},
+        {CKM_HKDF_DERIVE,
+         {1, HMAC_MAX_KEY_BYTES, CKF_DERIVE},
+         P11_FAMILY_HKDF,
+         CRY_HASH_SHA256,
+         false,
+         false},
+        {CKM_HKDF_DATA,
+         {1, HMAC_MAX_KEY_BYTES, CKF_DERIVE},
+         P11_FAMILY_HKDF,
          CRY_HASH_SHA256,
          false,
          false},

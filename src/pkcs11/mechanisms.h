@@ -19,6 +19,7 @@ typedef enum p11_family {
 	P11_FAMILY_ECDH,
 	P11_FAMILY_DIGEST,
 	P11_FAMILY_HMAC,
+	P11_FAMILY_HKDF, /* CKM_HKDF_DERIVE, CKM_HKDF_DATA */
 } p11_family;
 
 typedef struct p11_mechanism {
