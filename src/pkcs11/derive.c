@@ -80,11 +80,13 @@ CK_RV p11_derive_new_object(p11_derive *derive, CK_OBJECT_CLASS object_class)
 	for (CK_ULONG i = 0; i < derive->count; i++)
 		if (derive->template[i].type != CKA_VALUE_LEN)
 			filtered[kept++] = derive->template[i];
-	bool secret = object_class == CKO_SECRET_KEY;
+	/* A data object must name its class (0 is no default); the key
+	 * type default lets a key template for CKM_HKDF_DATA be built, and
+	 * refused for its class. */
 	rv = tok_object_create_ex(
-	        filtered, kept, TOK_ORIGIN_DERIVE, secret ? CKO_SECRET_KEY : 0,
-	        secret ? CKK_GENERIC_SECRET : CK_UNAVAILABLE_INFORMATION,
-	        CK_UNAVAILABLE_INFORMATION,
+	        filtered, kept, TOK_ORIGIN_DERIVE,
+	        object_class == CKO_SECRET_KEY ? CKO_SECRET_KEY : 0,
+	        CKK_GENERIC_SECRET, CK_UNAVAILABLE_INFORMATION,
 	        derive->session->slot->login == P11_LOGGED_IN_SO,
 	        &derive->object);
 	free(filtered);
