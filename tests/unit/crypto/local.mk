@@ -15,7 +15,8 @@ CRYPTO_UNIT_TESTS = \
 	tests/unit/crypto/test_x25519 \
 	tests/unit/crypto/test_digest \
 	tests/unit/crypto/test_hmac \
-	tests/unit/crypto/test_kdf
+	tests/unit/crypto/test_kdf \
+	tests/unit/crypto/test_hkdf
 
 check_PROGRAMS += $(CRYPTO_UNIT_TESTS)
 TESTS += $(CRYPTO_UNIT_TESTS)
@@ -53,6 +54,10 @@ tests_unit_crypto_test_hmac_LDADD = $(CRYPTO_TEST_LDADD)
 tests_unit_crypto_test_kdf_SOURCES = tests/unit/crypto/test_kdf.c
 tests_unit_crypto_test_kdf_CFLAGS = $(CRYPTO_TEST_CFLAGS)
 tests_unit_crypto_test_kdf_LDADD = $(CRYPTO_TEST_LDADD)
+
+tests_unit_crypto_test_hkdf_SOURCES = tests/unit/crypto/test_hkdf.c
+tests_unit_crypto_test_hkdf_CFLAGS = $(CRYPTO_TEST_CFLAGS)
+tests_unit_crypto_test_hkdf_LDADD = $(CRYPTO_TEST_LDADD)
 
 # `make check-valgrind-crypto`: every crypto test under valgrind.
 .PHONY: check-valgrind-crypto
