@@ -6,7 +6,10 @@
 # (--read-object --type pubkey) and every signature verified by openssl;
 # an openssl signature verified by the token; --derive -m ECDH1-DERIVE
 # with an openssl peer compared with `openssl pkeyutl -derive`; --hash
-# compared with `openssl dgst`; and `pkcs11-tool --test`.
+# compared with `openssl dgst`; `pkcs11-tool --test`; --keygen AES:32,
+# --encrypt / --decrypt with AES-CBC-PAD and AES-CBC compared with
+# `openssl enc`, and --wrap / --unwrap (AES-KEY-WRAP, RFC 5649, AES-CBC-PAD)
+# compared with `openssl enc -id-aes256-wrap(-pad)`.
 #
 # The module is $GUARDHSM_MODULE, else src/pkcs11/.libs/guardhsm.so under
 # the build directory (see pkcs11_tool_lib.sh). Exits 77 (skipped) if
@@ -237,6 +240,122 @@ has "No errors" "--test"
 has "digest functions seem to work" "--test digests"
 has "SHA256: OK" "--test SHA256"
 lacks "ERR:|[Ff]ailed|error:|Segmentation" "--test"
+
+# ---- AES: key generation, encryption, wrapping ---------------------------
+# OpenSC 0.23 encrypts and decrypts with AES-ECB, AES-CBC and AES-CBC-PAD
+# (--iv); it has no way to give AES-GCM its parameters ("Mechanism AES-GCM
+# illegal or not supported"), so GCM is left to test_p11_cipher. --wrap
+# and --unwrap take a mechanism name or a hexadecimal type (0x210A:
+# CKM_AES_KEY_WRAP_PAD, RFC 5649, which 0.23 cannot name).
+
+# hex FILE: the file's bytes as lower-case hex on one line.
+hex() {
+	od -An -tx1 -v "$1" | tr -d ' \n'
+}
+
+expect_ok "keygen AES:32" $login --keygen --key-type AES:32 --id 20 \
+	--label aes-hidden
+has "Secret Key Object; AES length 32" "generated AES key"
+has "never extractable, local" "generated AES key's access"
+lacks "VALUE:" "a non-extractable key's value"
+expect_ok "keygen AES:32, extractable" $login --keygen --key-type AES:32 \
+	--id 21 --label aes-readable --extractable
+has "Secret Key Object; AES length 32" "extractable AES key"
+has "Access: +extractable, local" "extractable AES key's access"
+expect_ok "read the extractable key" $login --read-object --type secrkey \
+	--id 21 --output-file "$work/aes21.key"
+size=$(wc -c < "$work/aes21.key" 2>/dev/null || echo 0)
+[ "$size" -eq 32 ] || fail "AES key value of $size bytes, not 32"
+key21=$(hex "$work/aes21.key")
+
+iv=000102030405060708090a0b0c0d0e0f
+head -c 1000 /dev/urandom > "$work/plain"
+expect_ok "encrypt AES-CBC-PAD" $login --encrypt --id 21 -m AES-CBC-PAD \
+	--iv $iv --input-file "$work/plain" --output-file "$work/cbc.token"
+ossl_ok "openssl AES-256-CBC" enc -aes-256-cbc -K "$key21" -iv $iv \
+	-in "$work/plain" -out "$work/cbc.openssl"
+same "$work/cbc.token" "$work/cbc.openssl" "AES-CBC-PAD ciphertext"
+expect_ok "decrypt openssl's AES-CBC-PAD" $login --decrypt --id 21 \
+	-m AES-CBC-PAD --iv $iv --input-file "$work/cbc.openssl" \
+	--output-file "$work/cbc.plain"
+same "$work/cbc.plain" "$work/plain" "AES-CBC-PAD decryption"
+# The generated, unreadable key: a round trip.
+expect_ok "encrypt with the hidden key" $login --encrypt --id 20 \
+	-m AES-CBC-PAD --iv $iv --input-file "$work/plain" \
+	--output-file "$work/hidden.enc"
+expect_ok "decrypt with the hidden key" $login --decrypt --id 20 \
+	-m AES-CBC-PAD --iv $iv --input-file "$work/hidden.enc" \
+	--output-file "$work/hidden.plain"
+same "$work/hidden.plain" "$work/plain" "round trip with the hidden key"
+# AES-CBC without padding, and its refusal of a partial block.
+head -c 512 "$work/plain" > "$work/blocks"
+expect_ok "encrypt AES-CBC" $login --encrypt --id 21 -m AES-CBC --iv $iv \
+	--input-file "$work/blocks" --output-file "$work/nopad.token"
+ossl_ok "openssl AES-256-CBC -nopad" enc -aes-256-cbc -nopad -K "$key21" \
+	-iv $iv -in "$work/blocks" -out "$work/nopad.openssl"
+same "$work/nopad.token" "$work/nopad.openssl" "AES-CBC ciphertext"
+head -c 31 "$work/plain" > "$work/partial"
+expect_fail "AES-CBC of 31 bytes" $login --encrypt --id 21 -m AES-CBC \
+	--iv $iv --input-file "$work/partial" --output-file "$work/partial.enc"
+has "CKR_DATA_LEN_RANGE" "AES-CBC of a partial block"
+
+# An imported key-encryption key (a raw key written with --write-object).
+head -c 32 /dev/urandom > "$work/kek.key"
+kek=$(hex "$work/kek.key")
+expect_ok "import a raw AES key" $login --write-object "$work/kek.key" \
+	--type secrkey --key-type AES:32 --id 30 --label kek --usage-wrap
+has "Secret Key Object; AES length 32" "imported AES key"
+
+expect_ok "wrap AES-KEY-WRAP" $login --wrap -m AES-KEY-WRAP --id 30 \
+	--application-id 21 --output-file "$work/kw.token"
+ossl_ok "openssl id-aes256-wrap" enc -id-aes256-wrap -K "$kek" \
+	-iv a6a6a6a6a6a6a6a6 -in "$work/aes21.key" -out "$work/kw.openssl"
+same "$work/kw.token" "$work/kw.openssl" "RFC 3394 wrapped key"
+expect_ok "wrap AES-KEY-WRAP-PAD (0x210A)" $login --wrap -m 0x210A --id 30 \
+	--application-id 21 --output-file "$work/kwp.token"
+ossl_ok "openssl id-aes256-wrap-pad" enc -id-aes256-wrap-pad -K "$kek" \
+	-iv a65959a6 -in "$work/aes21.key" -out "$work/kwp.openssl"
+same "$work/kwp.token" "$work/kwp.openssl" "RFC 5649 wrapped key"
+expect_ok "wrap AES-CBC-PAD" $login --wrap -m AES-CBC-PAD --iv $iv --id 30 \
+	--application-id 21 --output-file "$work/wcbc.token"
+ossl_ok "openssl AES-256-CBC of the key" enc -aes-256-cbc -K "$kek" \
+	-iv $iv -in "$work/aes21.key" -out "$work/wcbc.openssl"
+same "$work/wcbc.token" "$work/wcbc.openssl" "AES-CBC-PAD wrapped key"
+# The non-extractable key cannot leave.
+expect_fail "wrap the hidden key" $login --wrap -m AES-KEY-WRAP --id 30 \
+	--application-id 20 --output-file "$work/hidden.wrapped"
+has "CKR_KEY_UNEXTRACTABLE" "wrapping a non-extractable key"
+
+# Unwrapping openssl's wrapped keys: the same value, the same ciphertext.
+for pair in AES-KEY-WRAP:kw:41 0x210A:kwp:42 AES-CBC-PAD:wcbc:43; do
+	mechanism=${pair%%:*}
+	rest=${pair#*:}
+	name=${rest%%:*}
+	id=${rest#*:}
+	ivarg=""
+	[ "$name" = wcbc ] && ivarg="--iv $iv"
+	expect_ok "unwrap $mechanism" $login --unwrap -m "$mechanism" $ivarg \
+		--id 30 --input-file "$work/$name.openssl" --key-type AES: \
+		--application-id $id --application-label "unwrapped-$name" \
+		--extractable
+	has "Key unwrapped" "unwrap $mechanism"
+	has "Secret Key Object; AES length 32" "unwrapped $mechanism key"
+	expect_ok "read the $mechanism key" $login --read-object \
+		--type secrkey --id $id --output-file "$work/$name.key"
+	same "$work/$name.key" "$work/aes21.key" "$mechanism unwrapped value"
+	expect_ok "encrypt with the $mechanism key" $login --encrypt --id $id \
+		-m AES-CBC-PAD --iv $iv --input-file "$work/plain" \
+		--output-file "$work/$name.enc"
+	same "$work/$name.enc" "$work/cbc.openssl" \
+		"the $mechanism key encrypts as the original"
+done
+# A tampered wrapped key is refused.
+cp "$work/kw.openssl" "$work/kw.bad"
+printf '\377' | dd of="$work/kw.bad" bs=1 seek=5 conv=notrunc 2>/dev/null
+expect_fail "unwrap a tampered key" $login --unwrap -m AES-KEY-WRAP --id 30 \
+	--input-file "$work/kw.bad" --key-type AES: --application-id 44 \
+	--application-label tampered
+has "CKR_WRAPPED_KEY_INVALID" "tampered wrapped key"
 
 if grep -E ": error: " "$work/guardhsm.log"; then
 	fail "the module logged errors"
