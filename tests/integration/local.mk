@@ -156,6 +156,7 @@ tests_integration_libp11symmetric_la_CFLAGS = $(INTEGRATION_TEST_CFLAGS) \
 INTEGRATION_SYMMETRIC_TESTS = \
 	tests/integration/test_p11_cipher \
 	tests/integration/test_p11_cipher_api \
+	tests/integration/test_p11_cipher_errors \
 	tests/integration/test_p11_cmac \
 	tests/integration/test_p11_wrap
 INTEGRATION_C_TESTS += $(INTEGRATION_SYMMETRIC_TESTS)
@@ -174,6 +175,15 @@ tests_integration_test_p11_cipher_api_CFLAGS = $(INTEGRATION_TEST_CFLAGS) \
 	$(CRYPTO_CFLAGS)
 tests_integration_test_p11_cipher_api_LDADD = $(INTEGRATION_SYMMETRIC_LDADD)
 EXTRA_tests_integration_test_p11_cipher_api_DEPENDENCIES = \
+	src/pkcs11/guardhsm.la
+
+tests_integration_test_p11_cipher_errors_SOURCES = \
+	tests/integration/test_p11_cipher_errors.c
+tests_integration_test_p11_cipher_errors_CFLAGS = \
+	$(INTEGRATION_TEST_CFLAGS) $(CRYPTO_CFLAGS)
+tests_integration_test_p11_cipher_errors_LDADD = \
+	$(INTEGRATION_SYMMETRIC_LDADD)
+EXTRA_tests_integration_test_p11_cipher_errors_DEPENDENCIES = \
 	src/pkcs11/guardhsm.la
 
 tests_integration_test_p11_cmac_SOURCES = tests/integration/test_p11_cmac.c
