@@ -130,9 +130,10 @@ cry_status cry_aead_sodium_gcm_expand(const enc_buffer *key, enc_buffer *state);
  * (decryption: the most, KWP removes up to 7 bytes of padding), or 0 if
  * the input length is not one the mode takes. */
 size_t cry_key_wrap_output_length(const cry_cipher *cipher, size_t length);
-/* Wraps or unwraps in to out (cry_key_wrap_output_length bytes), the
- * output's length in *written; an integrity failure is
- * CRY_ERR_SIGNATURE (out then holds nothing). */
+/* Wraps or unwraps in to out, the output's length in *written; an
+ * integrity failure is CRY_ERR_SIGNATURE (out then holds nothing). out
+ * holds cry_key_wrap_output_length bytes wrapping, but length bytes
+ * unwrapping: OpenSSL's KWP unwrap wipes that much on failure. */
 cry_status cry_key_wrap(cry_cipher *cipher, const uint8_t *in, size_t length,
                         uint8_t *out, size_t *written);
 

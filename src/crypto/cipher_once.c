@@ -129,10 +129,10 @@ static cry_status once_cbc_pad_decrypt(cry_cipher *cipher, const uint8_t *input,
 /* Unwrapping for the caller's memory: into our own first, so a failed
  * check leaves nothing in theirs, and KWP's exact length is known. */
 static cry_status once_unwrap(cry_cipher *cipher, const uint8_t *input,
-                              size_t length, size_t most, uint8_t *output,
+                              size_t length, uint8_t *output,
                               size_t *output_length)
 {
-	uint8_t *plain = malloc(most);
+	uint8_t *plain = malloc(length); /* as cry_key_wrap needs */
 	size_t written = 0;
 	cry_status status;
 
@@ -145,7 +145,7 @@ static cry_status once_unwrap(cry_cipher *cipher, const uint8_t *input,
 		memcpy(output, plain, written);
 		*output_length = written;
 	}
-	sodium_memzero(plain, most);
+	sodium_memzero(plain, length);
 	free(plain);
 	return status;
 }
@@ -163,7 +163,7 @@ static cry_status once_run(cry_cipher *cipher, const uint8_t *input,
 		return once_cbc_pad_decrypt(cipher, input, length, output,
 		                            output_length);
 	if (is_wrap(cipher->mode) && !cipher->encrypt)
-		return once_unwrap(cipher, input, length, needed, output,
+		return once_unwrap(cipher, input, length, output,
 		                   output_length);
 	status = buffer_too_small(needed, output, output_length);
 	if (status != CRY_OK)
@@ -343,14 +343,17 @@ cry_status cry_cipher_decrypt_secret(const enc_buffer *key,
 		status = CRY_ERR_SIGNATURE_LENGTH;
 	if (status == CRY_OK)
 		status = cry_cipher_new(key, params, false, &cipher);
+	/* KW/KWP: OpenSSL wants room for the whole input. */
 	if (status == CRY_OK)
-		status = cry_from_enclave(enc_alloc(most, 0, &first));
+		status = cry_from_enclave(
+		        enc_alloc(is_wrap(params->mode) ? input_length : most,
+		                  0, &first));
 	if (status == CRY_OK)
 		status = decrypt_into(cipher, input, input_length, most, first,
 		                      &length);
 	if (status == CRY_OK && length == 0)
 		status = CRY_ERR_SIGNATURE_LENGTH;
-	if (status == CRY_OK && length != most) {
+	if (status == CRY_OK && length != enc_size(first)) {
 		/* Padding removed: an exact copy, and the first one wiped. */
 		status = cry_from_enclave(enc_alloc(length, 0, &exact));
 		if (status == CRY_OK)

@@ -4,7 +4,9 @@
 noinst_LTLIBRARIES += tests/unit/crypto/libcryptotest.la
 tests_unit_crypto_libcryptotest_la_SOURCES = \
 	tests/unit/crypto/common.c \
-	tests/unit/crypto/common.h
+	tests/unit/crypto/common.h \
+	tests/unit/crypto/cipher_common.c \
+	tests/unit/crypto/cipher_common.h
 tests_unit_crypto_libcryptotest_la_CFLAGS = $(AM_CFLAGS) \
 	$(SODIUM_CFLAGS) $(CMOCKA_CFLAGS) -pthread
 
@@ -16,7 +18,11 @@ CRYPTO_UNIT_TESTS = \
 	tests/unit/crypto/test_digest \
 	tests/unit/crypto/test_hmac \
 	tests/unit/crypto/test_kdf \
-	tests/unit/crypto/test_hkdf
+	tests/unit/crypto/test_hkdf \
+	tests/unit/crypto/test_cipher_vectors \
+	tests/unit/crypto/test_cipher_modes \
+	tests/unit/crypto/test_cipher_enclave \
+	tests/unit/crypto/test_cmac
 
 check_PROGRAMS += $(CRYPTO_UNIT_TESTS)
 TESTS += $(CRYPTO_UNIT_TESTS)
@@ -58,6 +64,28 @@ tests_unit_crypto_test_kdf_LDADD = $(CRYPTO_TEST_LDADD)
 tests_unit_crypto_test_hkdf_SOURCES = tests/unit/crypto/test_hkdf.c
 tests_unit_crypto_test_hkdf_CFLAGS = $(CRYPTO_TEST_CFLAGS)
 tests_unit_crypto_test_hkdf_LDADD = $(CRYPTO_TEST_LDADD)
+
+tests_unit_crypto_test_cipher_vectors_SOURCES = \
+	tests/unit/crypto/test_cipher_vectors.c
+tests_unit_crypto_test_cipher_vectors_CFLAGS = $(CRYPTO_TEST_CFLAGS)
+tests_unit_crypto_test_cipher_vectors_LDADD = $(CRYPTO_TEST_LDADD)
+
+tests_unit_crypto_test_cipher_modes_SOURCES = \
+	tests/unit/crypto/test_cipher_modes.c
+tests_unit_crypto_test_cipher_modes_CFLAGS = $(CRYPTO_TEST_CFLAGS)
+tests_unit_crypto_test_cipher_modes_LDADD = $(CRYPTO_TEST_LDADD)
+
+# The enclave rule: the memory scan reuses the security tests' scanner.
+tests_unit_crypto_test_cipher_enclave_SOURCES = \
+	tests/unit/crypto/test_cipher_enclave.c \
+	tests/security/scanner.c tests/security/scanner.h
+tests_unit_crypto_test_cipher_enclave_CFLAGS = $(CRYPTO_TEST_CFLAGS) \
+	-I$(top_srcdir)/tests
+tests_unit_crypto_test_cipher_enclave_LDADD = $(CRYPTO_TEST_LDADD)
+
+tests_unit_crypto_test_cmac_SOURCES = tests/unit/crypto/test_cmac.c
+tests_unit_crypto_test_cmac_CFLAGS = $(CRYPTO_TEST_CFLAGS)
+tests_unit_crypto_test_cmac_LDADD = $(CRYPTO_TEST_LDADD)
 
 # `make check-valgrind-crypto`: every crypto test under valgrind.
 .PHONY: check-valgrind-crypto
