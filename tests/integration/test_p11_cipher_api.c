@@ -126,6 +126,21 @@ static void test_length_single_part(void **state)
 	OK(p11->C_Decrypt(s, expected, 56, out, &n));
 	s_same("GCM decryption after CKR_BUFFER_TOO_SMALL", out, n, plain, 40);
 
+	/* No data at all (a NULL pointer with length 0): the tag alone. */
+	expected_length = o_aead_encrypt(O_GCM, key32, 32, gcm_iv, 12, iv, 16,
+	                                 16, plain, 0, expected);
+	OK(p11->C_EncryptInit(s, &m.mechanism, key));
+	n = sizeof(out);
+	OK(p11->C_Encrypt(s, NULL, 0, out, &n));
+	s_same("GCM of nothing", out, n, expected, expected_length);
+	OK(p11->C_DecryptInit(s, &m.mechanism, key));
+	n = sizeof(out);
+	OK(p11->C_Decrypt(s, expected, expected_length, out, &n));
+	assert_int_equal(n, 0);
+	OK(p11->C_EncryptInit(s, &m.mechanism, key));
+	n = sizeof(out);
+	RV(p11->C_Encrypt(s, NULL, 5, out, &n), CKR_ARGUMENTS_BAD);
+
 	/* NULL length pointer. */
 	OK(p11->C_EncryptInit(s, &m.mechanism, key));
 	RV(p11->C_Encrypt(s, plain, 40, out, NULL), CKR_ARGUMENTS_BAD);
@@ -211,6 +226,23 @@ static void test_length_multi_part(void **state)
 	OK(p11->C_EncryptFinal(s, out + done, &n));
 	done += n;
 	s_same("GCM multi-part after CKR_BUFFER_TOO_SMALL", out, done, expected,
+	       expected_length);
+
+	/* Empty parts may come as NULL pointers. */
+	OK(p11->C_EncryptInit(s, &m.mechanism, key));
+	n = sizeof(out);
+	OK(p11->C_EncryptUpdate(s, NULL, 0, out, &n));
+	assert_int_equal(n, 0);
+	n = sizeof(out);
+	OK(p11->C_EncryptUpdate(s, plain, 100, out, &n));
+	done = n;
+	n = sizeof(out);
+	OK(p11->C_EncryptUpdate(s, NULL, 0, out + done, &n));
+	done += n;
+	n = sizeof(out) - done;
+	OK(p11->C_EncryptFinal(s, out + done, &n));
+	done += n;
+	s_same("GCM multi-part with empty NULL parts", out, done, expected,
 	       expected_length);
 
 	/* C_Encrypt cannot finish a multi-part operation. */

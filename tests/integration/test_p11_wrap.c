@@ -567,6 +567,8 @@ static void test_wrap_unwrap_templates(void **state)
 	                    H_ARRAY_SIZE(quiet), &key));
 	assert_int_equal(h_get_bool(s, key, CKA_SENSITIVE), CK_TRUE);
 	assert_int_equal(h_get_bool(s, key, CKA_EXTRACTABLE), CK_FALSE);
+	/* Sensitive now, but it existed outside the token before. */
+	assert_int_equal(h_get_bool(s, key, CKA_ALWAYS_SENSITIVE), CK_FALSE);
 	assert_int_equal(h_get_bool(s, key, CKA_NEVER_EXTRACTABLE), CK_FALSE);
 	uint8_t value[32];
 	CK_ATTRIBUTE read = H_ATTR(CKA_VALUE, value, sizeof(value));
