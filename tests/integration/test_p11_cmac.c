@@ -5,7 +5,7 @@
  *    parameter and key errors;
  *  - C_GenerateKey with CKM_AES_KEY_GEN (16, 24, 32 bytes; other lengths
  *    and a missing CKA_VALUE_LEN refused with the codes of PKCS#11 3.0
- *    section 4.1.3/5.13) and CKM_CHACHA20_KEY_GEN (32 bytes by default):
+ *    section 4.1.1) and CKM_CHACHA20_KEY_GEN (32 bytes by default):
  *    the attributes a generated key has, and that it encrypts as OpenSSL
  *    does with its value. */
 #include "config.h"
@@ -370,7 +370,7 @@ static void test_generate_aes(void **state)
 	s_key_value(s, b, second, 32);
 	assert_memory_not_equal(first, second, 32);
 
-	/* CKA_VALUE_LEN is required for AES (section 4.1.3: a template
+	/* CKA_VALUE_LEN is required for AES (section 4.1.1: a template
 	 * lacking an attribute the object needs is incomplete), and must be
 	 * one of AES's sizes (an invalid attribute value). */
 	CK_OBJECT_HANDLE key;
