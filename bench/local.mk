@@ -21,3 +21,14 @@ bench_p11bench_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS) $(P11KIT_CFLAGS) \
 bench_p11bench_LDADD = $(SQLITE_LIBS) $(SODIUM_LIBS) $(CRYPTO_LIBS) -ldl \
 	-lpthread
 EXTRA_bench_p11bench_DEPENDENCIES = src/pkcs11/guardhsm.la
+
+# cipher_bench: AES-256-GCM through a whole cry_cipher against bare
+# libsodium and OpenSSL on the same buffer (crypto layer, linked
+# statically like the unit tests).
+noinst_PROGRAMS += bench/cipher_bench
+BENCHMARKS += bench/cipher_bench
+bench_cipher_bench_SOURCES = bench/cipher_bench.c
+bench_cipher_bench_CFLAGS = $(AM_CFLAGS) $(SODIUM_CFLAGS) $(CRYPTO_CFLAGS) \
+	-pthread
+bench_cipher_bench_LDADD = src/crypto/libcrypto_guardhsm.la \
+	src/enclave/libenclave.la $(CRYPTO_LIBS) $(SODIUM_LIBS) -lpthread

@@ -47,8 +47,8 @@ struct cry_cipher {
 	uint8_t block[CRY_AES_BLOCK];
 	size_t block_length;
 
-	/* AEAD and KW/KWP parameters (the IV/nonce is not secret). */
-	uint8_t nonce[CRY_GCM_MAX_IV];
+	/* AEAD and KW/KWP parameters (the IV/nonce is not secret; it
+	 * follows the struct). */
 	size_t nonce_length;
 	uint8_t *aad; /* a copy */
 	size_t aad_length;
@@ -58,7 +58,26 @@ struct cry_cipher {
 	uint8_t *data;
 	size_t data_used;
 	size_t data_capacity;
+	uint8_t nonce[]; /* nonce_length bytes */
 };
+
+static inline bool cry_mode_is_aead(cry_cipher_mode mode)
+{
+	return mode == CRY_AES_GCM || mode == CRY_AES_CCM ||
+	       mode == CRY_CHACHA20_POLY1305;
+}
+
+static inline bool cry_mode_is_wrap(cry_cipher_mode mode)
+{
+	return mode == CRY_AES_KEY_WRAP || mode == CRY_AES_KEY_WRAP_PAD;
+}
+
+/* ECB, CBC, CBC_PAD: whole blocks, buffered in cry_cipher.block. */
+static inline bool cry_mode_is_block(cry_cipher_mode mode)
+{
+	return mode == CRY_AES_ECB || mode == CRY_AES_CBC ||
+	       mode == CRY_AES_CBC_PAD;
+}
 
 /* The key copy for reading (cipher_aes.c): READONLY until closed. */
 cry_status cry_cipher_key_open(cry_cipher *cipher);

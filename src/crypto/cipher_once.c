@@ -16,11 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static bool is_wrap(cry_cipher_mode mode)
-{
-	return mode == CRY_AES_KEY_WRAP || mode == CRY_AES_KEY_WRAP_PAD;
-}
-
 /* The exact output of a whole message of length bytes, where it can be
  * known before the work: everything but CBC_PAD and KWP decryption
  * (there it is the most). A length the mode cannot take: CRY_ERR_INVALID
@@ -122,7 +117,7 @@ static cry_status once_cbc_pad_decrypt(cry_cipher *cipher, const uint8_t *input,
 		memcpy(output + body, last, CRY_AES_BLOCK - pad);
 		*output_length = length - pad;
 	}
-	enc_wipe(last, sizeof(last));
+	sodium_memzero(last, sizeof(last));
 	return status;
 }
 
@@ -162,7 +157,7 @@ static cry_status once_run(cry_cipher *cipher, const uint8_t *input,
 	if (cipher->mode == CRY_AES_CBC_PAD && !cipher->encrypt)
 		return once_cbc_pad_decrypt(cipher, input, length, output,
 		                            output_length);
-	if (is_wrap(cipher->mode) && !cipher->encrypt)
+	if (cry_mode_is_wrap(cipher->mode) && !cipher->encrypt)
 		return once_unwrap(cipher, input, length, output,
 		                   output_length);
 	status = buffer_too_small(needed, output, output_length);
@@ -345,9 +340,9 @@ cry_status cry_cipher_decrypt_secret(const enc_buffer *key,
 		status = cry_cipher_new(key, params, false, &cipher);
 	/* KW/KWP: OpenSSL wants room for the whole input. */
 	if (status == CRY_OK)
-		status = cry_from_enclave(
-		        enc_alloc(is_wrap(params->mode) ? input_length : most,
-		                  0, &first));
+		status = cry_from_enclave(enc_alloc(
+		        cry_mode_is_wrap(params->mode) ? input_length : most, 0,
+		        &first));
 	if (status == CRY_OK)
 		status = decrypt_into(cipher, input, input_length, most, first,
 		                      &length);

@@ -21,6 +21,8 @@ CRYPTO_UNIT_TESTS = \
 	tests/unit/crypto/test_hkdf \
 	tests/unit/crypto/test_cipher_vectors \
 	tests/unit/crypto/test_cipher_modes \
+	tests/unit/crypto/test_cipher_errors \
+	tests/unit/crypto/test_cipher_params \
 	tests/unit/crypto/test_cipher_enclave \
 	tests/unit/crypto/test_cmac
 
@@ -74,6 +76,16 @@ tests_unit_crypto_test_cipher_modes_SOURCES = \
 	tests/unit/crypto/test_cipher_modes.c
 tests_unit_crypto_test_cipher_modes_CFLAGS = $(CRYPTO_TEST_CFLAGS)
 tests_unit_crypto_test_cipher_modes_LDADD = $(CRYPTO_TEST_LDADD)
+
+tests_unit_crypto_test_cipher_errors_SOURCES = \
+	tests/unit/crypto/test_cipher_errors.c
+tests_unit_crypto_test_cipher_errors_CFLAGS = $(CRYPTO_TEST_CFLAGS)
+tests_unit_crypto_test_cipher_errors_LDADD = $(CRYPTO_TEST_LDADD)
+
+tests_unit_crypto_test_cipher_params_SOURCES = \
+	tests/unit/crypto/test_cipher_params.c
+tests_unit_crypto_test_cipher_params_CFLAGS = $(CRYPTO_TEST_CFLAGS)
+tests_unit_crypto_test_cipher_params_LDADD = $(CRYPTO_TEST_LDADD)
 
 # The enclave rule: the memory scan reuses the security tests' scanner.
 tests_unit_crypto_test_cipher_enclave_SOURCES = \
