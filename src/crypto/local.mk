@@ -14,6 +14,12 @@ src_crypto_libcrypto_guardhsm_la_SOURCES = \
 	src/crypto/x25519.c \
 	src/crypto/digest.c \
 	src/crypto/hmac.c \
-	src/crypto/kdf.c
+	src/crypto/kdf.c \
+	src/crypto/rsa_key.c \
+	src/crypto/rsa_pack.c \
+	src/crypto/rsa_generate.c \
+	src/crypto/rsa_blinding.c \
+	src/crypto/rsa_sign.c \
+	src/crypto/rsa_cipher.c
 src_crypto_libcrypto_guardhsm_la_CFLAGS = $(AM_CFLAGS) $(SODIUM_CFLAGS) \
 	$(CRYPTO_CFLAGS) -pthread
