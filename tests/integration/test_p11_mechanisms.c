@@ -2722,13 +2722,13 @@ static void test_error_mechanism_invalid(void **state)
 	CK_OBJECT_HANDLE secret = generate_secret(s, 32, false);
 	CK_MECHANISM_TYPE not_signing[] = {
 	        0x7ffffff0UL,
-	        CKM_RSA_PKCS,
+	        CKM_RSA_PKCS_OAEP,
 	        CKM_SHA256,
 	        CKM_SHA3_256,
 	        CKM_ECDH1_DERIVE,
 	        CKM_EC_KEY_PAIR_GEN,
 	        CKM_GENERIC_SECRET_KEY_GEN,
-	        CKM_SHA256_RSA_PKCS,
+	        CKM_MD5_RSA_PKCS,
 	        0x1048UL /* CKM_ECDSA_SHA3_256 */,
 	};
 	for (size_t i = 0; i < H_ARRAY_SIZE(not_signing); i++) {
