@@ -369,6 +369,10 @@ typedef struct cry_cipher_params {
 	                       ChaCha20-Poly1305: 16 */
 	size_t data_length; /* CCM: the message length, fixed up front */
 } cry_cipher_params;
+/* Fields a mode does not use must be 0/NULL (CRY_ERR_INVALID otherwise);
+ * ChaCha20-Poly1305 takes tag_length 0 or 16. CCM's data_length is the
+ * plaintext's length in both directions (decryption input: data_length
+ * + tag_length bytes). */
 
 /* Checks parameters against the mode and key size (AES: 16, 24 or 32
  * bytes; ChaCha20: 32): CRY_ERR_INVALID for bad parameters, CRY_ERR_KEY
@@ -393,7 +397,8 @@ size_t cry_cipher_final_length(const cry_cipher *cipher);
  * multiple of the block size where the mode needs it is reported at
  * final: CRY_ERR_INVALID for encryption (CKR_DATA_LEN_RANGE) and
  * CRY_ERR_SIGNATURE_LENGTH for decryption (CKR_ENCRYPTED_DATA_LEN_RANGE).
- * A CTR counter that would wrap: CRY_ERR_INVALID. */
+ * A CTR counter that would wrap: CRY_ERR_INVALID. Any return but
+ * CRY_OK and CRY_ERR_BUFFER finishes the operation. */
 cry_status cry_cipher_update(cry_cipher *cipher, const uint8_t *input,
                              size_t input_length, uint8_t *output,
                              size_t *output_length);
@@ -406,12 +411,35 @@ cry_status cry_cipher_final(cry_cipher *cipher, uint8_t *output,
                             size_t *output_length);
 void cry_cipher_free(cry_cipher *cipher); /* wipes */
 
+/* The most output cry_cipher_update(input_length) followed by
+ * cry_cipher_final can produce from the cipher's present state: the
+ * length query of a single-part C_Encrypt / C_Decrypt. Exact except for
+ * CBC_PAD and KWP decryption (padding is removed) and 0 for an input
+ * length the mode cannot take (KW/KWP). */
+size_t cry_cipher_total_length(const cry_cipher *cipher, size_t input_length);
+/* Single-part: the whole operation in one call, on a cipher that has not
+ * been given data yet (CRY_ERR_INVALID otherwise); the only way to use
+ * KW/KWP through a cry_cipher. The length protocol as in cry_cipher_final,
+ * but exact: CRY_ERR_BUFFER (with the exact length; nothing consumed, the
+ * cipher still usable) whenever the capacity is below the output's real
+ * length, which for CBC_PAD and KWP decryption is found by decrypting
+ * first. An input length the mode cannot take: CRY_ERR_INVALID
+ * encrypting, CRY_ERR_SIGNATURE_LENGTH decrypting (CCM: the message must
+ * be params.data_length bytes, CRY_ERR_INVALID otherwise). Failed
+ * authentication (AEAD tag, KW/KWP check, CBC padding):
+ * CRY_ERR_SIGNATURE, nothing written. Any return but CRY_ERR_BUFFER
+ * finishes it. */
+cry_status cry_cipher_once(cry_cipher *cipher, const uint8_t *input,
+                           size_t input_length, uint8_t *output,
+                           size_t *output_length);
+
 /* Single-part, with the secret side in the enclave (C_WrapKey /
  * C_UnwrapKey): encrypts the contents of an enclave buffer, or decrypts
  * into a new enclave buffer (READONLY) of exactly the plaintext's length.
  * Any mode except CTR and ECB; the length protocol for output as in
  * cry_cipher_update. A failed authentication (KW/KWP integrity check,
- * AEAD tag, CBC padding): CRY_ERR_SIGNATURE. */
+ * AEAD tag, CBC padding): CRY_ERR_SIGNATURE; a plaintext that would be
+ * empty: CRY_ERR_SIGNATURE_LENGTH. */
 cry_status cry_cipher_encrypt_secret(const enc_buffer *key,
                                      const cry_cipher_params *params,
                                      const enc_buffer *secret, uint8_t *output,

@@ -14,6 +14,13 @@ src_crypto_libcrypto_guardhsm_la_SOURCES = \
 	src/crypto/x25519.c \
 	src/crypto/digest.c \
 	src/crypto/hmac.c \
-	src/crypto/kdf.c
+	src/crypto/kdf.c \
+	src/crypto/cipher_internal.h \
+	src/crypto/cipher.c \
+	src/crypto/cipher_once.c \
+	src/crypto/cipher_aes.c \
+	src/crypto/cipher_aead.c \
+	src/crypto/key_wrap.c \
+	src/crypto/cmac.c
 src_crypto_libcrypto_guardhsm_la_CFLAGS = $(AM_CFLAGS) $(SODIUM_CFLAGS) \
 	$(CRYPTO_CFLAGS) -pthread

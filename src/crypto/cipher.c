@@ -1,0 +1,537 @@
+/*
+ * guardhsm crypto: the cry_cipher object: parameter checks, the key in
+ * the enclave, multi-part buffering and the length rules of the PKCS#11
+ * length-query protocol. The modes themselves are in cipher_aes.c,
+ * cipher_aead.c and key_wrap.c; single-part calls in cipher_once.c.
+ */
+#include "config.h"
+
+#include "crypto/cipher_internal.h"
+#include "crypto/crypto.h"
+#include "crypto/internal.h"
+#include "enclave/enclave.h"
+
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+static bool is_aead(cry_cipher_mode mode)
+{
+	return mode == CRY_AES_GCM || mode == CRY_AES_CCM ||
+	       mode == CRY_CHACHA20_POLY1305;
+}
+
+static bool is_wrap(cry_cipher_mode mode)
+{
+	return mode == CRY_AES_KEY_WRAP || mode == CRY_AES_KEY_WRAP_PAD;
+}
+
+static bool is_block(cry_cipher_mode mode)
+{
+	return mode == CRY_AES_ECB || mode == CRY_AES_CBC ||
+	       mode == CRY_AES_CBC_PAD;
+}
+
+/* ---- Parameters --------------------------------------------------------- */
+
+static bool gcm_tag_ok(size_t length)
+{
+	return length == 4 || length == 8 || (length >= 12 && length <= 16);
+}
+
+/* CCM: 7..13-byte nonce, so a 2..8-byte length field that must hold the
+ * message length; an even tag of 4..16 bytes. */
+static bool ccm_ok(const cry_cipher_params *params)
+{
+	size_t length_bytes = 15 - params->iv_length;
+
+	if (params->iv_length < 7 || params->iv_length > 13 ||
+	    params->tag_length < 4 || params->tag_length > 16 ||
+	    params->tag_length % 2 != 0)
+		return false;
+	return length_bytes >= sizeof(size_t) ||
+	       (params->data_length >> (8 * length_bytes)) == 0;
+}
+
+static bool mode_params_ok(const cry_cipher_params *params)
+{
+	size_t iv = params->iv_length;
+
+	switch (params->mode) {
+	case CRY_AES_ECB:
+		return iv == 0;
+	case CRY_AES_CBC:
+	case CRY_AES_CBC_PAD:
+		return iv == CRY_AES_BLOCK;
+	case CRY_AES_CTR:
+		return iv == CRY_AES_BLOCK && params->counter_bits >= 1 &&
+		       params->counter_bits <= 128;
+	case CRY_AES_GCM:
+		return iv >= 1 && iv <= CRY_GCM_MAX_IV &&
+		       gcm_tag_ok(params->tag_length);
+	case CRY_AES_CCM:
+		return ccm_ok(params);
+	case CRY_AES_KEY_WRAP:
+		return iv == 0 || iv == 8;
+	case CRY_AES_KEY_WRAP_PAD:
+		return iv == 0 || iv == 4;
+	case CRY_CHACHA20_POLY1305:
+		/* The tag is always 16 bytes; 0 means the same. */
+		return (iv == 8 || iv == 12 || iv == 24) &&
+		       (params->tag_length == 0 || params->tag_length == 16);
+	}
+	return false;
+}
+
+cry_status cry_cipher_check(const cry_cipher_params *params, size_t key_length)
+{
+	cry_cipher_mode mode;
+
+	if (params == NULL)
+		return CRY_ERR_INVALID;
+	mode = params->mode;
+	/* Fields a mode does not use must be empty: a value there is a
+	 * caller's mistake, not something to ignore. */
+	if ((params->iv == NULL && params->iv_length != 0) ||
+	    (params->aad == NULL && params->aad_length != 0) ||
+	    (!is_aead(mode) &&
+	     (params->aad_length != 0 || params->tag_length != 0)) ||
+	    (mode != CRY_AES_CTR && params->counter_bits != 0) ||
+	    (mode != CRY_AES_CCM && params->data_length != 0) ||
+	    !mode_params_ok(params))
+		return CRY_ERR_INVALID;
+	if (mode == CRY_CHACHA20_POLY1305)
+		return key_length == 32 ? CRY_OK : CRY_ERR_KEY;
+	return key_length == 16 || key_length == 24 || key_length == 32
+	               ? CRY_OK
+	               : CRY_ERR_KEY;
+}
+
+/* ---- The object --------------------------------------------------------- */
+
+/* The key's own enclave copy, or for the AES-256-GCM fast path
+ * libsodium's expanded state; NOACCESS on return. */
+static cry_status take_key(cry_cipher *cipher, const enc_buffer *key,
+                           const cry_cipher_params *params)
+{
+	cry_status status;
+
+	if (cry_aead_sodium_gcm_usable(params, enc_size(key))) {
+		status = cry_from_enclave(
+		        enc_alloc(cry_aead_sodium_gcm_state_size(),
+		                  ENC_ALLOC_ALIGNED, &cipher->secret));
+		if (status != CRY_OK)
+			return status;
+		status = cry_aead_sodium_gcm_expand(key, cipher->secret);
+		if (status == CRY_OK) {
+			cipher->sodium_gcm = true;
+			return cry_from_enclave(
+			        enc_protect(cipher->secret, ENC_NOACCESS));
+		}
+		/* Not aligned as libsodium needs: OpenSSL will do. */
+		cry_cipher_key_release(cipher);
+	}
+	status = cry_from_enclave(enc_alloc(enc_size(key), 0, &cipher->secret));
+	if (status != CRY_OK)
+		return status;
+	memcpy(enc_data(cipher->secret), enc_data(key), enc_size(key));
+	return cry_from_enclave(enc_protect(cipher->secret, ENC_NOACCESS));
+}
+
+static void take_params(cry_cipher *cipher, const cry_cipher_params *params)
+{
+	cipher->mode = params->mode;
+	cipher->counter_bits = params->counter_bits;
+	cipher->tag_length = params->tag_length;
+	cipher->data_length = params->data_length;
+	if (params->mode == CRY_CHACHA20_POLY1305)
+		cipher->tag_length = 16;
+	if (params->iv_length == 0)
+		return;
+	if (params->mode == CRY_AES_CBC || params->mode == CRY_AES_CBC_PAD ||
+	    params->mode == CRY_AES_CTR) {
+		memcpy(cipher->iv, params->iv, CRY_AES_BLOCK);
+	} else {
+		memcpy(cipher->nonce, params->iv, params->iv_length);
+		cipher->nonce_length = params->iv_length;
+	}
+}
+
+cry_status cry_cipher_new(const enc_buffer *key,
+                          const cry_cipher_params *params, bool encrypt,
+                          cry_cipher **out)
+{
+	cry_cipher *cipher;
+	cry_status status;
+
+	if (out == NULL)
+		return CRY_ERR_INVALID;
+	*out = NULL;
+	status = cry_check_key(key, 0);
+	if (status == CRY_OK)
+		status = cry_cipher_check(params, enc_size(key));
+	if (status != CRY_OK)
+		return status;
+	cipher = calloc(1, sizeof(*cipher));
+	if (cipher == NULL)
+		return CRY_ERR_NOMEM;
+	cipher->encrypt = encrypt;
+	cipher->key_length = enc_size(key);
+	take_params(cipher, params);
+	if (params->aad_length > 0) {
+		cipher->aad = malloc(params->aad_length);
+		if (cipher->aad == NULL) {
+			cry_cipher_free(cipher);
+			return CRY_ERR_NOMEM;
+		}
+		memcpy(cipher->aad, params->aad, params->aad_length);
+		cipher->aad_length = params->aad_length;
+	}
+	status = take_key(cipher, key, params);
+	if (status != CRY_OK) {
+		cry_cipher_free(cipher);
+		return status;
+	}
+	*out = cipher;
+	return CRY_OK;
+}
+
+void cry_cipher_finish(cry_cipher *cipher)
+{
+	cipher->finished = true;
+	cry_cipher_key_release(cipher);
+	if (cipher->data != NULL) {
+		sodium_memzero(cipher->data, cipher->data_capacity);
+		free(cipher->data);
+		cipher->data = NULL;
+		cipher->data_used = cipher->data_capacity = 0;
+	}
+	enc_wipe(cipher->block, sizeof(cipher->block));
+	cipher->block_length = 0;
+}
+
+void cry_cipher_free(cry_cipher *cipher)
+{
+	if (cipher == NULL)
+		return;
+	cry_cipher_finish(cipher);
+	if (cipher->aad != NULL) {
+		sodium_memzero(cipher->aad, cipher->aad_length);
+		free(cipher->aad);
+	}
+	sodium_memzero(cipher, sizeof(*cipher));
+	free(cipher);
+}
+
+const enc_buffer *cry_cipher_secret_buffer(const cry_cipher *cipher)
+{
+	return cipher != NULL ? cipher->secret : NULL;
+}
+
+/* ---- Lengths ------------------------------------------------------------ */
+
+size_t cry_cipher_block_release(const cry_cipher *cipher, size_t input_length)
+{
+	size_t total, whole;
+
+	if (input_length > SIZE_MAX / 2)
+		return SIZE_MAX; /* no buffer is that big */
+	total = cipher->block_length + input_length;
+	whole = total / CRY_AES_BLOCK * CRY_AES_BLOCK;
+	/* CBC_PAD decryption: a ciphertext ending here ends with its
+	 * padding block, which only final may decide on. */
+	if (cipher->mode == CRY_AES_CBC_PAD && !cipher->encrypt &&
+	    whole == total && whole > 0)
+		whole -= CRY_AES_BLOCK;
+	return whole;
+}
+
+size_t cry_cipher_update_length(const cry_cipher *cipher, size_t input_length)
+{
+	if (cipher == NULL || cipher->finished)
+		return 0;
+	if (is_block(cipher->mode))
+		return cry_cipher_block_release(cipher, input_length);
+	if (cipher->mode == CRY_AES_CTR)
+		return input_length;
+	return 0; /* AEAD: buffered; KW/KWP: no updates */
+}
+
+size_t cry_cipher_final_length(const cry_cipher *cipher)
+{
+	size_t tag;
+
+	if (cipher == NULL || cipher->finished)
+		return 0;
+	if (cipher->mode == CRY_AES_CBC_PAD)
+		return cipher->encrypt ? CRY_AES_BLOCK
+		       : cipher->block_length == CRY_AES_BLOCK
+		               ? CRY_AES_BLOCK - 1
+		               : 0;
+	if (!is_aead(cipher->mode))
+		return 0;
+	tag = cry_aead_tag_length(cipher);
+	if (cipher->encrypt)
+		return cipher->data_used + tag;
+	return cipher->data_used > tag ? cipher->data_used - tag : 0;
+}
+
+size_t cry_cipher_total_length(const cry_cipher *cipher, size_t input_length)
+{
+	size_t total, tag;
+
+	if (cipher == NULL || cipher->finished || input_length > SIZE_MAX / 2)
+		return 0;
+	if (is_wrap(cipher->mode))
+		return cry_key_wrap_output_length(cipher, input_length);
+	if (is_aead(cipher->mode)) {
+		total = cipher->data_used + input_length;
+		tag = cry_aead_tag_length(cipher);
+		if (cipher->encrypt)
+			return total + tag;
+		return total > tag ? total - tag : 0;
+	}
+	if (cipher->mode != CRY_AES_CBC_PAD)
+		return cry_cipher_update_length(cipher, input_length);
+	total = cipher->block_length + input_length;
+	if (cipher->encrypt)
+		return total / CRY_AES_BLOCK * CRY_AES_BLOCK + CRY_AES_BLOCK;
+	/* At least one byte of padding. */
+	return total % CRY_AES_BLOCK == 0 && total > 0
+	               ? total - 1
+	               : total / CRY_AES_BLOCK * CRY_AES_BLOCK;
+}
+
+/* ---- Multi-part ---------------------------------------------------------- */
+
+cry_status cry_cipher_buffer(cry_cipher *cipher, const uint8_t *input,
+                             size_t length)
+{
+	if (length == 0)
+		return CRY_OK;
+	if (length > SIZE_MAX / 2 - cipher->data_used)
+		return CRY_ERR_INVALID;
+	if (length > cipher->data_capacity - cipher->data_used) {
+		size_t capacity = cipher->data_capacity * 2;
+		uint8_t *grown;
+
+		if (capacity < cipher->data_used + length)
+			capacity = cipher->data_used + length;
+		/* realloc would leave the old block unwiped. */
+		grown = malloc(capacity);
+		if (grown == NULL)
+			return CRY_ERR_NOMEM;
+		if (cipher->data != NULL) {
+			memcpy(grown, cipher->data, cipher->data_used);
+			sodium_memzero(cipher->data, cipher->data_capacity);
+			free(cipher->data);
+		}
+		cipher->data = grown;
+		cipher->data_capacity = capacity;
+	}
+	memcpy(cipher->data + cipher->data_used, input, length);
+	cipher->data_used += length;
+	return CRY_OK;
+}
+
+static bool overlap(const uint8_t *a, size_t a_length, const uint8_t *b,
+                    size_t b_length)
+{
+	uintptr_t a_start = (uintptr_t)a, b_start = (uintptr_t)b;
+
+	return a_length > 0 && b_length > 0 && a_start < b_start + b_length &&
+	       b_start < a_start + a_length;
+}
+
+/* ECB/CBC/CBC_PAD: whole blocks of the buffered data then the input go
+ * out; what is short of a block (or the held-back block) stays. */
+static cry_status block_update(cry_cipher *cipher, const uint8_t *input,
+                               size_t length, uint8_t *output, size_t release)
+{
+	size_t head = cipher->block_length;
+	size_t consumed = release - head; /* of input */
+	uint8_t *copy = NULL;
+	cry_status status;
+
+	if (release == 0) {
+		if (length > 0)
+			memcpy(cipher->block + head, input, length);
+		cipher->block_length += length;
+		return CRY_OK;
+	}
+	/* The output runs ahead of the input by the buffered bytes: an
+	 * overlapping caller buffer would be overwritten before it is read. */
+	if (overlap(input, length, output, release) &&
+	    (input != output || head > 0)) {
+		copy = malloc(length);
+		if (copy == NULL)
+			return CRY_ERR_NOMEM;
+		memcpy(copy, input, length);
+		input = copy;
+	}
+	/* release >= 16 > head, or 16 == head for a held-back block */
+	status = cry_aes_blocks(cipher, cipher->encrypt, cipher->iv,
+	                        head > 0 ? cipher->block : NULL, head, input,
+	                        consumed, output);
+	cipher->block_length = length - consumed;
+	if (status == CRY_OK && cipher->block_length > 0)
+		memcpy(cipher->block, input + consumed, cipher->block_length);
+	if (copy != NULL) {
+		sodium_memzero(copy, length);
+		free(copy);
+	}
+	return status;
+}
+
+cry_status cry_cipher_update(cry_cipher *cipher, const uint8_t *input,
+                             size_t input_length, uint8_t *output,
+                             size_t *output_length)
+{
+	size_t release;
+	cry_status status;
+
+	if (cipher == NULL || cipher->finished)
+		return CRY_ERR_INVALID;
+	if (output_length == NULL || (input == NULL && input_length != 0) ||
+	    is_wrap(cipher->mode)) {
+		cry_cipher_finish(cipher);
+		return CRY_ERR_INVALID;
+	}
+	release = cry_cipher_update_length(cipher, input_length);
+	if (release > 0 && (output == NULL || *output_length < release)) {
+		*output_length = release;
+		return CRY_ERR_BUFFER;
+	}
+	cipher->started = true;
+	if (is_aead(cipher->mode))
+		status = cry_cipher_buffer(cipher, input, input_length);
+	else if (cipher->mode == CRY_AES_CTR)
+		status = cry_aes_ctr(cipher, input, input_length, output);
+	else
+		status = block_update(cipher, input, input_length, output,
+		                      release);
+	if (status != CRY_OK) {
+		cry_cipher_finish(cipher);
+		return status;
+	}
+	*output_length = release;
+	return CRY_OK;
+}
+
+/* ---- Final -------------------------------------------------------------- */
+
+/* CBC_PAD decryption: the held-back block decides the plaintext's end. */
+static cry_status cbc_pad_decrypt_final(cry_cipher *cipher, uint8_t *output,
+                                        size_t *output_length)
+{
+	uint8_t plain[CRY_AES_BLOCK];
+	uint8_t iv[CRY_AES_BLOCK];
+	size_t pad, length;
+	cry_status status;
+
+	if (cipher->block_length != CRY_AES_BLOCK)
+		return CRY_ERR_SIGNATURE_LENGTH;
+	/* On a copy of the IV: a short buffer must leave the cipher as it
+	 * was. */
+	memcpy(iv, cipher->iv, sizeof(iv));
+	status = cry_aes_blocks(cipher, false, iv, NULL, 0, cipher->block,
+	                        CRY_AES_BLOCK, plain);
+	if (status != CRY_OK)
+		return status;
+	pad = cry_pkcs7_pad_length(plain);
+	length = CRY_AES_BLOCK - pad;
+	if (pad == 0) {
+		status = CRY_ERR_SIGNATURE;
+	} else if (length > 0 && (output == NULL || *output_length < length)) {
+		*output_length = length;
+		status = CRY_ERR_BUFFER;
+	} else {
+		if (length > 0)
+			memcpy(output, plain, length);
+		*output_length = length;
+	}
+	enc_wipe(plain, sizeof(plain));
+	return status;
+}
+
+static cry_status block_final(cry_cipher *cipher, uint8_t *output,
+                              size_t *output_length)
+{
+	if (cipher->mode == CRY_AES_CBC_PAD && !cipher->encrypt)
+		return cbc_pad_decrypt_final(cipher, output, output_length);
+	if (cipher->mode != CRY_AES_CBC_PAD) {
+		if (cipher->block_length != 0)
+			return cipher->encrypt ? CRY_ERR_INVALID
+			                       : CRY_ERR_SIGNATURE_LENGTH;
+		*output_length = 0;
+		return CRY_OK;
+	}
+	if (output == NULL || *output_length < CRY_AES_BLOCK) {
+		*output_length = CRY_AES_BLOCK;
+		return CRY_ERR_BUFFER;
+	}
+	/* PKCS#7: 1..16 bytes, each the pad's length. */
+	memset(cipher->block + cipher->block_length,
+	       (int)(CRY_AES_BLOCK - cipher->block_length),
+	       CRY_AES_BLOCK - cipher->block_length);
+	cipher->last_call = true;
+	*output_length = CRY_AES_BLOCK;
+	return cry_aes_blocks(cipher, true, cipher->iv, NULL, 0, cipher->block,
+	                      CRY_AES_BLOCK, output);
+}
+
+static cry_status aead_final(cry_cipher *cipher, uint8_t *output,
+                             size_t *output_length)
+{
+	size_t tag = cry_aead_tag_length(cipher);
+	size_t length;
+	cry_status status = cry_aead_check_length(cipher, cipher->data_used);
+
+	if (status != CRY_OK)
+		return status;
+	length = cipher->encrypt ? cipher->data_used + tag
+	                         : cipher->data_used - tag;
+	if (length > 0 && (output == NULL || *output_length < length)) {
+		*output_length = length;
+		return CRY_ERR_BUFFER;
+	}
+	cipher->last_call = true;
+	if (cipher->encrypt) {
+		status = cry_aead_encrypt(cipher, cipher->data,
+		                          cipher->data_used, output);
+	} else {
+		/* In place in our buffer: the caller sees verified plaintext
+		 * or nothing. */
+		status = cry_aead_decrypt(cipher, cipher->data,
+		                          cipher->data_used, cipher->data);
+		if (status == CRY_OK && length > 0)
+			memcpy(output, cipher->data, length);
+	}
+	if (status == CRY_OK)
+		*output_length = length;
+	return status;
+}
+
+cry_status cry_cipher_final(cry_cipher *cipher, uint8_t *output,
+                            size_t *output_length)
+{
+	cry_status status;
+
+	if (cipher == NULL || cipher->finished)
+		return CRY_ERR_INVALID;
+	if (output_length == NULL) {
+		status = CRY_ERR_INVALID;
+	} else if (is_block(cipher->mode)) {
+		status = block_final(cipher, output, output_length);
+	} else if (is_aead(cipher->mode)) {
+		status = aead_final(cipher, output, output_length);
+	} else if (cipher->mode == CRY_AES_CTR) {
+		*output_length = 0;
+		status = CRY_OK;
+	} else {
+		status = CRY_ERR_INVALID; /* KW/KWP: cry_cipher_once */
+	}
+	if (status != CRY_ERR_BUFFER)
+		cry_cipher_finish(cipher);
+	return status;
+}
