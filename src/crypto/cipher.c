@@ -64,8 +64,8 @@ static bool mode_params_ok(const cry_cipher_params *params)
 	case CRY_AES_CBC_PAD:
 		return iv == CRY_AES_BLOCK;
 	case CRY_AES_CTR:
-		return iv == CRY_AES_BLOCK && params->counter_bits >= 1 &&
-		       params->counter_bits <= 128;
+		return iv == CRY_AES_BLOCK && params->counter_length_bits >= 1 &&
+		       params->counter_length_bits <= 128;
 	case CRY_AES_GCM:
 		return iv >= 1 && iv <= CRY_GCM_MAX_IV &&
 		       gcm_tag_ok(params->tag_length);
@@ -96,7 +96,7 @@ cry_status cry_cipher_check(const cry_cipher_params *params, size_t key_length)
 	    (params->aad == NULL && params->aad_length != 0) ||
 	    (!is_aead(mode) &&
 	     (params->aad_length != 0 || params->tag_length != 0)) ||
-	    (mode != CRY_AES_CTR && params->counter_bits != 0) ||
+	    (mode != CRY_AES_CTR && params->counter_length_bits != 0) ||
 	    (mode != CRY_AES_CCM && params->data_length != 0) ||
 	    !mode_params_ok(params))
 		return CRY_ERR_INVALID;
@@ -141,7 +141,7 @@ static cry_status take_key(cry_cipher *cipher, const enc_buffer *key,
 static void take_params(cry_cipher *cipher, const cry_cipher_params *params)
 {
 	cipher->mode = params->mode;
-	cipher->counter_bits = params->counter_bits;
+	cipher->counter_bits = params->counter_length_bits;
 	cipher->tag_length = params->tag_length;
 	cipher->data_length = params->data_length;
 	if (params->mode == CRY_CHACHA20_POLY1305)

@@ -250,7 +250,7 @@ static void decode(const vector *v, decoded *d)
 	d->cipher = hex_alloc(v->cipher, &d->cipher_length);
 	d->params = cipher_params(v->mode, d->iv_length > 0 ? d->iv : NULL,
 	                          d->iv_length);
-	d->params.counter_bits = v->counter_bits;
+	d->params.counter_length_bits = v->counter_bits;
 	d->params.tag_length = v->tag_length;
 	if (d->aad_length > 0) {
 		d->params.aad = d->aad;
