@@ -22,9 +22,8 @@
 EVP_PKEY *rsa_ossl_key;
 
 const CK_ATTRIBUTE_TYPE rsa_part_types[RSA_PARTS] = {
-        CKA_MODULUS,  CKA_PUBLIC_EXPONENT, CKA_PRIVATE_EXPONENT,
-        CKA_PRIME_1,  CKA_PRIME_2,         CKA_EXPONENT_1,
-        CKA_EXPONENT_2, CKA_COEFFICIENT,
+        CKA_MODULUS, CKA_PUBLIC_EXPONENT, CKA_PRIVATE_EXPONENT, CKA_PRIME_1,
+        CKA_PRIME_2, CKA_EXPONENT_1,      CKA_EXPONENT_2,       CKA_COEFFICIENT,
 };
 
 static const char *const part_names[RSA_PARTS] = {
@@ -135,9 +134,9 @@ static CK_RV import_rv(CK_SESSION_HANDLE s, EVP_PKEY *key, bool private_,
 	CK_ATTRIBUTE_TYPE usage[] = {CKA_SIGN, CKA_DECRYPT, CKA_UNWRAP};
 	CK_ATTRIBUTE_TYPE public_usage[] = {CKA_VERIFY, CKA_ENCRYPT, CKA_WRAP};
 	for (size_t i = 0; i < 3; i++)
-		t[count++] = (CK_ATTRIBUTE)H_ATTR(
-		        private_ ? usage[i] : public_usage[i], &h_true,
-		        sizeof(h_true));
+		t[count++] = (CK_ATTRIBUTE)H_ATTR(private_ ? usage[i]
+		                                           : public_usage[i],
+		                                  &h_true, sizeof(h_true));
 	for (int i = 0; i < (private_ ? RSA_PARTS : 2); i++) {
 		if (omit & (1u << i))
 			continue;
@@ -173,8 +172,8 @@ CK_RV rsa_import_public_rv(CK_SESSION_HANDLE s, EVP_PKEY *key, bool token,
                            const char *label, const CK_ATTRIBUTE *extra,
                            CK_ULONG extra_count, CK_OBJECT_HANDLE *object)
 {
-	return import_rv(s, key, false, token, label, 0, -1, extra,
-	                 extra_count, object);
+	return import_rv(s, key, false, token, label, 0, -1, extra, extra_count,
+	                 object);
 }
 
 EVP_PKEY *rsa_token_public(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE object)
@@ -260,8 +259,8 @@ static void make_template_keys(void)
 
 	rsa_ossl_key = EVP_RSA_gen(2048);
 	assert_non_null(rsa_ossl_key);
-	rv = rsa_import_private_rv(s, rsa_ossl_key, true, RSA_OSSL_LABEL, 0,
-	                           -1, NULL, 0, &priv);
+	rv = rsa_import_private_rv(s, rsa_ossl_key, true, RSA_OSSL_LABEL, 0, -1,
+	                           NULL, 0, &priv);
 	if (rv != CKR_OK)
 		fail_msg("group setup: importing OpenSSL's private key: %s",
 		         rsa_rv_name(rv));
@@ -327,8 +326,7 @@ rsa_keys rsa_session(void)
 static void configure(EVP_PKEY_CTX *ctx, const rsa_ossl_params *params,
                       bool signature)
 {
-	assert_int_equal(EVP_PKEY_CTX_set_rsa_padding(ctx, params->padding),
-	                 1);
+	assert_int_equal(EVP_PKEY_CTX_set_rsa_padding(ctx, params->padding), 1);
 	if (signature && params->md != NULL)
 		assert_int_equal(EVP_PKEY_CTX_set_signature_md(ctx, params->md),
 		                 1);
@@ -347,10 +345,10 @@ static void configure(EVP_PKEY_CTX *ctx, const rsa_ossl_params *params,
 			void *label = OPENSSL_memdup(params->label,
 			                             params->label_length);
 			assert_non_null(label);
-			assert_int_equal(EVP_PKEY_CTX_set0_rsa_oaep_label(
-			                         ctx, label,
-			                         (int)params->label_length),
-			                 1);
+			assert_int_equal(
+			        EVP_PKEY_CTX_set0_rsa_oaep_label(
+			                ctx, label, (int)params->label_length),
+			        1);
 		}
 	}
 }
@@ -469,9 +467,8 @@ CK_RV rsa_verify_rv(CK_SESSION_HANDLE s, CK_MECHANISM *m, CK_OBJECT_HANDLE key,
 }
 
 CK_RV rsa_verify_multi_rv(CK_SESSION_HANDLE s, CK_MECHANISM *m,
-                          CK_OBJECT_HANDLE key, const void *data,
-                          size_t length, const CK_BYTE *sig,
-                          CK_ULONG sig_length)
+                          CK_OBJECT_HANDLE key, const void *data, size_t length,
+                          const CK_BYTE *sig, CK_ULONG sig_length)
 {
 	const CK_BYTE *p = data;
 	size_t a = length / 2;

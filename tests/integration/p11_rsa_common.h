@@ -140,9 +140,8 @@ CK_RV rsa_verify_rv(CK_SESSION_HANDLE s, CK_MECHANISM *m, CK_OBJECT_HANDLE key,
                     const void *data, size_t length, const CK_BYTE *sig,
                     CK_ULONG sig_length);
 CK_RV rsa_verify_multi_rv(CK_SESSION_HANDLE s, CK_MECHANISM *m,
-                          CK_OBJECT_HANDLE key, const void *data,
-                          size_t length, const CK_BYTE *sig,
-                          CK_ULONG sig_length);
+                          CK_OBJECT_HANDLE key, const void *data, size_t length,
+                          const CK_BYTE *sig, CK_ULONG sig_length);
 CK_ULONG rsa_encrypt_one(CK_SESSION_HANDLE s, CK_MECHANISM *m,
                          CK_OBJECT_HANDLE key, const void *data, size_t length,
                          CK_BYTE *out);

@@ -635,7 +635,15 @@ static void x963_kdf(const EVP_MD *md, const unsigned char *z, size_t z_length,
 	 CKF_GENERATE_KEY_PAIR | CKF_WRAP | CKF_UNWRAP | CKF_DERIVE)
 #define EC_CAPS (CKF_EC_F_P | CKF_EC_NAMEDCURVE | CKF_EC_UNCOMPRESS)
 
-enum size_kind { SIZE_NONE, SIZE_EC_BITS, SIZE_25519_BITS, SIZE_BYTES };
+enum size_kind {
+	SIZE_NONE,
+	SIZE_EC_BITS,
+	SIZE_25519_BITS,
+	SIZE_BYTES,
+	SIZE_RSA_BITS,    /* 1024 (2048 to generate) up to 4096 or more */
+	SIZE_AES_BYTES,   /* 16..32 */
+	SIZE_CHACHA_BYTES /* 32 */
+};
 
 static const struct expected_mechanism {
 	CK_MECHANISM_TYPE type;
@@ -688,6 +696,44 @@ static const struct expected_mechanism {
         HMAC_PAIR(CKM_SHA3_384_HMAC, "SHA3_384_HMAC"),
         HMAC_PAIR(CKM_SHA3_512_HMAC, "SHA3_512_HMAC"),
 #undef HMAC_PAIR
+#define SV (CKF_SIGN | CKF_VERIFY)
+#define ED (CKF_ENCRYPT | CKF_DECRYPT)
+#define WU (CKF_WRAP | CKF_UNWRAP)
+        {CKM_RSA_PKCS_KEY_PAIR_GEN, "RSA_PKCS_KEY_PAIR_GEN",
+         CKF_GENERATE_KEY_PAIR, 0, SIZE_RSA_BITS},
+        {CKM_RSA_PKCS, "RSA_PKCS", SV | ED | WU, 0, SIZE_RSA_BITS},
+        {CKM_RSA_X_509, "RSA_X_509", SV | ED, 0, SIZE_RSA_BITS},
+        {CKM_RSA_PKCS_OAEP, "RSA_PKCS_OAEP", ED | WU, 0, SIZE_RSA_BITS},
+        {CKM_RSA_PKCS_PSS, "RSA_PKCS_PSS", SV, 0, SIZE_RSA_BITS},
+        {CKM_SHA1_RSA_PKCS, "SHA1_RSA_PKCS", SV, 0, SIZE_RSA_BITS},
+        {CKM_SHA224_RSA_PKCS, "SHA224_RSA_PKCS", SV, 0, SIZE_RSA_BITS},
+        {CKM_SHA256_RSA_PKCS, "SHA256_RSA_PKCS", SV, 0, SIZE_RSA_BITS},
+        {CKM_SHA384_RSA_PKCS, "SHA384_RSA_PKCS", SV, 0, SIZE_RSA_BITS},
+        {CKM_SHA512_RSA_PKCS, "SHA512_RSA_PKCS", SV, 0, SIZE_RSA_BITS},
+        {CKM_SHA1_RSA_PKCS_PSS, "SHA1_RSA_PKCS_PSS", SV, 0, SIZE_RSA_BITS},
+        {CKM_SHA224_RSA_PKCS_PSS, "SHA224_RSA_PKCS_PSS", SV, 0, SIZE_RSA_BITS},
+        {CKM_SHA256_RSA_PKCS_PSS, "SHA256_RSA_PKCS_PSS", SV, 0, SIZE_RSA_BITS},
+        {CKM_SHA384_RSA_PKCS_PSS, "SHA384_RSA_PKCS_PSS", SV, 0, SIZE_RSA_BITS},
+        {CKM_SHA512_RSA_PKCS_PSS, "SHA512_RSA_PKCS_PSS", SV, 0, SIZE_RSA_BITS},
+        {CKM_AES_KEY_GEN, "AES_KEY_GEN", CKF_GENERATE, 0, SIZE_AES_BYTES},
+        {CKM_AES_ECB, "AES_ECB", ED, 0, SIZE_AES_BYTES},
+        {CKM_AES_CBC, "AES_CBC", ED, 0, SIZE_AES_BYTES},
+        {CKM_AES_CBC_PAD, "AES_CBC_PAD", ED | WU, 0, SIZE_AES_BYTES},
+        {CKM_AES_CTR, "AES_CTR", ED, 0, SIZE_AES_BYTES},
+        {CKM_AES_GCM, "AES_GCM", ED | WU, 0, SIZE_AES_BYTES},
+        {CKM_AES_CCM, "AES_CCM", ED, 0, SIZE_AES_BYTES},
+        {CKM_AES_KEY_WRAP, "AES_KEY_WRAP", ED | WU, 0, SIZE_AES_BYTES},
+        {CKM_AES_KEY_WRAP_PAD, "AES_KEY_WRAP_PAD", ED | WU, 0, SIZE_AES_BYTES},
+        {CKM_AES_KEY_WRAP_KWP, "AES_KEY_WRAP_KWP", ED | WU, 0, SIZE_AES_BYTES},
+        {CKM_AES_CMAC, "AES_CMAC", SV, 0, SIZE_AES_BYTES},
+        {CKM_AES_CMAC_GENERAL, "AES_CMAC_GENERAL", SV, 0, SIZE_AES_BYTES},
+        {CKM_CHACHA20_KEY_GEN, "CHACHA20_KEY_GEN", CKF_GENERATE, 0,
+         SIZE_CHACHA_BYTES},
+        {CKM_CHACHA20_POLY1305, "CHACHA20_POLY1305", ED | WU, 0,
+         SIZE_CHACHA_BYTES},
+#undef SV
+#undef ED
+#undef WU
 };
 
 static void test_mechanism_list(void **state)
@@ -752,6 +798,19 @@ static void test_mechanism_list(void **state)
 			assert_true(info.ulMinKeySize >= 1);
 			assert_true(info.ulMaxKeySize >= 64);
 			break;
+		case SIZE_RSA_BITS:
+			assert_true(info.ulMinKeySize == 1024 ||
+			            info.ulMinKeySize == 2048);
+			assert_true(info.ulMaxKeySize >= 4096);
+			break;
+		case SIZE_AES_BYTES:
+			assert_int_equal(info.ulMinKeySize, 16);
+			assert_int_equal(info.ulMaxKeySize, 32);
+			break;
+		case SIZE_CHACHA_BYTES:
+			assert_int_equal(info.ulMinKeySize, 32);
+			assert_int_equal(info.ulMaxKeySize, 32);
+			break;
 		}
 	}
 	for (size_t k = 0; k < H_ARRAY_SIZE(expected_mechanisms); k++)
@@ -761,7 +820,7 @@ static void test_mechanism_list(void **state)
 	CK_MECHANISM_INFO info;
 	RV(p11->C_GetMechanismInfo(H.slot, 0x7ffffff0UL, &info),
 	   CKR_MECHANISM_INVALID);
-	RV(p11->C_GetMechanismInfo(H.slot, CKM_RSA_PKCS, &info),
+	RV(p11->C_GetMechanismInfo(H.slot, CKM_MD5_RSA_PKCS, &info),
 	   CKR_MECHANISM_INVALID);
 	RV(p11->C_GetMechanismInfo(H.slot, CKM_SHA3_224, &info),
 	   CKR_MECHANISM_INVALID);
@@ -2654,13 +2713,13 @@ static void test_error_mechanism_invalid(void **state)
 	CK_OBJECT_HANDLE secret = generate_secret(s, 32, false);
 	CK_MECHANISM_TYPE not_signing[] = {
 	        0x7ffffff0UL,
-	        CKM_RSA_PKCS,
+	        CKM_RSA_PKCS_OAEP,
 	        CKM_SHA256,
 	        CKM_SHA3_256,
 	        CKM_ECDH1_DERIVE,
 	        CKM_EC_KEY_PAIR_GEN,
 	        CKM_GENERIC_SECRET_KEY_GEN,
-	        CKM_SHA256_RSA_PKCS,
+	        CKM_MD5_RSA_PKCS,
 	        0x1048UL /* CKM_ECDSA_SHA3_256 */,
 	};
 	for (size_t i = 0; i < H_ARRAY_SIZE(not_signing); i++) {

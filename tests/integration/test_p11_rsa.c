@@ -148,8 +148,8 @@ static void check_generated(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE pub,
 	/* The private parts cannot be read, alone or with others. */
 	for (int i = 2; i < RSA_PARTS; i++) {
 		CK_BYTE value[RSA_MAX_BYTES];
-		CK_ATTRIBUTE a = H_ATTR(rsa_part_types[i], value,
-		                        sizeof(value));
+		CK_ATTRIBUTE a =
+		        H_ATTR(rsa_part_types[i], value, sizeof(value));
 		RV(p11->C_GetAttributeValue(s, priv, &a, 1),
 		   CKR_ATTRIBUTE_SENSITIVE);
 		assert_int_equal(a.ulValueLen, CK_UNAVAILABLE_INFORMATION);
@@ -187,8 +187,8 @@ static void check_signs(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE pub,
 	OK(p11->C_Sign(s, (CK_BYTE_PTR)message, MESSAGE_LENGTH, sig, &n));
 	assert_int_equal(n, bytes);
 	EVP_PKEY *key = rsa_token_public(s, pub);
-	rsa_ossl_params params = {RSA_PKCS1_PADDING, EVP_sha256(), NULL, 0,
-	                          NULL, 0};
+	rsa_ossl_params params = {
+	        RSA_PKCS1_PADDING, EVP_sha256(), NULL, 0, NULL, 0};
 	size_t dl = rsa_digest(EVP_sha256(), message, MESSAGE_LENGTH, digest);
 	assert_true(rsa_ossl_verify(key, &params, digest, dl, sig, n));
 	OK(rsa_verify_rv(s, &m, pub, message, MESSAGE_LENGTH, sig, n));
@@ -345,8 +345,8 @@ static void test_sign_pkcs1_hashed(void **state)
 	for (size_t h = 0; h < H_ARRAY_SIZE(hashes); h++) {
 		const hash_case *hc = &hashes[h];
 		CK_MECHANISM m = {hc->pkcs, NULL, 0};
-		rsa_ossl_params params = {RSA_PKCS1_PADDING, hc->md(), NULL, 0,
-		                          NULL, 0};
+		rsa_ossl_params params = {
+		        RSA_PKCS1_PADDING, hc->md(), NULL, 0, NULL, 0};
 		CK_BYTE digest[64], one[RSA_MAX_BYTES], multi[RSA_MAX_BYTES];
 		CK_BYTE ossl[RSA_MAX_BYTES];
 		size_t dl = rsa_digest(hc->md(), big, sizeof(big), digest);
@@ -385,8 +385,8 @@ static void test_sign_pkcs1_hashed(void **state)
 		}
 		/* OpenSSL's signature: the same bytes, and the token
 		 * verifies it. */
-		size_t n = rsa_ossl_sign(rsa_ossl_key, &params, digest, dl,
-		                         ossl);
+		size_t n =
+		        rsa_ossl_sign(rsa_ossl_key, &params, digest, dl, ossl);
 		assert_int_equal(n, RSA_BYTES);
 		if (memcmp(one, ossl, n) != 0)
 			fail_msg("%s: the token's signature differs from "
@@ -411,10 +411,9 @@ static void test_sign_pkcs1_raw(void **state)
 	EVP_PKEY *gen = rsa_token_public(k.s, k.gen_pub);
 	CK_MECHANISM m = {CKM_RSA_PKCS, NULL, 0};
 	CK_MECHANISM sha256 = {CKM_SHA256_RSA_PKCS, NULL, 0};
-	static const CK_BYTE prefix[] = {0x30, 0x31, 0x30, 0x0d, 0x06, 0x09,
-	                                 0x60, 0x86, 0x48, 0x01, 0x65, 0x03,
-	                                 0x04, 0x02, 0x01, 0x05, 0x00, 0x04,
-	                                 0x20};
+	static const CK_BYTE prefix[] = {
+	        0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
+	        0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20};
 	CK_BYTE info[sizeof(prefix) + 32], sig[RSA_MAX_BYTES];
 	CK_BYTE hashed[RSA_MAX_BYTES];
 	memcpy(info, prefix, sizeof(prefix));
@@ -428,8 +427,8 @@ static void test_sign_pkcs1_raw(void **state)
 	                           MESSAGE_LENGTH, hashed);
 	assert_int_equal(hn, n);
 	assert_memory_equal(sig, hashed, n);
-	rsa_ossl_params with_md = {RSA_PKCS1_PADDING, EVP_sha256(), NULL, 0,
-	                           NULL, 0};
+	rsa_ossl_params with_md = {
+	        RSA_PKCS1_PADDING, EVP_sha256(), NULL, 0, NULL, 0};
 	assert_true(rsa_ossl_verify(gen, &with_md, info + sizeof(prefix), 32,
 	                            sig, n));
 	OK(rsa_verify_rv(k.s, &m, k.gen_pub, info, sizeof(info), sig, n));
@@ -472,9 +471,8 @@ static void test_sign_pkcs1_raw(void **state)
 	EVP_PKEY_free(gen);
 }
 
-static CK_RSA_PKCS_PSS_PARAMS pss_params(CK_MECHANISM_TYPE hash,
-                                         CK_RSA_PKCS_MGF_TYPE mgf,
-                                         CK_ULONG salt)
+static CK_RSA_PKCS_PSS_PARAMS
+pss_params(CK_MECHANISM_TYPE hash, CK_RSA_PKCS_MGF_TYPE mgf, CK_ULONG salt)
 {
 	CK_RSA_PKCS_PSS_PARAMS params = {hash, mgf, salt};
 	return params;
@@ -489,8 +487,8 @@ static void check_pss(const rsa_keys *k, CK_MECHANISM_TYPE type,
 	CK_RSA_PKCS_PSS_PARAMS p = pss_params(hc->hash, mgf->mgf, salt);
 	CK_MECHANISM m = {type, &p, sizeof(p)};
 	bool hashing = type != CKM_RSA_PKCS_PSS;
-	rsa_ossl_params params = {RSA_PKCS1_PSS_PADDING, hc->md(), mgf->md(),
-	                          (int)salt, NULL, 0};
+	rsa_ossl_params params = {
+	        RSA_PKCS1_PSS_PADDING, hc->md(), mgf->md(), (int)salt, NULL, 0};
 	CK_BYTE digest[64], sig[RSA_MAX_BYTES], again[RSA_MAX_BYTES];
 	size_t dl = rsa_digest(hc->md(), big, sizeof(big), digest);
 	const void *input = hashing ? (const void *)big : digest;
@@ -555,8 +553,8 @@ static void test_sign_pss(void **state)
 	CK_BYTE sig[RSA_MAX_BYTES];
 	CK_RSA_PKCS_PSS_PARAMS p = pss_params(CKM_SHA256, CKG_MGF1_SHA256, 32);
 	CK_MECHANISM m = {CKM_SHA256_RSA_PKCS_PSS, &p, sizeof(p)};
-	CK_ULONG n = rsa_sign_one(k.s, &m, k.gen_priv, message, MESSAGE_LENGTH,
-	                          sig);
+	CK_ULONG n =
+	        rsa_sign_one(k.s, &m, k.gen_priv, message, MESSAGE_LENGTH, sig);
 	p.s_len = 20;
 	RV(rsa_verify_rv(k.s, &m, k.gen_pub, message, MESSAGE_LENGTH, sig, n),
 	   CKR_SIGNATURE_INVALID);
@@ -586,8 +584,8 @@ static void test_sign_x509(void **state)
 		block[i] = (CK_BYTE)(0x5a ^ i);
 	block[0] = 0x00; /* below any 2048-bit modulus */
 
-	CK_ULONG n = rsa_sign_one(k.s, &m, k.gen_priv, block, sizeof(block),
-	                          sig);
+	CK_ULONG n =
+	        rsa_sign_one(k.s, &m, k.gen_priv, block, sizeof(block), sig);
 	assert_int_equal(n, RSA_BYTES);
 	assert_true(rsa_ossl_verify(gen, &raw, block, sizeof(block), sig, n));
 	OK(rsa_verify_rv(k.s, &m, k.gen_pub, block, sizeof(block), sig, n));
@@ -602,8 +600,8 @@ static void test_sign_x509(void **state)
 
 	/* Deterministic: OpenSSL's raw signature is the same. */
 	n = rsa_sign_one(k.s, &m, k.ossl_priv, block, sizeof(block), sig);
-	size_t on = rsa_ossl_sign(rsa_ossl_key, &raw, block, sizeof(block),
-	                          ossl);
+	size_t on =
+	        rsa_ossl_sign(rsa_ossl_key, &raw, block, sizeof(block), ossl);
 	assert_int_equal(on, n);
 	assert_memory_equal(sig, ossl, n);
 	OK(rsa_verify_rv(k.s, &m, k.ossl_pub, block, sizeof(block), ossl, on));
@@ -632,8 +630,8 @@ static void test_sign_errors_signature(void **state)
 	rsa_keys k = rsa_session();
 	CK_MECHANISM m = {CKM_SHA256_RSA_PKCS, NULL, 0};
 	CK_BYTE sig[RSA_MAX_BYTES + 1];
-	CK_ULONG n = rsa_sign_one(k.s, &m, k.gen_priv, message, MESSAGE_LENGTH,
-	                          sig);
+	CK_ULONG n =
+	        rsa_sign_one(k.s, &m, k.gen_priv, message, MESSAGE_LENGTH, sig);
 	size_t positions[] = {0, 1, 128, RSA_BYTES - 1};
 	for (size_t i = 0; i < H_ARRAY_SIZE(positions); i++) {
 		sig[positions[i]] ^= 0x01;
@@ -726,8 +724,8 @@ static void test_sign_errors_parameters(void **state)
 	rsa_keys k = rsa_session();
 	CK_BYTE sig[RSA_MAX_BYTES], digest[64] = {0};
 	CK_ULONG n;
-	CK_RSA_PKCS_PSS_PARAMS good = pss_params(CKM_SHA256, CKG_MGF1_SHA256,
-	                                         32);
+	CK_RSA_PKCS_PSS_PARAMS good =
+	        pss_params(CKM_SHA256, CKG_MGF1_SHA256, 32);
 	struct {
 		CK_MECHANISM_TYPE type;
 		CK_RSA_PKCS_PSS_PARAMS params;
@@ -746,20 +744,24 @@ static void test_sign_errors_parameters(void **state)
 	         sizeof(good), false, "MD5"},
 	        {CKM_RSA_PKCS_PSS, pss_params(0x7777, CKG_MGF1_SHA256, 16),
 	         sizeof(good), false, "unknown hash"},
-	        {CKM_RSA_PKCS_PSS, pss_params(CKM_SHA3_256, CKG_MGF1_SHA256, 32),
-	         sizeof(good), false, "SHA3-256"},
+	        {CKM_RSA_PKCS_PSS,
+	         pss_params(CKM_SHA3_256, CKG_MGF1_SHA256, 32), sizeof(good),
+	         false, "SHA3-256"},
 	        {CKM_RSA_PKCS_PSS, pss_params(CKM_SHA256, 0, 32), sizeof(good),
 	         false, "MGF 0"},
 	        {CKM_RSA_PKCS_PSS, pss_params(CKM_SHA256, 0x99, 32),
 	         sizeof(good), false, "unknown MGF"},
-	        {CKM_SHA256_RSA_PKCS_PSS, pss_params(0x7777, CKG_MGF1_SHA256, 32),
-	         sizeof(good), false, "unknown hash"},
+	        {CKM_SHA256_RSA_PKCS_PSS,
+	         pss_params(0x7777, CKG_MGF1_SHA256, 32), sizeof(good), false,
+	         "unknown hash"},
 	        {CKM_SHA256_RSA_PKCS_PSS, pss_params(CKM_SHA256, 0x99, 32),
 	         sizeof(good), false, "unknown MGF"},
-	        {CKM_SHA256_RSA_PKCS_PSS, pss_params(CKM_SHA_1, CKG_MGF1_SHA1, 20),
-	         sizeof(good), false, "SHA-1 for SHA256_RSA_PKCS_PSS"},
-	        {CKM_SHA1_RSA_PKCS_PSS, pss_params(CKM_SHA512, CKG_MGF1_SHA1, 20),
-	         sizeof(good), false, "SHA-512 for SHA1_RSA_PKCS_PSS"},
+	        {CKM_SHA256_RSA_PKCS_PSS,
+	         pss_params(CKM_SHA_1, CKG_MGF1_SHA1, 20), sizeof(good), false,
+	         "SHA-1 for SHA256_RSA_PKCS_PSS"},
+	        {CKM_SHA1_RSA_PKCS_PSS,
+	         pss_params(CKM_SHA512, CKG_MGF1_SHA1, 20), sizeof(good), false,
+	         "SHA-512 for SHA1_RSA_PKCS_PSS"},
 	};
 	for (size_t i = 0; i < H_ARRAY_SIZE(bad); i++) {
 		CK_MECHANISM m = {bad[i].type,
@@ -767,8 +769,8 @@ static void test_sign_errors_parameters(void **state)
 		                  bad[i].length};
 		CK_RV rv = p11->C_SignInit(k.s, &m, k.gen_priv);
 		if (rv != CKR_MECHANISM_PARAM_INVALID)
-			fail_msg("C_SignInit, PSS parameter %s: %s", bad[i].what,
-			         rsa_rv_name(rv));
+			fail_msg("C_SignInit, PSS parameter %s: %s",
+			         bad[i].what, rsa_rv_name(rv));
 		rv = p11->C_VerifyInit(k.s, &m, k.gen_pub);
 		if (rv != CKR_MECHANISM_PARAM_INVALID)
 			fail_msg("C_VerifyInit, PSS parameter %s: %s",
@@ -813,10 +815,12 @@ static void test_sign_errors_parameters(void **state)
 		n = sizeof(sig);
 		rv = p11->C_Sign(k.s, (CK_BYTE_PTR)message, MESSAGE_LENGTH, sig,
 		                 &n);
-		if (rv != CKR_DATA_LEN_RANGE && rv != CKR_MECHANISM_PARAM_INVALID)
-			fail_msg("PSS salt of %lu bytes with a 2048-bit key: %s",
-			         (unsigned long)long_salt.s_len,
-			         rsa_rv_name(rv));
+		if (rv != CKR_DATA_LEN_RANGE &&
+		    rv != CKR_MECHANISM_PARAM_INVALID)
+			fail_msg(
+			        "PSS salt of %lu bytes with a 2048-bit key: %s",
+			        (unsigned long)long_salt.s_len,
+			        rsa_rv_name(rv));
 	} else if (rv != CKR_MECHANISM_PARAM_INVALID) {
 		fail_msg("PSS salt of %lu bytes: C_SignInit %s",
 		         (unsigned long)long_salt.s_len, rsa_rv_name(rv));
@@ -831,11 +835,12 @@ static void test_sign_errors_keys(void **state)
 	CK_MECHANISM m = {CKM_SHA256_RSA_PKCS, NULL, 0};
 	RV(p11->C_SignInit(k.s, &m, k.gen_pub), CKR_KEY_TYPE_INCONSISTENT);
 	RV(p11->C_VerifyInit(k.s, &m, k.gen_priv), CKR_KEY_TYPE_INCONSISTENT);
-	CK_MECHANISM not_signing[] = {{CKM_RSA_PKCS_OAEP, NULL, 0},
-	                              {CKM_RSA_PKCS_KEY_PAIR_GEN, NULL, 0},
-	                              {CKM_SHA256, NULL, 0},
-	                              {CKM_MD5_RSA_PKCS, NULL, 0},
-	                              {0x66UL /* CKM_SHA3_256_RSA_PKCS */, NULL, 0}};
+	CK_MECHANISM not_signing[] = {
+	        {CKM_RSA_PKCS_OAEP, NULL, 0},
+	        {CKM_RSA_PKCS_KEY_PAIR_GEN, NULL, 0},
+	        {CKM_SHA256, NULL, 0},
+	        {CKM_MD5_RSA_PKCS, NULL, 0},
+	        {0x66UL /* CKM_SHA3_256_RSA_PKCS */, NULL, 0}};
 	for (size_t i = 0; i < H_ARRAY_SIZE(not_signing); i++) {
 		RV(p11->C_SignInit(k.s, &not_signing[i], k.gen_priv),
 		   CKR_MECHANISM_INVALID);
@@ -877,7 +882,8 @@ static void test_sign_errors_keys(void **state)
 	CK_RSA_PKCS_PSS_PARAMS p = pss_params(CKM_SHA256, CKG_MGF1_SHA256, 32);
 	CK_MECHANISM pss = {CKM_SHA256_RSA_PKCS_PSS, &p, sizeof(p)};
 	CK_BYTE sig[RSA_MAX_BYTES];
-	CK_ULONG n = rsa_sign_one(k.s, &pss, priv, message, MESSAGE_LENGTH, sig);
+	CK_ULONG n =
+	        rsa_sign_one(k.s, &pss, priv, message, MESSAGE_LENGTH, sig);
 	OK(rsa_verify_rv(k.s, &pss, k.ossl_pub, message, MESSAGE_LENGTH, sig,
 	                 n));
 }
@@ -924,10 +930,9 @@ static void test_sign_length_protocol(void **state)
 		OK(p11->C_Sign(k.s, (CK_BYTE_PTR)message, MESSAGE_LENGTH, sig,
 		               &n));
 		assert_int_equal(n, RSA_BYTES);
-		assert_true(rsa_ossl_verify(gen, &params[i],
-		                            hashing ? digest : (CK_BYTE *)message,
-		                            hashing ? 32 : MESSAGE_LENGTH, sig,
-		                            n));
+		assert_true(rsa_ossl_verify(
+		        gen, &params[i], hashing ? digest : (CK_BYTE *)message,
+		        hashing ? 32 : MESSAGE_LENGTH, sig, n));
 		RV(p11->C_Sign(k.s, (CK_BYTE_PTR)message, MESSAGE_LENGTH, sig,
 		               &n),
 		   CKR_OPERATION_NOT_INITIALIZED);
@@ -947,8 +952,8 @@ static void test_sign_length_protocol(void **state)
 		n = RSA_BYTES;
 		OK(p11->C_SignFinal(k.s, sig, &n));
 		assert_int_equal(n, RSA_BYTES);
-		assert_true(rsa_ossl_verify(gen, &params[i], digest, 32, sig,
-		                            n));
+		assert_true(
+		        rsa_ossl_verify(gen, &params[i], digest, 32, sig, n));
 		RV(p11->C_SignFinal(k.s, sig, &n),
 		   CKR_OPERATION_NOT_INITIALIZED);
 	}

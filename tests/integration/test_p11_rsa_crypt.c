@@ -68,16 +68,16 @@ static void test_encrypt_pkcs1(void **state)
 		char what[64];
 		snprintf(what, sizeof(what), "PKCS#1 v1.5, %zu bytes", l);
 		/* Token encrypts, OpenSSL decrypts. */
-		CK_ULONG n = rsa_encrypt_one(k.s, &m, k.ossl_pub, plain + 1, l,
-		                             c1);
+		CK_ULONG n =
+		        rsa_encrypt_one(k.s, &m, k.ossl_pub, plain + 1, l, c1);
 		assert_int_equal(n, RSA_BYTES);
 		size_t d = rsa_ossl_decrypt(rsa_ossl_key, &params, c1, n, out);
 		if (d != l || memcmp(out, plain + 1, l) != 0)
 			fail_msg("%s: OpenSSL decrypts %zd bytes", what,
 			         (ssize_t)d);
 		/* Randomised padding. */
-		CK_ULONG n2 = rsa_encrypt_one(k.s, &m, k.ossl_pub, plain + 1,
-		                              l, c2);
+		CK_ULONG n2 =
+		        rsa_encrypt_one(k.s, &m, k.ossl_pub, plain + 1, l, c2);
 		assert_int_equal(n2, RSA_BYTES);
 		assert_true(memcmp(c1, c2, n) != 0);
 		/* The token decrypts its own and OpenSSL's. */
@@ -176,10 +176,10 @@ static void test_encrypt_oaep(void **state)
 				         (ssize_t)d);
 			check_decrypts(k.s, &m, k.ossl_priv, c, n, plain + 1, l,
 			               what);
-			size_t on = rsa_ossl_encrypt(gen, &params, plain + 1, l,
-			                             c);
-			check_decrypts(k.s, &m, k.gen_priv, c, on, plain + 1,
-			               l, what);
+			size_t on =
+			        rsa_ossl_encrypt(gen, &params, plain + 1, l, c);
+			check_decrypts(k.s, &m, k.gen_priv, c, on, plain + 1, l,
+			               what);
 		}
 		/* One byte more than fits. */
 		OK(p11->C_EncryptInit(k.s, &m, k.gen_pub));
@@ -196,8 +196,8 @@ static void test_encrypt_oaep(void **state)
 		RV(rsa_decrypt_rv(k.s, &wrong, k.gen_priv, c, n, out, &on),
 		   CKR_ENCRYPTED_DATA_INVALID);
 		other = p;
-		other.hash_alg = oc->hash == CKM_SHA256 ? CKM_SHA384
-		                                        : CKM_SHA256;
+		other.hash_alg =
+		        oc->hash == CKM_SHA256 ? CKM_SHA384 : CKM_SHA256;
 		RV(rsa_decrypt_rv(k.s, &wrong, k.gen_priv, c, n, out, &on),
 		   CKR_ENCRYPTED_DATA_INVALID);
 		check_decrypts(k.s, &m, k.gen_priv, c, n, plain, 20, "again");
@@ -235,20 +235,33 @@ static void test_oaep_parameters(void **state)
 	        {good, sizeof(good) - 1, false, "too short"},
 	        {good, sizeof(good) + 8, false, "too long"},
 	        {{CKM_MD5, CKG_MGF1_SHA256, CKZ_DATA_SPECIFIED, NULL, 0},
-	         sizeof(good), false, "MD5"},
+	         sizeof(good),
+	         false,
+	         "MD5"},
 	        {{0x7777, CKG_MGF1_SHA256, CKZ_DATA_SPECIFIED, NULL, 0},
-	         sizeof(good), false, "unknown hash"},
-	        {{CKM_SHA256, 0, CKZ_DATA_SPECIFIED, NULL, 0}, sizeof(good),
-	         false, "MGF 0"},
-	        {{CKM_SHA256, 0x99, CKZ_DATA_SPECIFIED, NULL, 0}, sizeof(good),
-	         false, "unknown MGF"},
-	        {{CKM_SHA256, CKG_MGF1_SHA256, 2, NULL, 0}, sizeof(good), false,
+	         sizeof(good),
+	         false,
+	         "unknown hash"},
+	        {{CKM_SHA256, 0, CKZ_DATA_SPECIFIED, NULL, 0},
+	         sizeof(good),
+	         false,
+	         "MGF 0"},
+	        {{CKM_SHA256, 0x99, CKZ_DATA_SPECIFIED, NULL, 0},
+	         sizeof(good),
+	         false,
+	         "unknown MGF"},
+	        {{CKM_SHA256, CKG_MGF1_SHA256, 2, NULL, 0},
+	         sizeof(good),
+	         false,
 	         "unknown source"},
 	        {{CKM_SHA256, CKG_MGF1_SHA256, CKZ_DATA_SPECIFIED, NULL, 5},
-	         sizeof(good), false, "NULL label of 5 bytes"},
+	         sizeof(good),
+	         false,
+	         "NULL label of 5 bytes"},
 	};
 	for (size_t i = 0; i < H_ARRAY_SIZE(bad); i++) {
-		CK_MECHANISM m = {CKM_RSA_PKCS_OAEP, bad[i].null ? NULL : &bad[i].p,
+		CK_MECHANISM m = {CKM_RSA_PKCS_OAEP,
+		                  bad[i].null ? NULL : &bad[i].p,
 		                  bad[i].length};
 		CK_RV rv = p11->C_EncryptInit(k.s, &m, k.gen_pub);
 		if (rv != CKR_MECHANISM_PARAM_INVALID)
@@ -278,11 +291,10 @@ static void test_oaep_parameters(void **state)
 	CK_ULONG n = sizeof(c);
 	OK(p11->C_Encrypt(k.s, (CK_BYTE_PTR) "data", 4, c, &n));
 	label[0] = 'c';
-	oaep_case oc = {CKM_SHA256, CKG_MGF1_SHA256, label, EVP_sha256,
-	                EVP_sha256, 32};
+	oaep_case oc = {CKM_SHA256, CKG_MGF1_SHA256, label,
+	                EVP_sha256, EVP_sha256,      32};
 	rsa_ossl_params params = oaep_ossl(&oc);
-	assert_int_equal(rsa_ossl_decrypt(rsa_ossl_key, &params, c, n, out),
-	                 4);
+	assert_int_equal(rsa_ossl_decrypt(rsa_ossl_key, &params, c, n, out), 4);
 }
 
 /* ===================================================================== */
@@ -301,7 +313,8 @@ static void test_encrypt_x509(void **state)
 	/* A whole block: the same as OpenSSL's, and back. */
 	CK_ULONG n = rsa_encrypt_one(k.s, &m, k.ossl_pub, plain, RSA_BYTES, c);
 	assert_int_equal(n, RSA_BYTES);
-	size_t on = rsa_ossl_encrypt(rsa_ossl_key, &raw, plain, RSA_BYTES, ossl);
+	size_t on =
+	        rsa_ossl_encrypt(rsa_ossl_key, &raw, plain, RSA_BYTES, ossl);
 	assert_int_equal(on, n);
 	assert_memory_equal(c, ossl, n);
 	assert_int_equal(rsa_ossl_decrypt(rsa_ossl_key, &raw, c, n, out),
@@ -363,12 +376,13 @@ static void test_decrypt_errors(void **state)
 		size_t positions[] = {0, 1, 2, 100, RSA_BYTES - 1};
 		for (size_t j = 0; j < H_ARRAY_SIZE(positions); j++) {
 			c[positions[j]] ^= 0x04;
-			CK_RV rv = rsa_decrypt_rv(k.s, m, k.gen_priv, c, cn, out,
-			                          &n);
+			CK_RV rv = rsa_decrypt_rv(k.s, m, k.gen_priv, c, cn,
+			                          out, &n);
 			if (rv != CKR_ENCRYPTED_DATA_INVALID)
-				fail_msg("mechanism 0x%lx, byte %zu changed: %s",
-				         (unsigned long)m->mechanism,
-				         positions[j], rsa_rv_name(rv));
+				fail_msg(
+				        "mechanism 0x%lx, byte %zu changed: %s",
+				        (unsigned long)m->mechanism,
+				        positions[j], rsa_rv_name(rv));
 			c[positions[j]] ^= 0x04;
 			/* The failure ended the operation. */
 			n = sizeof(out);
@@ -378,7 +392,8 @@ static void test_decrypt_errors(void **state)
 		/* Zeros, and a value above the modulus. */
 		CK_BYTE zeros[RSA_BYTES] = {0}, ones[RSA_BYTES];
 		memset(ones, 0xff, sizeof(ones));
-		RV(rsa_decrypt_rv(k.s, m, k.gen_priv, zeros, RSA_BYTES, out, &n),
+		RV(rsa_decrypt_rv(k.s, m, k.gen_priv, zeros, RSA_BYTES, out,
+		                  &n),
 		   CKR_ENCRYPTED_DATA_INVALID);
 		RV2(rsa_decrypt_rv(k.s, m, k.gen_priv, ones, RSA_BYTES, out,
 		                   &n),
@@ -426,8 +441,8 @@ static void test_encrypt_errors_keys(void **state)
 	RV(p11->C_DecryptInit(k.s, &m, k.gen_pub), CKR_KEY_TYPE_INCONSISTENT);
 	/* Mechanisms that do not encrypt. */
 	CK_MECHANISM_TYPE not_encrypting[] = {
-	        CKM_SHA256_RSA_PKCS, CKM_RSA_PKCS_PSS, CKM_RSA_PKCS_KEY_PAIR_GEN,
-	        CKM_SHA256, 0x7ffffff0UL};
+	        CKM_SHA256_RSA_PKCS, CKM_RSA_PKCS_PSS,
+	        CKM_RSA_PKCS_KEY_PAIR_GEN, CKM_SHA256, 0x7ffffff0UL};
 	for (size_t i = 0; i < H_ARRAY_SIZE(not_encrypting); i++) {
 		CK_MECHANISM other = {not_encrypting[i], NULL, 0};
 		RV(p11->C_EncryptInit(k.s, &other, k.gen_pub),
@@ -528,7 +543,8 @@ static void test_length_protocol(void **state)
 		n = 0;
 		OK(p11->C_Decrypt(k.s, c, RSA_BYTES, NULL, &n));
 		assert_int_equal(n, l);
-		RV(p11->C_DecryptInit(k.s, m, k.gen_priv), CKR_OPERATION_ACTIVE);
+		RV(p11->C_DecryptInit(k.s, m, k.gen_priv),
+		   CKR_OPERATION_ACTIVE);
 		memset(out, 0, sizeof(out));
 		n = sizeof(out);
 		OK(p11->C_Decrypt(k.s, c, RSA_BYTES, out, &n));
@@ -555,12 +571,9 @@ int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, h_setup_token, h_teardown)
 	const struct CMUnitTest tests[] = {
-	        T(test_encrypt_pkcs1),
-	        T(test_encrypt_oaep),
-	        T(test_oaep_parameters),
-	        T(test_encrypt_x509),
-	        T(test_decrypt_errors),
-	        T(test_encrypt_errors_keys),
+	        T(test_encrypt_pkcs1),   T(test_encrypt_oaep),
+	        T(test_oaep_parameters), T(test_encrypt_x509),
+	        T(test_decrypt_errors),  T(test_encrypt_errors_keys),
 	        T(test_length_protocol),
 	};
 #undef T

@@ -28,8 +28,8 @@
 static const char message[] = "imported RSA keys sign like OpenSSL's";
 #define MESSAGE_LENGTH (sizeof(message) - 1)
 
-static const rsa_ossl_params PKCS1_SHA256 = {RSA_PKCS1_PADDING, NULL, NULL, 0,
-                                             NULL, 0};
+static const rsa_ossl_params PKCS1_SHA256 = {
+        RSA_PKCS1_PADDING, NULL, NULL, 0, NULL, 0};
 
 /* The key signs SHA256_RSA_PKCS exactly as OpenSSL does with its key. */
 static void check_signs_like(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE priv,
@@ -39,8 +39,8 @@ static void check_signs_like(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE priv,
 	CK_BYTE sig[RSA_MAX_BYTES], ossl[RSA_MAX_BYTES], digest[32];
 	OK(p11->C_SignInit(s, &m, priv));
 	CK_ULONG n = sizeof(sig);
-	CK_RV rv = p11->C_Sign(s, (CK_BYTE_PTR)message, MESSAGE_LENGTH, sig,
-	                       &n);
+	CK_RV rv =
+	        p11->C_Sign(s, (CK_BYTE_PTR)message, MESSAGE_LENGTH, sig, &n);
 	if (rv != CKR_OK)
 		fail_msg("%s: C_Sign %s", what, rsa_rv_name(rv));
 	rsa_digest(EVP_sha256(), message, MESSAGE_LENGTH, digest);
@@ -74,8 +74,8 @@ static void test_import_private(void **state)
 	RV(p11->C_GetAttributeValue(k.s, o, &d, 1), CKR_ATTRIBUTE_SENSITIVE);
 	/* CKA_PUBLIC_KEY_INFO computed from n and e. */
 	CK_BYTE der[600];
-	CK_ULONG dl = h_get_bytes(k.s, o, CKA_PUBLIC_KEY_INFO, der,
-	                          sizeof(der));
+	CK_ULONG dl =
+	        h_get_bytes(k.s, o, CKA_PUBLIC_KEY_INFO, der, sizeof(der));
 	const unsigned char *p = der;
 	EVP_PKEY *info = d2i_PUBKEY(NULL, &p, (long)dl);
 	assert_non_null(info);
@@ -94,8 +94,9 @@ static void test_import_private(void **state)
 		CK_ULONG got = h_get_bytes(k.s, o, rsa_part_types[i], value,
 		                           sizeof(value));
 		if (got != el || memcmp(value, expected, el) != 0)
-			fail_msg("part %d reads back as %lu bytes, expected %zu",
-			         i, (unsigned long)got, el);
+			fail_msg(
+			        "part %d reads back as %lu bytes, expected %zu",
+			        i, (unsigned long)got, el);
 	}
 
 	/* Without the CRT parts (n, e, d only). */
@@ -114,9 +115,9 @@ static void test_import_private(void **state)
 	/* Some CRT parts only: all or none. */
 	unsigned some[] = {0x08, 0x10, 0x80, 0xc0, 0xe0, 0x70};
 	for (size_t i = 0; i < H_ARRAY_SIZE(some); i++) {
-		CK_RV rv = rsa_import_private_rv(k.s, rsa_ossl_key, false,
-		                                 "some", some[i], -1, NULL, 0,
-		                                 &o);
+		CK_RV rv =
+		        rsa_import_private_rv(k.s, rsa_ossl_key, false, "some",
+		                              some[i], -1, NULL, 0, &o);
 		if (rv != CKR_ATTRIBUTE_VALUE_INVALID)
 			fail_msg("parts 0x%02x left out: %s, expected "
 			         "CKR_ATTRIBUTE_VALUE_INVALID",
@@ -133,8 +134,8 @@ static void test_import_private(void **state)
 			         i, rsa_rv_name(rv));
 	}
 	/* Altered with no CRT parts to check against: d alone. */
-	RV(rsa_import_private_rv(k.s, rsa_ossl_key, false, "flipped d", 0xf8,
-	                         2, NULL, 0, &o),
+	RV(rsa_import_private_rv(k.s, rsa_ossl_key, false, "flipped d", 0xf8, 2,
+	                         NULL, 0, &o),
 	   CKR_ATTRIBUTE_VALUE_INVALID);
 
 	/* Nothing was stored by the failures. */
@@ -177,8 +178,8 @@ static void test_import_public(void **state)
 	assert_int_equal(h_get_ulong(k.s, o, CKA_MODULUS_BITS), 2048);
 	assert_int_equal(h_get_bool(k.s, o, CKA_LOCAL), CK_FALSE);
 	CK_BYTE der[600];
-	CK_ULONG dl = h_get_bytes(k.s, o, CKA_PUBLIC_KEY_INFO, der,
-	                          sizeof(der));
+	CK_ULONG dl =
+	        h_get_bytes(k.s, o, CKA_PUBLIC_KEY_INFO, der, sizeof(der));
 	const unsigned char *p = der;
 	EVP_PKEY *info = d2i_PUBKEY(NULL, &p, (long)dl);
 	assert_non_null(info);
@@ -214,8 +215,8 @@ static void test_import_public(void **state)
 	/* CKA_MODULUS_BITS is computed, not given; n and e are needed. */
 	CK_ULONG bits = 2048;
 	CK_ATTRIBUTE with_bits[] = {H_ATTR_VAR(CKA_MODULUS_BITS, bits)};
-	RV2(rsa_import_public_rv(k.s, rsa_ossl_key, false, "bits", with_bits,
-	                         1, &o),
+	RV2(rsa_import_public_rv(k.s, rsa_ossl_key, false, "bits", with_bits, 1,
+	                         &o),
 	    CKR_ATTRIBUTE_READ_ONLY, CKR_TEMPLATE_INCONSISTENT);
 	CK_OBJECT_CLASS cls = CKO_PUBLIC_KEY;
 	CK_KEY_TYPE type = CKK_RSA;
@@ -338,12 +339,11 @@ static void test_wrap_oaep(void **state)
 		   CKR_TEMPLATE_INCONSISTENT);
 		/* OpenSSL wraps a 16-byte key for the generated pair. */
 		EVP_PKEY *gen = rsa_token_public(k.s, k.gen_pub);
-		static const CK_BYTE aes128[16] = {0xa1, 0xa2, 0xa3, 0xa4, 5,
-		                                   6,    7,    8,    9,    10,
-		                                   11,   12,   13,   14,   15,
-		                                   16};
-		size_t on = rsa_ossl_encrypt(gen, &params[i], aes128, 16,
-		                             wrapped);
+		static const CK_BYTE aes128[16] = {
+		        0xa1, 0xa2, 0xa3, 0xa4, 5,  6,  7,  8,
+		        9,    10,   11,   12,   13, 14, 15, 16};
+		size_t on =
+		        rsa_ossl_encrypt(gen, &params[i], aes128, 16, wrapped);
 		OK(unwrap_aes(k.s, &m, k.gen_priv, wrapped, on, 0));
 		check_unwrapped(k.s, aes128, 16);
 		/* 20 bytes cannot be an AES key. */
@@ -390,8 +390,8 @@ static void test_wrap_pkcs1_and_errors(void **state)
 	/* The wrapping key must allow it and be of the right kind. */
 	CK_ATTRIBUTE no_wrap[] = {H_ATTR_VAR(CKA_WRAP, h_false)};
 	CK_OBJECT_HANDLE pub, priv;
-	OK(rsa_import_public_rv(k.s, rsa_ossl_key, false, "no wrap", no_wrap,
-	                        1, &pub));
+	OK(rsa_import_public_rv(k.s, rsa_ossl_key, false, "no wrap", no_wrap, 1,
+	                        &pub));
 	n = sizeof(wrapped);
 	RV(p11->C_WrapKey(k.s, &oaep, pub, aes, wrapped, &n),
 	   CKR_KEY_FUNCTION_NOT_PERMITTED);
@@ -454,7 +454,8 @@ static void test_always_authenticate(void **state)
 	                             CKZ_DATA_SPECIFIED, NULL, 0};
 	CK_MECHANISM oaep = {CKM_RSA_PKCS_OAEP, &p, sizeof(p)};
 	CK_BYTE c[RSA_MAX_BYTES], out[RSA_MAX_BYTES];
-	CK_ULONG cn = rsa_encrypt_one(k.s, &oaep, k.ossl_pub, "pin first", 9, c);
+	CK_ULONG cn =
+	        rsa_encrypt_one(k.s, &oaep, k.ossl_pub, "pin first", 9, c);
 
 	/* Decryption: refused until the context-specific login, which
 	 * is good for one decryption. */
@@ -508,13 +509,12 @@ static void test_copy_object(void **state)
 	                    H_ATTR_STR(CKA_LABEL, "copy")};
 	CK_OBJECT_HANDLE copy, ossl_copy;
 	OK(p11->C_CopyObject(k.s, k.gen_priv, t, H_ARRAY_SIZE(t), &copy));
-	OK(p11->C_CopyObject(k.s, k.ossl_priv, t, H_ARRAY_SIZE(t),
-	                     &ossl_copy));
+	OK(p11->C_CopyObject(k.s, k.ossl_priv, t, H_ARRAY_SIZE(t), &ossl_copy));
 	/* Deterministic PKCS#1 v1.5: the copy signs the same bytes. */
 	CK_MECHANISM m = {CKM_SHA256_RSA_PKCS, NULL, 0};
 	CK_BYTE a[RSA_MAX_BYTES], b[RSA_MAX_BYTES];
-	CK_ULONG na = rsa_sign_one(k.s, &m, k.gen_priv, message,
-	                           MESSAGE_LENGTH, a);
+	CK_ULONG na =
+	        rsa_sign_one(k.s, &m, k.gen_priv, message, MESSAGE_LENGTH, a);
 	CK_ULONG nb = rsa_sign_one(k.s, &m, copy, message, MESSAGE_LENGTH, b);
 	assert_int_equal(na, nb);
 	assert_memory_equal(a, b, na);
@@ -522,8 +522,7 @@ static void test_copy_object(void **state)
 	check_signs_like(k.s, ossl_copy, rsa_ossl_key, "copy of an import");
 	/* The copy keeps what the original was. */
 	assert_int_equal(h_get_bool(k.s, copy, CKA_ALWAYS_SENSITIVE), CK_TRUE);
-	assert_int_equal(h_get_bool(k.s, copy, CKA_NEVER_EXTRACTABLE),
-	                 CK_TRUE);
+	assert_int_equal(h_get_bool(k.s, copy, CKA_NEVER_EXTRACTABLE), CK_TRUE);
 	assert_int_equal(h_get_bool(k.s, copy, CKA_LOCAL), CK_TRUE);
 	CK_BYTE value[RSA_MAX_BYTES];
 	CK_ATTRIBUTE d = H_ATTR(CKA_PRIME_1, value, sizeof(value));
@@ -549,12 +548,9 @@ int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, h_setup_token, h_teardown)
 	const struct CMUnitTest tests[] = {
-	        T(test_import_private),
-	        T(test_import_sizes),
-	        T(test_import_public),
-	        T(test_wrap_oaep),
-	        T(test_wrap_pkcs1_and_errors),
-	        T(test_always_authenticate),
+	        T(test_import_private),        T(test_import_sizes),
+	        T(test_import_public),         T(test_wrap_oaep),
+	        T(test_wrap_pkcs1_and_errors), T(test_always_authenticate),
 	        T(test_copy_object),
 	};
 #undef T
