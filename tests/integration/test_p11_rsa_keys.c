@@ -1,5 +1,8 @@
 /* RSA key objects through the module's ABI, checked against OpenSSL
  * (linked here):
+ *  - C_GenerateKeyPair(CKM_RSA_PKCS_KEY_PAIR_GEN): the attributes of a
+ *    generated pair, CKA_PUBLIC_KEY_INFO as OpenSSL parses it, the public
+ *    exponent given or not, 3072 bits, the template errors;
  *  - C_CreateObject of private keys (all CRT parts, none, some, a part
  *    altered by one bit, sizes) and public keys (CKA_MODULUS_BITS and
  *    CKA_PUBLIC_KEY_INFO computed);
@@ -52,6 +55,266 @@ static void check_signs_like(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE priv,
 }
 
 /* ===================================================================== */
+/* Key generation                                                          */
+/* ===================================================================== */
+
+static void test_mechanism_info(void **state)
+{
+	(void)state;
+	CK_MECHANISM_INFO info;
+	OK(p11->C_GetMechanismInfo(H.slot, CKM_RSA_PKCS_KEY_PAIR_GEN, &info));
+	assert_int_equal(info.flags & CKF_GENERATE_KEY_PAIR,
+	                 CKF_GENERATE_KEY_PAIR);
+	assert_int_equal(info.ulMinKeySize, 2048);
+	assert_true(info.ulMaxKeySize >= 4096);
+	CK_MECHANISM_TYPE signing[] = {CKM_RSA_PKCS, CKM_RSA_X_509,
+	                               CKM_RSA_PKCS_PSS, CKM_SHA1_RSA_PKCS,
+	                               CKM_SHA512_RSA_PKCS_PSS};
+	for (size_t i = 0; i < H_ARRAY_SIZE(signing); i++) {
+		OK(p11->C_GetMechanismInfo(H.slot, signing[i], &info));
+		assert_int_equal(info.flags & (CKF_SIGN | CKF_VERIFY),
+		                 CKF_SIGN | CKF_VERIFY);
+		/* In bits, as the spec has it for RSA. */
+		assert_true(info.ulMinKeySize <= 2048);
+		assert_true(info.ulMaxKeySize >= 4096);
+	}
+}
+
+/* The public key of an object's CKA_PUBLIC_KEY_INFO, as OpenSSL reads it. */
+static EVP_PKEY *spki_of(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o)
+{
+	CK_BYTE der[1200];
+	CK_ULONG n = h_get_bytes(s, o, CKA_PUBLIC_KEY_INFO, der, sizeof(der));
+	assert_true(n > 0 && n <= sizeof(der));
+	const unsigned char *p = der;
+	EVP_PKEY *key = d2i_PUBKEY(NULL, &p, (long)n);
+	if (key == NULL)
+		fail_msg("d2i_PUBKEY cannot parse CKA_PUBLIC_KEY_INFO (%lu "
+		         "bytes)",
+		         (unsigned long)n);
+	assert_ptr_equal(p, der + n);
+	assert_int_equal(EVP_PKEY_get_base_id(key), EVP_PKEY_RSA);
+	return key;
+}
+
+/* What every generated pair must have. */
+static void check_generated(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE pub,
+                            CK_OBJECT_HANDLE priv, CK_ULONG bits,
+                            const CK_BYTE *exponent, size_t exponent_length)
+{
+	assert_int_equal(h_get_ulong(s, pub, CKA_CLASS), CKO_PUBLIC_KEY);
+	assert_int_equal(h_get_ulong(s, priv, CKA_CLASS), CKO_PRIVATE_KEY);
+	assert_int_equal(h_get_ulong(s, pub, CKA_KEY_TYPE), CKK_RSA);
+	assert_int_equal(h_get_ulong(s, priv, CKA_KEY_TYPE), CKK_RSA);
+	assert_int_equal(h_get_bool(s, pub, CKA_LOCAL), CK_TRUE);
+	assert_int_equal(h_get_bool(s, priv, CKA_LOCAL), CK_TRUE);
+	assert_int_equal(h_get_ulong(s, pub, CKA_KEY_GEN_MECHANISM),
+	                 CKM_RSA_PKCS_KEY_PAIR_GEN);
+	assert_int_equal(h_get_ulong(s, priv, CKA_KEY_GEN_MECHANISM),
+	                 CKM_RSA_PKCS_KEY_PAIR_GEN);
+	assert_int_equal(h_get_bool(s, priv, CKA_SENSITIVE), CK_TRUE);
+	assert_int_equal(h_get_bool(s, priv, CKA_EXTRACTABLE), CK_FALSE);
+	assert_int_equal(h_get_bool(s, priv, CKA_ALWAYS_SENSITIVE), CK_TRUE);
+	assert_int_equal(h_get_bool(s, priv, CKA_NEVER_EXTRACTABLE), CK_TRUE);
+	assert_int_equal(h_get_bool(s, priv, CKA_PRIVATE), CK_TRUE);
+	assert_int_equal(h_get_ulong(s, pub, CKA_MODULUS_BITS), bits);
+
+	/* The same modulus and exponent on both halves. */
+	CK_BYTE n1[RSA_MAX_BYTES], n2[RSA_MAX_BYTES], e1[16], e2[16];
+	CK_ULONG l1 = h_get_bytes(s, pub, CKA_MODULUS, n1, sizeof(n1));
+	CK_ULONG l2 = h_get_bytes(s, priv, CKA_MODULUS, n2, sizeof(n2));
+	assert_int_equal(l1, bits / 8);
+	assert_int_equal(l2, bits / 8);
+	assert_memory_equal(n1, n2, l1);
+	assert_true(n1[0] & 0x80);
+	assert_true(n1[l1 - 1] & 1);
+	l1 = h_get_bytes(s, pub, CKA_PUBLIC_EXPONENT, e1, sizeof(e1));
+	l2 = h_get_bytes(s, priv, CKA_PUBLIC_EXPONENT, e2, sizeof(e2));
+	assert_int_equal(l1, exponent_length);
+	assert_int_equal(l2, exponent_length);
+	assert_memory_equal(e1, exponent, exponent_length);
+	assert_memory_equal(e2, exponent, exponent_length);
+
+	/* The private parts cannot be read, alone or with others. */
+	for (int i = 2; i < RSA_PARTS; i++) {
+		CK_BYTE value[RSA_MAX_BYTES];
+		CK_ATTRIBUTE a =
+		        H_ATTR(rsa_part_types[i], value, sizeof(value));
+		RV(p11->C_GetAttributeValue(s, priv, &a, 1),
+		   CKR_ATTRIBUTE_SENSITIVE);
+		assert_int_equal(a.ulValueLen, CK_UNAVAILABLE_INFORMATION);
+	}
+	CK_BYTE d[RSA_MAX_BYTES];
+	CK_ATTRIBUTE both[] = {H_ATTR(CKA_MODULUS, n2, sizeof(n2)),
+	                       H_ATTR(CKA_PRIVATE_EXPONENT, d, sizeof(d))};
+	RV(p11->C_GetAttributeValue(s, priv, both, 2), CKR_ATTRIBUTE_SENSITIVE);
+	assert_int_equal(both[0].ulValueLen, bits / 8);
+	assert_int_equal(both[1].ulValueLen, CK_UNAVAILABLE_INFORMATION);
+
+	/* CKA_PUBLIC_KEY_INFO on both: OpenSSL reads n and e from it. */
+	EVP_PKEY *from_attributes = rsa_token_public(s, pub);
+	EVP_PKEY *pub_info = spki_of(s, pub);
+	EVP_PKEY *priv_info = spki_of(s, priv);
+	assert_true(rsa_same_public(from_attributes, pub_info));
+	assert_true(rsa_same_public(from_attributes, priv_info));
+	assert_int_equal(EVP_PKEY_get_bits(pub_info), (int)bits);
+	EVP_PKEY_free(from_attributes);
+	EVP_PKEY_free(pub_info);
+	EVP_PKEY_free(priv_info);
+}
+
+/* Signs with the private key, verified by OpenSSL with the public key's
+ * modulus and exponent. */
+static void check_signs(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE pub,
+                        CK_OBJECT_HANDLE priv, CK_ULONG bytes)
+{
+	CK_MECHANISM m = {CKM_SHA256_RSA_PKCS, NULL, 0};
+	CK_BYTE sig[RSA_MAX_BYTES], digest[64];
+	OK(p11->C_SignInit(s, &m, priv));
+	CK_ULONG n = 0;
+	OK(p11->C_Sign(s, (CK_BYTE_PTR)message, MESSAGE_LENGTH, NULL, &n));
+	assert_int_equal(n, bytes);
+	OK(p11->C_Sign(s, (CK_BYTE_PTR)message, MESSAGE_LENGTH, sig, &n));
+	assert_int_equal(n, bytes);
+	EVP_PKEY *key = rsa_token_public(s, pub);
+	rsa_ossl_params params = {
+	        RSA_PKCS1_PADDING, EVP_sha256(), NULL, 0, NULL, 0};
+	size_t dl = rsa_digest(EVP_sha256(), message, MESSAGE_LENGTH, digest);
+	assert_true(rsa_ossl_verify(key, &params, digest, dl, sig, n));
+	OK(rsa_verify_rv(s, &m, pub, message, MESSAGE_LENGTH, sig, n));
+	EVP_PKEY_free(key);
+}
+
+static void test_keygen_attributes(void **state)
+{
+	(void)state;
+	rsa_keys k = rsa_session();
+	static const CK_BYTE f4[] = {0x01, 0x00, 0x01};
+	check_generated(k.s, k.gen_pub, k.gen_priv, 2048, f4, sizeof(f4));
+	/* The template's CKA_ID and CKA_TOKEN were kept. */
+	CK_BYTE id[8];
+	assert_int_equal(h_get_bytes(k.s, k.gen_pub, CKA_ID, id, sizeof(id)),
+	                 2);
+	assert_int_equal(h_get_bool(k.s, k.gen_priv, CKA_TOKEN), CK_TRUE);
+	check_signs(k.s, k.gen_pub, k.gen_priv, 256);
+}
+
+static void test_keygen_exponent(void **state)
+{
+	(void)state;
+	rsa_keys k = rsa_session();
+	static const CK_BYTE three[] = {0x03};
+	CK_OBJECT_HANDLE pub, priv;
+	OK(rsa_generate_rv(k.s, 2048, three, sizeof(three), NULL, 0, &pub,
+	                   &priv));
+	check_generated(k.s, pub, priv, 2048, three, sizeof(three));
+	check_signs(k.s, pub, priv, 256);
+	/* CKA_LOCAL, CKA_ALWAYS_SENSITIVE... for session objects too; the
+	 * pair is gone with the session. */
+	OK(p11->C_CloseSession(k.s));
+	CK_SESSION_HANDLE s = h_open(H.slot, false);
+	CK_BYTE n[RSA_MAX_BYTES];
+	CK_ATTRIBUTE a = H_ATTR(CKA_MODULUS, n, sizeof(n));
+	RV(p11->C_GetAttributeValue(s, pub, &a, 1), CKR_OBJECT_HANDLE_INVALID);
+}
+
+static void test_keygen_3072(void **state)
+{
+	(void)state;
+	rsa_keys k = rsa_session();
+	static const CK_BYTE f4[] = {0x01, 0x00, 0x01};
+	CK_OBJECT_HANDLE pub, priv;
+	OK(rsa_generate_rv(k.s, 3072, NULL, 0, NULL, 0, &pub, &priv));
+	check_generated(k.s, pub, priv, 3072, f4, sizeof(f4));
+	check_signs(k.s, pub, priv, 384);
+}
+
+static void test_keygen_errors(void **state)
+{
+	(void)state;
+	rsa_keys k = rsa_session();
+	CK_SESSION_HANDLE s = k.s;
+	CK_OBJECT_HANDLE pub, priv;
+	CK_MECHANISM m = {CKM_RSA_PKCS_KEY_PAIR_GEN, NULL, 0};
+
+	/* No CKA_MODULUS_BITS. */
+	CK_ATTRIBUTE no_bits[] = {H_ATTR_VAR(CKA_TOKEN, h_false)};
+	RV(p11->C_GenerateKeyPair(s, &m, no_bits, 1, NULL, 0, &pub, &priv),
+	   CKR_TEMPLATE_INCOMPLETE);
+	RV(p11->C_GenerateKeyPair(s, &m, NULL, 0, NULL, 0, &pub, &priv),
+	   CKR_TEMPLATE_INCOMPLETE);
+
+	/* Sizes the mechanism does not make. */
+	CK_ULONG sizes[] = {0, 512, 1000, 1024, 2047, 2049, 8200, 16384};
+	for (size_t i = 0; i < H_ARRAY_SIZE(sizes); i++) {
+		CK_RV rv = rsa_generate_rv(s, sizes[i], NULL, 0, NULL, 0, &pub,
+		                           &priv);
+		if (rv != CKR_KEY_SIZE_RANGE)
+			fail_msg("%lu bits: %s, expected CKR_KEY_SIZE_RANGE",
+			         (unsigned long)sizes[i], rsa_rv_name(rv));
+	}
+	/* A CKA_MODULUS_BITS that is not a CK_ULONG. */
+	CK_BYTE four[4] = {0, 8, 0, 0};
+	CK_ATTRIBUTE short_bits[] = {H_ATTR(CKA_MODULUS_BITS, four, 4)};
+	RV(p11->C_GenerateKeyPair(s, &m, short_bits, 1, NULL, 0, &pub, &priv),
+	   CKR_ATTRIBUTE_VALUE_INVALID);
+
+	/* Public exponents RSA cannot use: even, 1, 0. */
+	static const CK_BYTE even[][3] = {{0x01, 0x00, 0x00},
+	                                  {0x00, 0x00, 0x04},
+	                                  {0x00, 0x00, 0x01},
+	                                  {0x00, 0x00, 0x00}};
+	for (size_t i = 0; i < H_ARRAY_SIZE(even); i++) {
+		CK_RV rv = rsa_generate_rv(s, 2048, even[i], 3, NULL, 0, &pub,
+		                           &priv);
+		if (rv != CKR_ATTRIBUTE_VALUE_INVALID)
+			fail_msg("exponent %s: %s, expected "
+			         "CKR_ATTRIBUTE_VALUE_INVALID",
+			         h_hex(even[i], 3), rsa_rv_name(rv));
+	}
+
+	/* Material the mechanism makes cannot be given. */
+	CK_BYTE modulus[RSA_BYTES];
+	memset(modulus, 0xc5, sizeof(modulus));
+	CK_ULONG bits = 2048;
+	CK_ATTRIBUTE with_modulus[] = {
+	        H_ATTR_VAR(CKA_MODULUS_BITS, bits),
+	        H_ATTR(CKA_MODULUS, modulus, sizeof(modulus)),
+	};
+	RV2(p11->C_GenerateKeyPair(s, &m, with_modulus, 2, NULL, 0, &pub,
+	                           &priv),
+	    CKR_TEMPLATE_INCONSISTENT, CKR_ATTRIBUTE_READ_ONLY);
+	CK_ATTRIBUTE with_d[] = {H_ATTR(CKA_PRIVATE_EXPONENT, modulus, 256)};
+	RV2(p11->C_GenerateKeyPair(s, &m, with_modulus, 1, with_d, 1, &pub,
+	                           &priv),
+	    CKR_TEMPLATE_INCONSISTENT, CKR_ATTRIBUTE_READ_ONLY);
+
+	/* Another key type, a parameter, the wrong mechanism. */
+	CK_KEY_TYPE ec = CKK_EC;
+	CK_ATTRIBUTE ec_type[] = {H_ATTR_VAR(CKA_MODULUS_BITS, bits),
+	                          H_ATTR_VAR(CKA_KEY_TYPE, ec)};
+	RV(p11->C_GenerateKeyPair(s, &m, ec_type, 2, NULL, 0, &pub, &priv),
+	   CKR_TEMPLATE_INCONSISTENT);
+	CK_ULONG parameter = 1;
+	CK_MECHANISM with_parameter = {CKM_RSA_PKCS_KEY_PAIR_GEN, &parameter,
+	                               sizeof(parameter)};
+	RV(p11->C_GenerateKeyPair(s, &with_parameter, with_modulus, 1, NULL, 0,
+	                          &pub, &priv),
+	   CKR_MECHANISM_PARAM_INVALID);
+	CK_MECHANISM pkcs = {CKM_RSA_PKCS, NULL, 0};
+	RV(p11->C_GenerateKeyPair(s, &pkcs, with_modulus, 1, NULL, 0, &pub,
+	                          &priv),
+	   CKR_MECHANISM_INVALID);
+	CK_ATTRIBUTE len[] = {H_ATTR_VAR(CKA_VALUE_LEN, bits)};
+	RV(p11->C_GenerateKey(s, &m, len, 1, &pub), CKR_MECHANISM_INVALID);
+
+	/* Nothing was left behind. */
+	CK_ATTRIBUTE label[] = {H_ATTR_STR(CKA_LABEL, "rsa session")};
+	CK_OBJECT_HANDLE found[4];
+	assert_int_equal(h_find(s, label, 1, found, 4), 0);
+}
+
+/* ===================================================================== */
 /* Import                                                                  */
 /* ===================================================================== */
 
@@ -73,12 +336,7 @@ static void test_import_private(void **state)
 	CK_ATTRIBUTE d = H_ATTR(CKA_PRIVATE_EXPONENT, value, sizeof(value));
 	RV(p11->C_GetAttributeValue(k.s, o, &d, 1), CKR_ATTRIBUTE_SENSITIVE);
 	/* CKA_PUBLIC_KEY_INFO computed from n and e. */
-	CK_BYTE der[600];
-	CK_ULONG dl =
-	        h_get_bytes(k.s, o, CKA_PUBLIC_KEY_INFO, der, sizeof(der));
-	const unsigned char *p = der;
-	EVP_PKEY *info = d2i_PUBKEY(NULL, &p, (long)dl);
-	assert_non_null(info);
+	EVP_PKEY *info = spki_of(k.s, o);
 	assert_true(rsa_same_public(info, rsa_ossl_key));
 	EVP_PKEY_free(info);
 
@@ -177,12 +435,7 @@ static void test_import_public(void **state)
 	                        &o));
 	assert_int_equal(h_get_ulong(k.s, o, CKA_MODULUS_BITS), 2048);
 	assert_int_equal(h_get_bool(k.s, o, CKA_LOCAL), CK_FALSE);
-	CK_BYTE der[600];
-	CK_ULONG dl =
-	        h_get_bytes(k.s, o, CKA_PUBLIC_KEY_INFO, der, sizeof(der));
-	const unsigned char *p = der;
-	EVP_PKEY *info = d2i_PUBKEY(NULL, &p, (long)dl);
-	assert_non_null(info);
+	EVP_PKEY *info = spki_of(k.s, o);
 	assert_true(rsa_same_public(info, rsa_ossl_key));
 	EVP_PKEY_free(info);
 
@@ -548,10 +801,12 @@ int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, h_setup_token, h_teardown)
 	const struct CMUnitTest tests[] = {
-	        T(test_import_private),        T(test_import_sizes),
-	        T(test_import_public),         T(test_wrap_oaep),
-	        T(test_wrap_pkcs1_and_errors), T(test_always_authenticate),
-	        T(test_copy_object),
+	        T(test_mechanism_info),      T(test_keygen_attributes),
+	        T(test_keygen_exponent),     T(test_keygen_3072),
+	        T(test_keygen_errors),       T(test_import_private),
+	        T(test_import_sizes),        T(test_import_public),
+	        T(test_wrap_oaep),           T(test_wrap_pkcs1_and_errors),
+	        T(test_always_authenticate), T(test_copy_object),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, rsa_group_setup,
