@@ -307,6 +307,20 @@ static void test_keygen_errors(void **state)
 	   CKR_MECHANISM_INVALID);
 	CK_ATTRIBUTE len[] = {H_ATTR_VAR(CKA_VALUE_LEN, bits)};
 	RV(p11->C_GenerateKey(s, &m, len, 1, &pub), CKR_MECHANISM_INVALID);
+	/* No mechanism at all (keygen.c's argument checks); a parameter to
+	 * a secret-key generator that takes none. */
+	RV(p11->C_GenerateKeyPair(s, NULL, with_modulus, 1, NULL, 0, &pub,
+	                          &priv),
+	   CKR_ARGUMENTS_BAD);
+	RV(p11->C_GenerateKey(s, NULL, len, 1, &pub), CKR_ARGUMENTS_BAD);
+	CK_ULONG aes_length = 32;
+	CK_ATTRIBUTE aes_t[] = {H_ATTR_VAR(CKA_VALUE_LEN, aes_length)};
+	CK_MECHANISM aes_gen = {CKM_AES_KEY_GEN, &parameter, sizeof(parameter)};
+	RV(p11->C_GenerateKey(s, &aes_gen, aes_t, 1, &pub),
+	   CKR_MECHANISM_PARAM_INVALID);
+	aes_gen.pParameter = NULL;
+	aes_gen.ulParameterLen = 0;
+	OK(p11->C_GenerateKey(s, &aes_gen, aes_t, 1, &pub));
 
 	/* Nothing was left behind. */
 	CK_ATTRIBUTE label[] = {H_ATTR_STR(CKA_LABEL, "rsa session")};
