@@ -48,6 +48,44 @@ cry_status cry_x25519_public(const enc_buffer *scalar, uint8_t public_key[32]);
 cry_status cry_x25519_ecdh(const enc_buffer *scalar, const uint8_t *peer,
                            size_t peer_length, enc_buffer **shared_secret);
 
+/* RSA (rsa_key.c, rsa_blinding.c). A packed key (see crypto.h) read in
+ * place: the parts point into the enclave buffer, which must stay
+ * readable while they are used. */
+#define CRY_RSA_MAX_BYTES (CRY_RSA_MAX_BITS / 8)
+
+typedef struct cry_rsa_key {
+	const uint8_t *part[CRY_RSA_PART_COUNT]; /* NULL when absent */
+	size_t length[CRY_RSA_PART_COUNT];
+	size_t modulus_bytes; /* k */
+	bool crt;             /* p, q, dp, dq and qinv are present */
+} cry_rsa_key;
+
+/* CRY_ERR_INVALID for a NULL or unreadable buffer, CRY_ERR_KEY for one
+ * that is not a well-formed packed key. */
+cry_status cry_rsa_read(const enc_buffer *packed, cry_rsa_key *key);
+/* The private key as an OpenSSL RSA, its private BIGNUMs in the secure
+ * heap (RSA_free clears them); NULL if out of memory. own_blinding:
+ * OpenSSL's blinding is switched off because cry_rsa_sign_raw blinds. */
+RSA *cry_rsa_private(const cry_rsa_key *key, bool own_blinding);
+/* A public key from n and e (leading zeros allowed), checked: a modulus of
+ * CRY_RSA_MIN_BITS..CRY_RSA_MAX_BITS, odd; 3 <= e < n, odd, and at most
+ * 64 bits when n has more than 3072 (OpenSSL's limit); CRY_ERR_KEY if not.
+ * *modulus_bytes gets k. */
+cry_status cry_rsa_public(const uint8_t *modulus, size_t modulus_length,
+                          const uint8_t *exponent, size_t exponent_length,
+                          RSA **out, size_t *modulus_bytes);
+/* Packs n, e, d and, if p is not NULL, the CRT parts (d as long as n, dp
+ * and qinv as p, dq as q) into a new READONLY enclave buffer. */
+cry_status cry_rsa_store(const BIGNUM *const parts[CRY_RSA_PART_COUNT],
+                         enc_buffer **packed);
+/* output = input^d mod n (k bytes each; input < n, else CRY_ERR_INVALID),
+ * for signatures: rsa is cry_rsa_private(key, true), and the input is
+ * blinded here with a pair kept per thread (rsa_blinding.c). */
+cry_status cry_rsa_sign_raw(RSA *rsa, const cry_rsa_key *key,
+                            const uint8_t *input, uint8_t *output);
+/* Whether a < b, both big-endian of length bytes, in constant time. */
+bool cry_rsa_less(const uint8_t *a, const uint8_t *b, size_t length);
+
 /* SHA-1/SHA-2 states in caller-provided (enclave) memory of
  * cry_sha_state_size() bytes, 16-byte aligned (digest.c). */
 bool cry_hash_valid(cry_hash hash);

@@ -21,6 +21,12 @@ src_crypto_libcrypto_guardhsm_la_SOURCES = \
 	src/crypto/cipher_aes.c \
 	src/crypto/cipher_aead.c \
 	src/crypto/key_wrap.c \
-	src/crypto/cmac.c
+	src/crypto/cmac.c \
+	src/crypto/rsa_key.c \
+	src/crypto/rsa_pack.c \
+	src/crypto/rsa_generate.c \
+	src/crypto/rsa_blinding.c \
+	src/crypto/rsa_sign.c \
+	src/crypto/rsa_cipher.c
 src_crypto_libcrypto_guardhsm_la_CFLAGS = $(AM_CFLAGS) $(SODIUM_CFLAGS) \
 	$(CRYPTO_CFLAGS) -pthread

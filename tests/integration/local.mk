@@ -137,27 +137,27 @@ INTEGRATION_C_TESTS += tests/integration/test_p11_rsa \
 	tests/integration/test_p11_rsa_crypt \
 	tests/integration/test_p11_rsa_keys
 
-RSA_TEST_SOURCES = tests/integration/p11_rsa_common.c \
+P11_RSA_TEST_SOURCES = tests/integration/p11_rsa_common.c \
 	tests/integration/p11_rsa_common.h
-RSA_TEST_CFLAGS = $(INTEGRATION_TEST_CFLAGS) $(CRYPTO_CFLAGS)
-RSA_TEST_LDADD = $(INTEGRATION_TEST_LDADD) $(CRYPTO_LIBS)
+P11_RSA_TEST_CFLAGS = $(INTEGRATION_TEST_CFLAGS) $(CRYPTO_CFLAGS)
+P11_RSA_TEST_LDADD = $(INTEGRATION_TEST_LDADD) $(CRYPTO_LIBS)
 
 tests_integration_test_p11_rsa_SOURCES = tests/integration/test_p11_rsa.c \
-	$(RSA_TEST_SOURCES)
-tests_integration_test_p11_rsa_CFLAGS = $(RSA_TEST_CFLAGS)
-tests_integration_test_p11_rsa_LDADD = $(RSA_TEST_LDADD)
+	$(P11_RSA_TEST_SOURCES)
+tests_integration_test_p11_rsa_CFLAGS = $(P11_RSA_TEST_CFLAGS)
+tests_integration_test_p11_rsa_LDADD = $(P11_RSA_TEST_LDADD)
 EXTRA_tests_integration_test_p11_rsa_DEPENDENCIES = src/pkcs11/guardhsm.la
 
 tests_integration_test_p11_rsa_crypt_SOURCES = \
-	tests/integration/test_p11_rsa_crypt.c $(RSA_TEST_SOURCES)
-tests_integration_test_p11_rsa_crypt_CFLAGS = $(RSA_TEST_CFLAGS)
-tests_integration_test_p11_rsa_crypt_LDADD = $(RSA_TEST_LDADD)
+	tests/integration/test_p11_rsa_crypt.c $(P11_RSA_TEST_SOURCES)
+tests_integration_test_p11_rsa_crypt_CFLAGS = $(P11_RSA_TEST_CFLAGS)
+tests_integration_test_p11_rsa_crypt_LDADD = $(P11_RSA_TEST_LDADD)
 EXTRA_tests_integration_test_p11_rsa_crypt_DEPENDENCIES = \
 	src/pkcs11/guardhsm.la
 
 tests_integration_test_p11_rsa_keys_SOURCES = \
-	tests/integration/test_p11_rsa_keys.c $(RSA_TEST_SOURCES)
-tests_integration_test_p11_rsa_keys_CFLAGS = $(RSA_TEST_CFLAGS)
-tests_integration_test_p11_rsa_keys_LDADD = $(RSA_TEST_LDADD)
+	tests/integration/test_p11_rsa_keys.c $(P11_RSA_TEST_SOURCES)
+tests_integration_test_p11_rsa_keys_CFLAGS = $(P11_RSA_TEST_CFLAGS)
+tests_integration_test_p11_rsa_keys_LDADD = $(P11_RSA_TEST_LDADD)
 EXTRA_tests_integration_test_p11_rsa_keys_DEPENDENCIES = \
 	src/pkcs11/guardhsm.la

@@ -15,7 +15,11 @@ CRYPTO_UNIT_TESTS = \
 	tests/unit/crypto/test_x25519 \
 	tests/unit/crypto/test_digest \
 	tests/unit/crypto/test_hmac \
-	tests/unit/crypto/test_kdf
+	tests/unit/crypto/test_kdf \
+	tests/unit/crypto/test_rsa \
+	tests/unit/crypto/test_rsa_pack \
+	tests/unit/crypto/test_rsa_blinding \
+	tests/unit/crypto/test_rsa_generate
 
 check_PROGRAMS += $(CRYPTO_UNIT_TESTS)
 TESTS += $(CRYPTO_UNIT_TESTS)
@@ -53,6 +57,30 @@ tests_unit_crypto_test_hmac_LDADD = $(CRYPTO_TEST_LDADD)
 tests_unit_crypto_test_kdf_SOURCES = tests/unit/crypto/test_kdf.c
 tests_unit_crypto_test_kdf_CFLAGS = $(CRYPTO_TEST_CFLAGS)
 tests_unit_crypto_test_kdf_LDADD = $(CRYPTO_TEST_LDADD)
+
+# The RSA tests share their vectors (rsa_vectors.c).
+RSA_TEST_SOURCES = tests/unit/crypto/rsa_vectors.c \
+	tests/unit/crypto/rsa_vectors.h
+
+tests_unit_crypto_test_rsa_SOURCES = tests/unit/crypto/test_rsa.c \
+	$(RSA_TEST_SOURCES)
+tests_unit_crypto_test_rsa_CFLAGS = $(CRYPTO_TEST_CFLAGS)
+tests_unit_crypto_test_rsa_LDADD = $(CRYPTO_TEST_LDADD)
+
+tests_unit_crypto_test_rsa_pack_SOURCES = tests/unit/crypto/test_rsa_pack.c \
+	$(RSA_TEST_SOURCES)
+tests_unit_crypto_test_rsa_pack_CFLAGS = $(CRYPTO_TEST_CFLAGS)
+tests_unit_crypto_test_rsa_pack_LDADD = $(CRYPTO_TEST_LDADD)
+
+tests_unit_crypto_test_rsa_blinding_SOURCES = \
+	tests/unit/crypto/test_rsa_blinding.c $(RSA_TEST_SOURCES)
+tests_unit_crypto_test_rsa_blinding_CFLAGS = $(CRYPTO_TEST_CFLAGS)
+tests_unit_crypto_test_rsa_blinding_LDADD = $(CRYPTO_TEST_LDADD)
+
+tests_unit_crypto_test_rsa_generate_SOURCES = \
+	tests/unit/crypto/test_rsa_generate.c $(RSA_TEST_SOURCES)
+tests_unit_crypto_test_rsa_generate_CFLAGS = $(CRYPTO_TEST_CFLAGS)
+tests_unit_crypto_test_rsa_generate_LDADD = $(CRYPTO_TEST_LDADD)
 
 # `make check-valgrind-crypto`: every crypto test under valgrind.
 .PHONY: check-valgrind-crypto
