@@ -248,11 +248,12 @@ CK_RV C_GenerateKey(CK_SESSION_HANDLE handle, CK_MECHANISM_PTR mechanism,
 	         (info->family != P11_FAMILY_GENERIC_SECRET_GEN &&
 	          info->family != P11_FAMILY_SECRET_GEN))
 		rv = CKR_MECHANISM_INVALID;
+	if (rv == CKR_OK &&
+	    (mechanism->pParameter != NULL || mechanism->ulParameterLen))
+		rv = CKR_MECHANISM_PARAM_INVALID;
 	CK_KEY_TYPE key_type = CKK_GENERIC_SECRET;
 	if (rv == CKR_OK && info->family == P11_FAMILY_SECRET_GEN)
 		key_type = info->key_type;
-	else if (mechanism->pParameter != NULL || mechanism->ulParameterLen)
-		rv = CKR_MECHANISM_PARAM_INVALID;
 	if (rv == CKR_OK)
 		rv = tok_object_create_ex(
 		        template, count, TOK_ORIGIN_GENERATE, CKO_SECRET_KEY,
