@@ -10,8 +10,8 @@
 # --sign with RSA-PKCS (over a DigestInfo), SHA256-RSA-PKCS and
 # SHA256-RSA-PKCS-PSS verified by openssl with the exported public key,
 # --decrypt of what `openssl pkeyutl -encrypt` made (PKCS#1 v1.5, OAEP
-# with SHA-1 and SHA-256) and --encrypt / --decrypt round trips; and
-# `pkcs11-tool --test`, which exercises the RSA key.
+# with SHA-1 and SHA-256); and `pkcs11-tool --test`, which exercises the
+# RSA key.
 #
 # The module is $GUARDHSM_MODULE, else src/pkcs11/.libs/guardhsm.so under
 # the build directory (see pkcs11_tool_lib.sh). Exits 77 (skipped) if
@@ -286,28 +286,20 @@ for hash in sha1:SHA-1:MGF1-SHA1 sha256:SHA256:MGF1-SHA256; do
 		--id 04 --input-file "$work/secret.$md" \
 		--output-file "$work/secret.$md.dec"
 	same "$work/secret" "$work/secret.$md.dec" "RSA-PKCS-OAEP $md decryption"
-
-	# And the token's own encryption, back through the token.
-	expect_ok "encrypt RSA-PKCS-OAEP $md" $login --encrypt \
-		-m RSA-PKCS-OAEP --hash-algorithm "$algorithm" --mgf "$mgf" \
-		--id 04 --input-file "$work/secret" \
-		--output-file "$work/secret.$md.token"
-	size=$(wc -c < "$work/secret.$md.token")
-	[ "$size" -eq 256 ] || fail "RSA-OAEP ciphertext of $size bytes"
-	expect_ok "decrypt the token's RSA-PKCS-OAEP $md" $login --decrypt \
-		-m RSA-PKCS-OAEP --hash-algorithm "$algorithm" --mgf "$mgf" \
-		--id 04 --input-file "$work/secret.$md.token" \
-		--output-file "$work/secret.$md.token.dec"
-	same "$work/secret" "$work/secret.$md.token.dec" \
-		"RSA-PKCS-OAEP $md round trip"
 done
-# A changed ciphertext is refused.
+
+# A changed ciphertext is refused. (pkcs11-tool 0.23 retries a failed
+# C_Decrypt multi-part, which RSA is not: it reports that instead.)
 cp "$work/secret.sha256" "$work/bad.oaep"
 printf '\001' | dd of="$work/bad.oaep" bs=1 seek=100 conv=notrunc 2>/dev/null
 expect_fail "decrypt a changed RSA-OAEP ciphertext" $login --decrypt \
 	-m RSA-PKCS-OAEP --hash-algorithm SHA256 --mgf MGF1-SHA256 --id 04 \
 	--input-file "$work/bad.oaep" --output-file "$work/bad.dec"
-has "CKR_ENCRYPTED_DATA_INVALID" "changed RSA-OAEP ciphertext"
+if cmp -s "$work/secret" "$work/bad.dec"; then
+	fail "a changed RSA-OAEP ciphertext decrypts"
+fi
+# (OpenSC 0.23's --encrypt takes only secret keys: the token's own RSA
+# encryption is checked by the C tests, test_p11_rsa_crypt.)
 
 # ---- ECDH ------------------------------------------------------------------
 ossl_ok "openssl peer" genpkey -algorithm EC \
@@ -340,14 +332,19 @@ done
 
 # ---- pkcs11-tool --test ----------------------------------------------------
 # OpenSC 0.23's self-test: random, digests (and the HMACs of those it
-# knows), then signatures, verification, unwrapping and decryption with
-# each RSA private key (the EC keys are skipped: "non-RSA, skipping").
-# It must finish without errors.
+# knows), then verification and decryption (PKCS#1 v1.5, X.509, OAEP)
+# with the RSA key; the EC keys are skipped ("non-RSA, skipping"), and so
+# are its signature and unwrap tests, which look only for CKF_HW
+# mechanisms ("Signatures: not implemented", as with SoftHSM). It must
+# finish without errors.
 expect_ok "pkcs11-tool --test" --test $login
 has "No errors" "--test"
 has "digest functions seem to work" "--test digests"
 has "SHA256: OK" "--test SHA256"
-has "RSA-PKCS: OK" "--test RSA-PKCS signature"
+has "testing key [0-9]+ \(rsa2048\)" "--test RSA key"
+has "RSA-X-509: OK" "--test RSA verification and decryption"
+has "RSA-PKCS: OK" "--test RSA-PKCS decryption"
+has "RSA-PKCS-OAEP" "--test RSA-PKCS-OAEP decryption"
 lacks "ERR:|[Ff]ailed|error:|Segmentation" "--test"
 
 if grep -E ": error: " "$work/guardhsm.log"; then
