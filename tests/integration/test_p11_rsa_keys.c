@@ -376,6 +376,12 @@ static void test_import_private(void **state)
 	                         NULL, 0, &o));
 	check_signs_like(k.s, o, rsa_ossl_key, "no CRT parts");
 
+	/* Without the public exponent (allowed for a private key): it
+	 * signs, and has no CKA_PUBLIC_KEY_INFO to offer. */
+	OK(rsa_import_private_rv(k.s, rsa_ossl_key, false, "no e", 0x02, -1,
+	                         NULL, 0, &o));
+	check_signs_like(k.s, o, rsa_ossl_key, "no public exponent");
+
 	/* Missing n or d. */
 	RV(rsa_import_private_rv(k.s, rsa_ossl_key, false, "no n", 0x01, -1,
 	                         NULL, 0, &o),
