@@ -619,8 +619,11 @@ static void test_wrap_oaep(void **state)
 		        rsa_ossl_encrypt(gen, &params[i], aes128, 16, wrapped);
 		OK(unwrap_aes(k.s, &m, k.gen_priv, wrapped, on, 0));
 		check_unwrapped(k.s, aes128, 16);
-		/* 20 bytes cannot be an AES key. */
+		/* 20 bytes cannot be an AES key, nor can none. */
 		on = rsa_ossl_encrypt(gen, &params[i], out, 20, wrapped);
+		RV(unwrap_aes(k.s, &m, k.gen_priv, wrapped, on, 0),
+		   CKR_WRAPPED_KEY_INVALID);
+		on = rsa_ossl_encrypt(gen, &params[i], out, 0, wrapped);
 		RV(unwrap_aes(k.s, &m, k.gen_priv, wrapped, on, 0),
 		   CKR_WRAPPED_KEY_INVALID);
 		EVP_PKEY_free(gen);
