@@ -51,15 +51,6 @@ const char *rsa_rv_name(CK_RV rv);
 			         rsa_rv_name(r_expected_));                    \
 	} while (0)
 #define OK(expression) RV(expression, CKR_OK)
-#define RV2(expression, expected1, expected2)                                  \
-	do {                                                                   \
-		CK_RV r_rv_ = (expression);                                    \
-		if (r_rv_ != (expected1) && r_rv_ != (expected2))              \
-			fail_msg("%s:%d: %s returned %s, expected %s or %s",   \
-			         __FILE__, __LINE__, #expression,              \
-			         rsa_rv_name(r_rv_), rsa_rv_name(expected1),   \
-			         rsa_rv_name(expected2));                      \
-	} while (0)
 
 /* ---- Keys ----------------------------------------------------------------
  */

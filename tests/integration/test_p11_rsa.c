@@ -204,8 +204,8 @@ static void test_sign_pkcs1_raw(void **state)
 	n = sizeof(sig);
 	RV(p11->C_Sign(k.s, big, 20, sig, &n), CKR_OPERATION_NOT_INITIALIZED);
 	OK(p11->C_VerifyInit(k.s, &m, k.gen_pub));
-	RV2(p11->C_Verify(k.s, big, RSA_BYTES - 10, sig, RSA_BYTES),
-	    CKR_DATA_LEN_RANGE, CKR_SIGNATURE_INVALID);
+	RV(p11->C_Verify(k.s, big, RSA_BYTES - 10, sig, RSA_BYTES),
+	   CKR_DATA_LEN_RANGE);
 	EVP_PKEY_free(gen);
 }
 
@@ -536,8 +536,8 @@ static void test_sign_errors_parameters(void **state)
 			fail_msg("CKM_RSA_PKCS_PSS over %lu bytes: %s",
 			         (unsigned long)lengths[i], rsa_rv_name(rv));
 		OK(p11->C_VerifyInit(k.s, &pss, k.gen_pub));
-		RV2(p11->C_Verify(k.s, digest, lengths[i], sig, RSA_BYTES),
-		    CKR_DATA_LEN_RANGE, CKR_SIGNATURE_INVALID);
+		RV(p11->C_Verify(k.s, digest, lengths[i], sig, RSA_BYTES),
+		   CKR_DATA_LEN_RANGE);
 	}
 	n = rsa_sign_one(k.s, &pss, k.gen_priv, digest, 32, sig);
 	OK(rsa_verify_rv(k.s, &pss, k.gen_pub, digest, 32, sig, n));
