@@ -75,6 +75,15 @@ static void make_cache_key(void)
 	cache_key_made = pthread_key_create(&cache_key, cache_free) == 0;
 }
 
+/* When guardhsm.so is unloaded (dlclose), threads that signed must not
+ * later call cache_free, which would be gone: the key goes first (their
+ * caches are then left behind, as the module's other memory). */
+__attribute__((destructor)) static void delete_cache_key(void)
+{
+	if (cache_key_made)
+		pthread_key_delete(cache_key);
+}
+
 static blinding_cache *cache_get(void)
 {
 	if (thread_cache != NULL)
