@@ -216,9 +216,27 @@ cry_status cry_x963_kdf(cry_hash hash, const enc_buffer *shared_secret,
 /* A private key travels as one enclave buffer in a packed form that only
  * this layer reads: n, e, d, p, q, dp, dq, qinv, each as a 4-byte
  * big-endian length and then its big-endian bytes (a CRT part may have
- * length 0 when the key was imported without it). An EVP_PKEY is built
- * from it inside each call (private BIGNUMs in OpenSSL's secure heap) and
- * freed before the call returns. Public keys are plain bytes (n, e). */
+ * length 0 when the key was imported without it). An OpenSSL key (a
+ * low-level RSA: no provider import, no EVP fetches) is built from it
+ * inside each call (private BIGNUMs in OpenSSL's secure heap) and freed
+ * before the call returns. Public keys are plain bytes (n, e).
+ *
+ * Stored widths: n, e, p and q without leading zeros; d as long as n, dp
+ * and qinv as long as p, dq as long as q (so a view of a private part may
+ * start with zeros). e is always stored (see cry_rsa_pack).
+ *
+ * Signing blinds as OpenSSL does (A = r^e, Ai = r^-1, renewed by squaring
+ * for 32 uses), but keeps the pair between calls itself, because making
+ * one costs most of a signature and the OpenSSL key object is rebuilt in
+ * every call: per thread, for up to 8 keys, the next pair sealed by the
+ * enclave, with the modulus's public Montgomery constants (a few KiB per
+ * thread, freed when the thread ends). A purge makes the pairs unreadable
+ * and new ones are made. Decryption uses OpenSSL's own blinding.
+ *
+ * Public keys given as bytes (verify, encrypt, SPKI) may have leading
+ * zeros; CRY_ERR_KEY unless n has CRY_RSA_MIN_BITS..CRY_RSA_MAX_BITS and
+ * is odd, and e is odd, 3 <= e < n, and of at most 64 bits when n has
+ * more than 3072 (OpenSSL's limit). */
 
 typedef enum cry_rsa_part {
 	CRY_RSA_MODULUS = 0,
@@ -245,7 +263,12 @@ typedef enum cry_rsa_part {
  * the CRT parts come all together or not at all. The key is checked for
  * consistency: n = p*q, d*e = 1 mod lcm(p-1, q-1), dp = d mod (p-1),
  * dq = d mod (q-1), qinv*q = 1 mod p, and a sign/verify round trip when e
- * is present; CRY_ERR_KEY if not. */
+ * is present; CRY_ERR_KEY if not. Some CRT parts without the others:
+ * CRY_ERR_INVALID. The primes are not tested for primality. Signing needs
+ * e (blinding), so a missing e is recovered and stored: with the CRT parts
+ * as d^-1 mod lcm(p-1, q-1) (the key's e whenever e < lcm, as for any real
+ * key); without them as the first of 65537, 3, 5, 17, 257 that undoes d;
+ * CRY_ERR_KEY if none does. */
 cry_status cry_rsa_pack(const uint8_t *const parts[CRY_RSA_PART_COUNT],
                         const size_t lengths[CRY_RSA_PART_COUNT],
                         enc_buffer **packed);
@@ -255,13 +278,16 @@ cry_status cry_rsa_pack(const uint8_t *const parts[CRY_RSA_PART_COUNT],
 cry_status cry_rsa_part_view(const enc_buffer *packed, cry_rsa_part part,
                              const uint8_t **value, size_t *length);
 
-/* Modulus size in bits of a packed key / of a modulus. */
+/* Modulus size in bits of a packed key (0 if it is unreadable or not a
+ * packed key) / of a modulus (leading zeros allowed; 0 for NULL). */
 unsigned cry_rsa_bits(const enc_buffer *packed);
 unsigned cry_rsa_modulus_bits(const uint8_t *modulus, size_t length);
 
 /* A new key pair of the given modulus size (2048..CRY_RSA_MAX_BITS,
  * multiple of 8; CRY_ERR_INVALID otherwise) and public exponent
- * (big-endian bytes; NULL/0: 65537; must be odd and >= 3), packed. */
+ * (big-endian bytes; NULL/0: 65537; must be odd, >= 3 and of at most 64
+ * bits, CRY_ERR_INVALID otherwise), packed. The parts go from OpenSSL's
+ * secure heap straight into the enclave buffer (see rsa_generate.c). */
 cry_status cry_rsa_generate(unsigned bits, const uint8_t *exponent,
                             size_t exponent_length, enc_buffer **packed);
 
@@ -315,10 +341,14 @@ cry_status cry_rsa_encrypt(const uint8_t *modulus, size_t modulus_length,
  * ordinary memory. A ciphertext that is not k bytes: CRY_ERR_INVALID
  * (CKR_ENCRYPTED_DATA_LEN_RANGE); bad padding: CRY_ERR_SIGNATURE
  * (CKR_ENCRYPTED_DATA_INVALID), in constant time for OAEP and PKCS#1
- * v1.5 as OpenSSL gives it. */
-cry_status cry_rsa_decrypt(const enc_buffer *packed,
-                           const cry_rsa_params *params, const uint8_t *input,
-                           size_t input_length, enc_buffer **plaintext);
+ * v1.5 as OpenSSL gives it (OpenSSL 3.2 and later answer a bad PKCS#1
+ * v1.5 padding with a random message instead: implicit rejection). A
+ * ciphertext not below n: CRY_ERR_SIGNATURE. An empty plaintext: CRY_OK
+ * and *plaintext NULL (enc_size(NULL) is 0), since an enclave buffer
+ * cannot be empty. CRY_RSA_PAD_NONE gives all k bytes. */
+cry_status cry_rsa_decrypt(const enc_buffer *packed, const cry_rsa_params *params,
+                           const uint8_t *input, size_t input_length,
+                           enc_buffer **plaintext);
 /* DER SubjectPublicKeyInfo (CKA_PUBLIC_KEY_INFO), length protocol as in
  * cry_ec_public_key_info. */
 cry_status cry_rsa_public_key_info(const uint8_t *modulus,
