@@ -31,3 +31,14 @@ bench_rsa_sign_bench_CFLAGS = $(AM_CFLAGS) $(SODIUM_CFLAGS) $(CRYPTO_CFLAGS) \
 	-pthread
 bench_rsa_sign_bench_LDADD = src/crypto/libcrypto_guardhsm.la \
 	src/enclave/libenclave.la $(CRYPTO_LIBS) $(SODIUM_LIBS) -lpthread
+
+# cipher_bench: AES-256-GCM through a whole cry_cipher against bare
+# libsodium and OpenSSL on the same buffer (crypto layer, linked
+# statically like the unit tests).
+noinst_PROGRAMS += bench/cipher_bench
+BENCHMARKS += bench/cipher_bench
+bench_cipher_bench_SOURCES = bench/cipher_bench.c
+bench_cipher_bench_CFLAGS = $(AM_CFLAGS) $(SODIUM_CFLAGS) $(CRYPTO_CFLAGS) \
+	-pthread
+bench_cipher_bench_LDADD = src/crypto/libcrypto_guardhsm.la \
+	src/enclave/libenclave.la $(CRYPTO_LIBS) $(SODIUM_LIBS) -lpthread

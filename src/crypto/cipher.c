@@ -1,8 +1,9 @@
 /*
- * guardhsm crypto: the cry_cipher object: parameter checks, the key in
- * the enclave, multi-part buffering and the length rules of the PKCS#11
- * length-query protocol. The modes themselves are in cipher_aes.c,
- * cipher_aead.c and key_wrap.c; single-part calls in cipher_once.c.
+ * guardhsm crypto: the cry_cipher object: the key in the enclave,
+ * multi-part buffering and the length rules of the PKCS#11 length-query
+ * protocol. Parameters are checked in cipher_params.c, the modes run in
+ * cipher_aes.c, cipher_aead.c and key_wrap.c, single-part calls in
+ * cipher_once.c.
  */
 #include "config.h"
 
@@ -14,100 +15,6 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
-
-static bool is_aead(cry_cipher_mode mode)
-{
-	return mode == CRY_AES_GCM || mode == CRY_AES_CCM ||
-	       mode == CRY_CHACHA20_POLY1305;
-}
-
-static bool is_wrap(cry_cipher_mode mode)
-{
-	return mode == CRY_AES_KEY_WRAP || mode == CRY_AES_KEY_WRAP_PAD;
-}
-
-static bool is_block(cry_cipher_mode mode)
-{
-	return mode == CRY_AES_ECB || mode == CRY_AES_CBC ||
-	       mode == CRY_AES_CBC_PAD;
-}
-
-/* ---- Parameters --------------------------------------------------------- */
-
-static bool gcm_tag_ok(size_t length)
-{
-	return length == 4 || length == 8 || (length >= 12 && length <= 16);
-}
-
-/* CCM: 7..13-byte nonce, so a 2..8-byte length field that must hold the
- * message length; an even tag of 4..16 bytes. */
-static bool ccm_ok(const cry_cipher_params *params)
-{
-	size_t length_bytes = 15 - params->iv_length;
-
-	if (params->iv_length < 7 || params->iv_length > 13 ||
-	    params->tag_length < 4 || params->tag_length > 16 ||
-	    params->tag_length % 2 != 0)
-		return false;
-	return length_bytes >= sizeof(size_t) ||
-	       (params->data_length >> (8 * length_bytes)) == 0;
-}
-
-static bool mode_params_ok(const cry_cipher_params *params)
-{
-	size_t iv = params->iv_length;
-
-	switch (params->mode) {
-	case CRY_AES_ECB:
-		return iv == 0;
-	case CRY_AES_CBC:
-	case CRY_AES_CBC_PAD:
-		return iv == CRY_AES_BLOCK;
-	case CRY_AES_CTR:
-		return iv == CRY_AES_BLOCK && params->counter_length_bits >= 1 &&
-		       params->counter_length_bits <= 128;
-	case CRY_AES_GCM:
-		return iv >= 1 && iv <= CRY_GCM_MAX_IV &&
-		       gcm_tag_ok(params->tag_length);
-	case CRY_AES_CCM:
-		return ccm_ok(params);
-	case CRY_AES_KEY_WRAP:
-		return iv == 0 || iv == 8;
-	case CRY_AES_KEY_WRAP_PAD:
-		return iv == 0 || iv == 4;
-	case CRY_CHACHA20_POLY1305:
-		/* The tag is always 16 bytes; 0 means the same. */
-		return (iv == 8 || iv == 12 || iv == 24) &&
-		       (params->tag_length == 0 || params->tag_length == 16);
-	}
-	return false;
-}
-
-cry_status cry_cipher_check(const cry_cipher_params *params, size_t key_length)
-{
-	cry_cipher_mode mode;
-
-	if (params == NULL)
-		return CRY_ERR_INVALID;
-	mode = params->mode;
-	/* Fields a mode does not use must be empty: a value there is a
-	 * caller's mistake, not something to ignore. */
-	if ((params->iv == NULL && params->iv_length != 0) ||
-	    (params->aad == NULL && params->aad_length != 0) ||
-	    (!is_aead(mode) &&
-	     (params->aad_length != 0 || params->tag_length != 0)) ||
-	    (mode != CRY_AES_CTR && params->counter_length_bits != 0) ||
-	    (mode != CRY_AES_CCM && params->data_length != 0) ||
-	    !mode_params_ok(params))
-		return CRY_ERR_INVALID;
-	if (mode == CRY_CHACHA20_POLY1305)
-		return key_length == 32 ? CRY_OK : CRY_ERR_KEY;
-	return key_length == 16 || key_length == 24 || key_length == 32
-	               ? CRY_OK
-	               : CRY_ERR_KEY;
-}
-
-/* ---- The object --------------------------------------------------------- */
 
 /* The key's own enclave copy, or for the AES-256-GCM fast path
  * libsodium's expanded state; NOACCESS on return. */
@@ -172,7 +79,8 @@ cry_status cry_cipher_new(const enc_buffer *key,
 		status = cry_cipher_check(params, enc_size(key));
 	if (status != CRY_OK)
 		return status;
-	cipher = calloc(1, sizeof(*cipher));
+	/* CBC and CTR keep their IV in iv, the others after the struct. */
+	cipher = calloc(1, sizeof(*cipher) + params->iv_length);
 	if (cipher == NULL)
 		return CRY_ERR_NOMEM;
 	cipher->encrypt = encrypt;
@@ -201,12 +109,12 @@ void cry_cipher_finish(cry_cipher *cipher)
 	cipher->finished = true;
 	cry_cipher_key_release(cipher);
 	if (cipher->data != NULL) {
-		sodium_memzero(cipher->data, cipher->data_capacity);
+		sodium_memzero(cipher->data, cipher->data_used);
 		free(cipher->data);
 		cipher->data = NULL;
 		cipher->data_used = cipher->data_capacity = 0;
 	}
-	enc_wipe(cipher->block, sizeof(cipher->block));
+	sodium_memzero(cipher->block, sizeof(cipher->block));
 	cipher->block_length = 0;
 }
 
@@ -219,8 +127,7 @@ void cry_cipher_free(cry_cipher *cipher)
 		sodium_memzero(cipher->aad, cipher->aad_length);
 		free(cipher->aad);
 	}
-	sodium_memzero(cipher, sizeof(*cipher));
-	free(cipher);
+	free(cipher); /* the rest is public: IVs, lengths */
 }
 
 const enc_buffer *cry_cipher_secret_buffer(const cry_cipher *cipher)
@@ -250,7 +157,7 @@ size_t cry_cipher_update_length(const cry_cipher *cipher, size_t input_length)
 {
 	if (cipher == NULL || cipher->finished)
 		return 0;
-	if (is_block(cipher->mode))
+	if (cry_mode_is_block(cipher->mode))
 		return cry_cipher_block_release(cipher, input_length);
 	if (cipher->mode == CRY_AES_CTR)
 		return input_length;
@@ -268,7 +175,7 @@ size_t cry_cipher_final_length(const cry_cipher *cipher)
 		       : cipher->block_length == CRY_AES_BLOCK
 		               ? CRY_AES_BLOCK - 1
 		               : 0;
-	if (!is_aead(cipher->mode))
+	if (!cry_mode_is_aead(cipher->mode))
 		return 0;
 	tag = cry_aead_tag_length(cipher);
 	if (cipher->encrypt)
@@ -282,9 +189,9 @@ size_t cry_cipher_total_length(const cry_cipher *cipher, size_t input_length)
 
 	if (cipher == NULL || cipher->finished || input_length > SIZE_MAX / 2)
 		return 0;
-	if (is_wrap(cipher->mode))
+	if (cry_mode_is_wrap(cipher->mode))
 		return cry_key_wrap_output_length(cipher, input_length);
-	if (is_aead(cipher->mode)) {
+	if (cry_mode_is_aead(cipher->mode)) {
 		total = cipher->data_used + input_length;
 		tag = cry_aead_tag_length(cipher);
 		if (cipher->encrypt)
@@ -323,7 +230,7 @@ cry_status cry_cipher_buffer(cry_cipher *cipher, const uint8_t *input,
 			return CRY_ERR_NOMEM;
 		if (cipher->data != NULL) {
 			memcpy(grown, cipher->data, cipher->data_used);
-			sodium_memzero(cipher->data, cipher->data_capacity);
+			sodium_memzero(cipher->data, cipher->data_used);
 			free(cipher->data);
 		}
 		cipher->data = grown;
@@ -393,7 +300,7 @@ cry_status cry_cipher_update(cry_cipher *cipher, const uint8_t *input,
 	if (cipher == NULL || cipher->finished)
 		return CRY_ERR_INVALID;
 	if (output_length == NULL || (input == NULL && input_length != 0) ||
-	    is_wrap(cipher->mode)) {
+	    cry_mode_is_wrap(cipher->mode)) {
 		cry_cipher_finish(cipher);
 		return CRY_ERR_INVALID;
 	}
@@ -403,7 +310,7 @@ cry_status cry_cipher_update(cry_cipher *cipher, const uint8_t *input,
 		return CRY_ERR_BUFFER;
 	}
 	cipher->started = true;
-	if (is_aead(cipher->mode))
+	if (cry_mode_is_aead(cipher->mode))
 		status = cry_cipher_buffer(cipher, input, input_length);
 	else if (cipher->mode == CRY_AES_CTR)
 		status = cry_aes_ctr(cipher, input, input_length, output);
@@ -450,7 +357,7 @@ static cry_status cbc_pad_decrypt_final(cry_cipher *cipher, uint8_t *output,
 			memcpy(output, plain, length);
 		*output_length = length;
 	}
-	enc_wipe(plain, sizeof(plain));
+	sodium_memzero(plain, sizeof(plain));
 	return status;
 }
 
@@ -521,9 +428,9 @@ cry_status cry_cipher_final(cry_cipher *cipher, uint8_t *output,
 		return CRY_ERR_INVALID;
 	if (output_length == NULL) {
 		status = CRY_ERR_INVALID;
-	} else if (is_block(cipher->mode)) {
+	} else if (cry_mode_is_block(cipher->mode)) {
 		status = block_final(cipher, output, output_length);
-	} else if (is_aead(cipher->mode)) {
+	} else if (cry_mode_is_aead(cipher->mode)) {
 		status = aead_final(cipher, output, output_length);
 	} else if (cipher->mode == CRY_AES_CTR) {
 		*output_length = 0;

@@ -36,6 +36,7 @@
 #include <limits.h>
 #include <openssl/evp.h>
 #include <pthread.h>
+#include <sodium.h>
 #include <string.h>
 
 /* ---- OpenSSL's cipher objects, fetched once --------------------------- */
@@ -364,7 +365,7 @@ cry_status cry_aes_ctr(cry_cipher *cipher, const uint8_t *in, size_t length,
 	if (cipher->counter_offset > 0 &&
 	    !cry_evp_update(context, used, zeros, cipher->counter_offset))
 		status = CRY_ERR_INTERNAL;
-	enc_wipe(used, sizeof(used));
+	sodium_memzero(used, sizeof(used));
 	if (status == CRY_OK && !cry_evp_update(context, out, in, length))
 		status = CRY_ERR_INTERNAL;
 	EVP_CIPHER_CTX_free(context);

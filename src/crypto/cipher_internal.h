@@ -47,8 +47,8 @@ struct cry_cipher {
 	uint8_t block[CRY_AES_BLOCK];
 	size_t block_length;
 
-	/* AEAD and KW/KWP parameters (the IV/nonce is not secret). */
-	uint8_t nonce[CRY_GCM_MAX_IV];
+	/* AEAD and KW/KWP parameters (the IV/nonce is not secret; it
+	 * follows the struct). */
 	size_t nonce_length;
 	uint8_t *aad; /* a copy */
 	size_t aad_length;
@@ -58,7 +58,26 @@ struct cry_cipher {
 	uint8_t *data;
 	size_t data_used;
 	size_t data_capacity;
+	uint8_t nonce[]; /* nonce_length bytes */
 };
+
+static inline bool cry_mode_is_aead(cry_cipher_mode mode)
+{
+	return mode == CRY_AES_GCM || mode == CRY_AES_CCM ||
+	       mode == CRY_CHACHA20_POLY1305;
+}
+
+static inline bool cry_mode_is_wrap(cry_cipher_mode mode)
+{
+	return mode == CRY_AES_KEY_WRAP || mode == CRY_AES_KEY_WRAP_PAD;
+}
+
+/* ECB, CBC, CBC_PAD: whole blocks, buffered in cry_cipher.block. */
+static inline bool cry_mode_is_block(cry_cipher_mode mode)
+{
+	return mode == CRY_AES_ECB || mode == CRY_AES_CBC ||
+	       mode == CRY_AES_CBC_PAD;
+}
 
 /* The key copy for reading (cipher_aes.c): READONLY until closed. */
 cry_status cry_cipher_key_open(cry_cipher *cipher);
@@ -130,9 +149,10 @@ cry_status cry_aead_sodium_gcm_expand(const enc_buffer *key, enc_buffer *state);
  * (decryption: the most, KWP removes up to 7 bytes of padding), or 0 if
  * the input length is not one the mode takes. */
 size_t cry_key_wrap_output_length(const cry_cipher *cipher, size_t length);
-/* Wraps or unwraps in to out (cry_key_wrap_output_length bytes), the
- * output's length in *written; an integrity failure is
- * CRY_ERR_SIGNATURE (out then holds nothing). */
+/* Wraps or unwraps in to out, the output's length in *written; an
+ * integrity failure is CRY_ERR_SIGNATURE (out then holds nothing). out
+ * holds cry_key_wrap_output_length bytes wrapping, but length bytes
+ * unwrapping: OpenSSL's KWP unwrap wipes that much on failure. */
 cry_status cry_key_wrap(cry_cipher *cipher, const uint8_t *in, size_t length,
                         uint8_t *out, size_t *written);
 

@@ -16,11 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static bool is_wrap(cry_cipher_mode mode)
-{
-	return mode == CRY_AES_KEY_WRAP || mode == CRY_AES_KEY_WRAP_PAD;
-}
-
 /* The exact output of a whole message of length bytes, where it can be
  * known before the work: everything but CBC_PAD and KWP decryption
  * (there it is the most). A length the mode cannot take: CRY_ERR_INVALID
@@ -122,17 +117,17 @@ static cry_status once_cbc_pad_decrypt(cry_cipher *cipher, const uint8_t *input,
 		memcpy(output + body, last, CRY_AES_BLOCK - pad);
 		*output_length = length - pad;
 	}
-	enc_wipe(last, sizeof(last));
+	sodium_memzero(last, sizeof(last));
 	return status;
 }
 
 /* Unwrapping for the caller's memory: into our own first, so a failed
  * check leaves nothing in theirs, and KWP's exact length is known. */
 static cry_status once_unwrap(cry_cipher *cipher, const uint8_t *input,
-                              size_t length, size_t most, uint8_t *output,
+                              size_t length, uint8_t *output,
                               size_t *output_length)
 {
-	uint8_t *plain = malloc(most);
+	uint8_t *plain = malloc(length); /* as cry_key_wrap needs */
 	size_t written = 0;
 	cry_status status;
 
@@ -145,7 +140,7 @@ static cry_status once_unwrap(cry_cipher *cipher, const uint8_t *input,
 		memcpy(output, plain, written);
 		*output_length = written;
 	}
-	sodium_memzero(plain, most);
+	sodium_memzero(plain, length);
 	free(plain);
 	return status;
 }
@@ -162,8 +157,8 @@ static cry_status once_run(cry_cipher *cipher, const uint8_t *input,
 	if (cipher->mode == CRY_AES_CBC_PAD && !cipher->encrypt)
 		return once_cbc_pad_decrypt(cipher, input, length, output,
 		                            output_length);
-	if (is_wrap(cipher->mode) && !cipher->encrypt)
-		return once_unwrap(cipher, input, length, needed, output,
+	if (cry_mode_is_wrap(cipher->mode) && !cipher->encrypt)
+		return once_unwrap(cipher, input, length, output,
 		                   output_length);
 	status = buffer_too_small(needed, output, output_length);
 	if (status != CRY_OK)
@@ -343,14 +338,17 @@ cry_status cry_cipher_decrypt_secret(const enc_buffer *key,
 		status = CRY_ERR_SIGNATURE_LENGTH;
 	if (status == CRY_OK)
 		status = cry_cipher_new(key, params, false, &cipher);
+	/* KW/KWP: OpenSSL wants room for the whole input. */
 	if (status == CRY_OK)
-		status = cry_from_enclave(enc_alloc(most, 0, &first));
+		status = cry_from_enclave(enc_alloc(
+		        cry_mode_is_wrap(params->mode) ? input_length : most, 0,
+		        &first));
 	if (status == CRY_OK)
 		status = decrypt_into(cipher, input, input_length, most, first,
 		                      &length);
 	if (status == CRY_OK && length == 0)
 		status = CRY_ERR_SIGNATURE_LENGTH;
-	if (status == CRY_OK && length != most) {
+	if (status == CRY_OK && length != enc_size(first)) {
 		/* Padding removed: an exact copy, and the first one wiped. */
 		status = cry_from_enclave(enc_alloc(length, 0, &exact));
 		if (status == CRY_OK)

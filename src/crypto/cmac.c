@@ -154,7 +154,7 @@ void cry_cmac_free(cry_cmac *cmac)
 		return;
 	enc_free(cmac->key); /* wipes */
 	if (cmac->message != NULL) {
-		sodium_memzero(cmac->message, cmac->message_capacity);
+		sodium_memzero(cmac->message, cmac->message_length);
 		free(cmac->message);
 	}
 	free(cmac);

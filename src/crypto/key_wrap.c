@@ -49,6 +49,9 @@ cry_status cry_key_wrap(cry_cipher *cipher, const uint8_t *in, size_t length,
                         uint8_t *out, size_t *written)
 {
 	size_t most = cry_key_wrap_output_length(cipher, length);
+	/* OpenSSL's KWP unwrap wipes a whole input length of out when the
+	 * check fails, and its provider wants that much room for both. */
+	size_t room = cipher->encrypt ? most : length;
 	EVP_CIPHER_CTX *context;
 	int produced = 0;
 	bool done;
@@ -76,7 +79,7 @@ cry_status cry_key_wrap(cry_cipher *cipher, const uint8_t *in, size_t length,
 	       produced > 0 && (size_t)produced <= most;
 	EVP_CIPHER_CTX_free(context); /* cleanses the round keys */
 	if (!done) {
-		enc_wipe(out, most); /* no unverified plaintext stays */
+		enc_wipe(out, room); /* no unverified plaintext stays */
 		if (cipher->encrypt)
 			return CRY_ERR_INTERNAL;
 		ERR_clear_error(); /* an expected failure, not a fault */

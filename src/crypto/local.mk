@@ -17,6 +17,7 @@ src_crypto_libcrypto_guardhsm_la_SOURCES = \
 	src/crypto/kdf.c \
 	src/crypto/cipher_internal.h \
 	src/crypto/cipher.c \
+	src/crypto/cipher_params.c \
 	src/crypto/cipher_once.c \
 	src/crypto/cipher_aes.c \
 	src/crypto/cipher_aead.c \

@@ -4,7 +4,9 @@
 noinst_LTLIBRARIES += tests/unit/crypto/libcryptotest.la
 tests_unit_crypto_libcryptotest_la_SOURCES = \
 	tests/unit/crypto/common.c \
-	tests/unit/crypto/common.h
+	tests/unit/crypto/common.h \
+	tests/unit/crypto/cipher_common.c \
+	tests/unit/crypto/cipher_common.h
 tests_unit_crypto_libcryptotest_la_CFLAGS = $(AM_CFLAGS) \
 	$(SODIUM_CFLAGS) $(CMOCKA_CFLAGS) -pthread
 
@@ -19,7 +21,13 @@ CRYPTO_UNIT_TESTS = \
 	tests/unit/crypto/test_rsa \
 	tests/unit/crypto/test_rsa_pack \
 	tests/unit/crypto/test_rsa_blinding \
-	tests/unit/crypto/test_rsa_generate
+	tests/unit/crypto/test_rsa_generate \
+	tests/unit/crypto/test_cipher_vectors \
+	tests/unit/crypto/test_cipher_modes \
+	tests/unit/crypto/test_cipher_errors \
+	tests/unit/crypto/test_cipher_params \
+	tests/unit/crypto/test_cipher_enclave \
+	tests/unit/crypto/test_cmac
 
 check_PROGRAMS += $(CRYPTO_UNIT_TESTS)
 TESTS += $(CRYPTO_UNIT_TESTS)
@@ -81,6 +89,38 @@ tests_unit_crypto_test_rsa_generate_SOURCES = \
 	tests/unit/crypto/test_rsa_generate.c $(RSA_TEST_SOURCES)
 tests_unit_crypto_test_rsa_generate_CFLAGS = $(CRYPTO_TEST_CFLAGS)
 tests_unit_crypto_test_rsa_generate_LDADD = $(CRYPTO_TEST_LDADD)
+
+tests_unit_crypto_test_cipher_vectors_SOURCES = \
+	tests/unit/crypto/test_cipher_vectors.c
+tests_unit_crypto_test_cipher_vectors_CFLAGS = $(CRYPTO_TEST_CFLAGS)
+tests_unit_crypto_test_cipher_vectors_LDADD = $(CRYPTO_TEST_LDADD)
+
+tests_unit_crypto_test_cipher_modes_SOURCES = \
+	tests/unit/crypto/test_cipher_modes.c
+tests_unit_crypto_test_cipher_modes_CFLAGS = $(CRYPTO_TEST_CFLAGS)
+tests_unit_crypto_test_cipher_modes_LDADD = $(CRYPTO_TEST_LDADD)
+
+tests_unit_crypto_test_cipher_errors_SOURCES = \
+	tests/unit/crypto/test_cipher_errors.c
+tests_unit_crypto_test_cipher_errors_CFLAGS = $(CRYPTO_TEST_CFLAGS)
+tests_unit_crypto_test_cipher_errors_LDADD = $(CRYPTO_TEST_LDADD)
+
+tests_unit_crypto_test_cipher_params_SOURCES = \
+	tests/unit/crypto/test_cipher_params.c
+tests_unit_crypto_test_cipher_params_CFLAGS = $(CRYPTO_TEST_CFLAGS)
+tests_unit_crypto_test_cipher_params_LDADD = $(CRYPTO_TEST_LDADD)
+
+# The enclave rule: the memory scan reuses the security tests' scanner.
+tests_unit_crypto_test_cipher_enclave_SOURCES = \
+	tests/unit/crypto/test_cipher_enclave.c \
+	tests/security/scanner.c tests/security/scanner.h
+tests_unit_crypto_test_cipher_enclave_CFLAGS = $(CRYPTO_TEST_CFLAGS) \
+	-I$(top_srcdir)/tests
+tests_unit_crypto_test_cipher_enclave_LDADD = $(CRYPTO_TEST_LDADD)
+
+tests_unit_crypto_test_cmac_SOURCES = tests/unit/crypto/test_cmac.c
+tests_unit_crypto_test_cmac_CFLAGS = $(CRYPTO_TEST_CFLAGS)
+tests_unit_crypto_test_cmac_LDADD = $(CRYPTO_TEST_LDADD)
 
 # `make check-valgrind-crypto`: every crypto test under valgrind.
 .PHONY: check-valgrind-crypto

@@ -196,8 +196,8 @@ static const vector key_wrap[] = {
          "5840df6e29b02af1ab493b705bf16ea1ae8338f4dcc176a8", "", "", 0, 0,
          "466f7250617369", "afbeb0f07dfbf5419200f2ccb50bb24f"},
         {"RFC 5649 6, 7 octets, explicit IV", CRY_AES_KEY_WRAP_PAD,
-         "5840df6e29b02af1ab493b705bf16ea1ae8338f4dcc176a8", "a65959a6", "",
-         0, 0, "466f7250617369", "afbeb0f07dfbf5419200f2ccb50bb24f"},
+         "5840df6e29b02af1ab493b705bf16ea1ae8338f4dcc176a8", "a65959a6", "", 0,
+         0, "466f7250617369", "afbeb0f07dfbf5419200f2ccb50bb24f"},
 };
 
 /* "Ladies and Gentlemen of the class of '99: If I could offer you only
@@ -289,8 +289,8 @@ static void check_direction(const decoded *d, bool encrypt, bool multi_part)
 	assert_memory_equal(expected, out, written);
 	if (!multi_part)
 		return;
-	for (size_t p = 0; p < sizeof(chunk_patterns) / sizeof(chunk_patterns[0]);
-	     p++) {
+	for (size_t p = 0;
+	     p < sizeof(chunk_patterns) / sizeof(chunk_patterns[0]); p++) {
 		size_t count = 0;
 
 		while (count < 4 && (count == 0 || chunk_patterns[p][count]))
@@ -316,17 +316,17 @@ static void check_secret(const decoded *d)
 		return;
 	secret = secret_from_bytes(d->plain, d->plain_length);
 	/* The length query, then the real call. */
-	assert_cry(CRY_ERR_BUFFER, cry_cipher_encrypt_secret(
-	                                   d->key, &d->params, secret, NULL,
-	                                   &written));
+	assert_cry(CRY_ERR_BUFFER,
+	           cry_cipher_encrypt_secret(d->key, &d->params, secret, NULL,
+	                                     &written));
 	assert_int_equal(d->cipher_length, written);
 	written = sizeof(out);
 	assert_cry_ok(cry_cipher_encrypt_secret(d->key, &d->params, secret, out,
 	                                        &written));
 	assert_int_equal(d->cipher_length, written);
 	assert_memory_equal(d->cipher, out, written);
-	assert_cry_ok(cry_cipher_decrypt_secret(
-	        d->key, &d->params, d->cipher, d->cipher_length, &plain));
+	assert_cry_ok(cry_cipher_decrypt_secret(d->key, &d->params, d->cipher,
+	                                        d->cipher_length, &plain));
 	assert_int_equal(ENC_READONLY, enc_access_of(plain));
 	assert_int_equal(d->plain_length, enc_size(plain));
 	assert_memory_equal(d->plain, enc_data(plain), d->plain_length);
@@ -334,8 +334,7 @@ static void check_secret(const decoded *d)
 	enc_free(secret);
 }
 
-static void check_vectors(const vector *vectors, size_t count,
-                          bool multi_part)
+static void check_vectors(const vector *vectors, size_t count, bool multi_part)
 {
 	for (size_t i = 0; i < count; i++) {
 		decoded d;
