@@ -330,7 +330,7 @@ static void test_in_place(void **state)
 
 	modes[0] = cipher_params(CRY_AES_CBC, test_iv16, 16);
 	modes[1] = cipher_params(CRY_AES_CTR, test_iv16, 16);
-	modes[1].counter_bits = 64;
+	modes[1].counter_length_bits = 64;
 	modes[2] = cipher_params(CRY_AES_ECB, NULL, 0);
 	fill_bytes(data, sizeof(data), 6);
 	for (size_t m = 0; m < 3; m++) {

@@ -42,11 +42,11 @@ static void test_parameter_errors(void **state)
 	/* CTR counter bits 1..128. */
 	p = cipher_params(CRY_AES_CTR, iv, 16);
 	assert_cry(CRY_ERR_INVALID, cry_cipher_check(&p, 16));
-	p.counter_bits = 129;
+	p.counter_length_bits = 129;
 	assert_cry(CRY_ERR_INVALID, cry_cipher_check(&p, 16));
-	p.counter_bits = 1;
+	p.counter_length_bits = 1;
 	assert_cry_ok(cry_cipher_check(&p, 16));
-	p.counter_bits = 128;
+	p.counter_length_bits = 128;
 	assert_cry_ok(cry_cipher_check(&p, 16));
 	p.iv_length = 12;
 	assert_cry(CRY_ERR_INVALID, cry_cipher_check(&p, 16));
@@ -121,7 +121,7 @@ static void test_parameter_errors(void **state)
 	p.tag_length = 16;
 	assert_cry(CRY_ERR_INVALID, cry_cipher_check(&p, 16));
 	p = cipher_params(CRY_AES_CBC, iv, 16);
-	p.counter_bits = 32;
+	p.counter_length_bits = 32;
 	assert_cry(CRY_ERR_INVALID, cry_cipher_check(&p, 16));
 	p = cipher_params(CRY_AES_GCM, iv, 12);
 	p.tag_length = 16;
@@ -224,7 +224,7 @@ static void test_null_and_state_errors(void **state)
 	assert_cry(CRY_ERR_INVALID,
 	           cry_cipher_decrypt_secret(key, &params, data, 16, &plain));
 	params = cipher_params(CRY_AES_CTR, test_iv16, 16);
-	params.counter_bits = 32;
+	params.counter_length_bits = 32;
 	assert_cry(CRY_ERR_INVALID,
 	           cry_cipher_encrypt_secret(key, &params, key, out, &written));
 	enc_free(closed);
