@@ -430,6 +430,11 @@ size_t rsa_digest(const EVP_MD *md, const void *data, size_t length,
 	return n;
 }
 
+bool rsa_implicit_rejection(void)
+{
+	return OpenSSL_version_num() >= 0x30200000UL;
+}
+
 /* ---- Token operations ------------------------------------------------- */
 
 CK_ULONG rsa_sign_one(CK_SESSION_HANDLE s, CK_MECHANISM *m,

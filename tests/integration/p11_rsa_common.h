@@ -116,6 +116,10 @@ size_t rsa_ossl_decrypt(EVP_PKEY *key, const rsa_ossl_params *params,
                         const void *input, size_t length, CK_BYTE *out);
 size_t rsa_digest(const EVP_MD *md, const void *data, size_t length,
                   CK_BYTE *out);
+/* OpenSSL 3.2 and later (the module's libcrypto too) answer a bad PKCS#1
+ * v1.5 encryption padding with a pseudo-random message instead of an
+ * error ("implicit rejection"): the token then decrypts to garbage. */
+bool rsa_implicit_rejection(void);
 
 /* ---- Token operations (asserting the init and, for the _one helpers,
  * the call) ------------------------------------------------------------- */

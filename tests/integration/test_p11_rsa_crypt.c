@@ -32,6 +32,25 @@ static void fill_plain(void)
 	plain[0] = 0x00; /* a raw block below any 2048-bit modulus */
 }
 
+/* A ciphertext that does not decrypt: CKR_ENCRYPTED_DATA_INVALID, or
+ * under implicit rejection (PKCS#1 v1.5, OpenSSL 3.2+) anything but the
+ * original plaintext. */
+static void check_bad_decrypt(CK_RV rv, const CK_MECHANISM *m,
+                              const CK_BYTE *out, CK_ULONG n,
+                              const CK_BYTE *original, size_t length,
+                              const char *what)
+{
+	if (rv == CKR_OK && m->mechanism == CKM_RSA_PKCS &&
+	    rsa_implicit_rejection()) {
+		if (n == length && memcmp(out, original, length) == 0)
+			fail_msg("%s: decrypts to the original", what);
+		return;
+	}
+	if (rv != CKR_ENCRYPTED_DATA_INVALID)
+		fail_msg("%s: %s, expected CKR_ENCRYPTED_DATA_INVALID", what,
+		         rsa_rv_name(rv));
+}
+
 /* The token decrypts ciphertext into exactly expected. */
 static void check_decrypts(CK_SESSION_HANDLE s, CK_MECHANISM *m,
                            CK_OBJECT_HANDLE key, const CK_BYTE *ciphertext,
@@ -378,11 +397,11 @@ static void test_decrypt_errors(void **state)
 			c[positions[j]] ^= 0x04;
 			CK_RV rv = rsa_decrypt_rv(k.s, m, k.gen_priv, c, cn,
 			                          out, &n);
-			if (rv != CKR_ENCRYPTED_DATA_INVALID)
-				fail_msg(
-				        "mechanism 0x%lx, byte %zu changed: %s",
-				        (unsigned long)m->mechanism,
-				        positions[j], rsa_rv_name(rv));
+			char what[64];
+			snprintf(what, sizeof(what),
+			         "mechanism 0x%lx, byte %zu changed",
+			         (unsigned long)m->mechanism, positions[j]);
+			check_bad_decrypt(rv, m, out, n, plain, 32, what);
 			c[positions[j]] ^= 0x04;
 			/* The failure ended the operation. */
 			n = sizeof(out);
@@ -392,9 +411,9 @@ static void test_decrypt_errors(void **state)
 		/* Zeros, and a value above the modulus. */
 		CK_BYTE zeros[RSA_BYTES] = {0}, ones[RSA_BYTES];
 		memset(ones, 0xff, sizeof(ones));
-		RV(rsa_decrypt_rv(k.s, m, k.gen_priv, zeros, RSA_BYTES, out,
-		                  &n),
-		   CKR_ENCRYPTED_DATA_INVALID);
+		check_bad_decrypt(rsa_decrypt_rv(k.s, m, k.gen_priv, zeros,
+		                                 RSA_BYTES, out, &n),
+		                  m, out, n, plain, 32, "zeros");
 		RV(rsa_decrypt_rv(k.s, m, k.gen_priv, ones, RSA_BYTES, out, &n),
 		   CKR_ENCRYPTED_DATA_INVALID);
 		/* Not k bytes. */
@@ -555,6 +574,8 @@ static void test_length_protocol(void **state)
 
 		/* A bad ciphertext behind a short buffer: the error, and the
 		 * operation ends. */
+		if (m->mechanism == CKM_RSA_PKCS && rsa_implicit_rejection())
+			continue;
 		c[5] ^= 1;
 		OK(p11->C_DecryptInit(k.s, m, k.gen_priv));
 		n = 1;

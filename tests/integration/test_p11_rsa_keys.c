@@ -648,9 +648,12 @@ static void test_wrap_pkcs1_and_errors(void **state)
 	assert_memory_equal(out, h_aes_key, 32);
 	OK(unwrap_aes(k.s, &m, k.ossl_priv, wrapped, n, 0));
 	check_unwrapped(k.s, h_aes_key, 32);
+	/* Tampered (with OpenSSL 3.2's implicit rejection the padding
+	 * check cannot fail: a pseudo-random value, not checked here). */
 	wrapped[3] ^= 1;
-	RV(unwrap_aes(k.s, &m, k.ossl_priv, wrapped, n, 0),
-	   CKR_WRAPPED_KEY_INVALID);
+	if (!rsa_implicit_rejection())
+		RV(unwrap_aes(k.s, &m, k.ossl_priv, wrapped, n, 0),
+		   CKR_WRAPPED_KEY_INVALID);
 
 	CK_RSA_PKCS_OAEP_PARAMS p = {CKM_SHA256, CKG_MGF1_SHA256,
 	                             CKZ_DATA_SPECIFIED, NULL, 0};
