@@ -148,6 +148,32 @@ bool bench_module_cold_login(bench_module *module, double *total,
 /* The child's side; returns the process exit status. */
 int bench_login_child(const char *path);
 
+/* ---- Several threads running one operation at once (p11bench_sign.c) ----
+ */
+
+#define BENCH_MAX_THREADS 8
+
+/* One operation; false on failure (the state says why). */
+typedef bool (*parallel_op)(void *state);
+
+typedef struct parallel_outcome {
+	double rate; /* sum over threads of ops / elapsed */
+	size_t ops;
+	double elapsed; /* the longest thread's */
+	double thread_rate[BENCH_MAX_THREADS];
+	/* Processor time the whole process used meanwhile, in cores (2.0:
+	 * both cores busy all along; less: the threads waited, say for a
+	 * lock), and the kernel's share of it (system calls). */
+	double cores;
+	double system_share;
+	int failed_thread; /* -1: none */
+} parallel_outcome;
+
+/* Runs op on `threads` threads, thread i with states[i], for `seconds`;
+ * the threads start together and stop when the time is up. */
+void bench_parallel(size_t threads, double seconds, parallel_op op,
+                    void *const *states, parallel_outcome *outcome);
+
 /* ---- Signing (p11bench_sign.c) --------------------------------------------
  */
 
@@ -167,5 +193,24 @@ void bench_raw_p256_1(const bench_options *options, bench_result *result);
 void bench_raw_p256_2(const bench_options *options, bench_result *result);
 void bench_raw_p256_new_context_1(const bench_options *options,
                                   bench_result *result);
+
+/* ---- RSA and AES (p11bench_rsa_aes.c) --------------------------------------
+ */
+
+void bench_run_rsa_sign(bench_module *module, const bench_options *options,
+                        bench_result *result);
+void bench_raw_rsa_sign(const bench_options *options, bench_result *result);
+void bench_run_rsa_decrypt(bench_module *module, const bench_options *options,
+                           bench_result *result);
+void bench_raw_rsa_decrypt(const bench_options *options, bench_result *result);
+void bench_run_aes_gcm_64(bench_module *module, const bench_options *options,
+                          bench_result *result);
+void bench_raw_aes_gcm_64(const bench_options *options, bench_result *result);
+void bench_run_aes_gcm_4k(bench_module *module, const bench_options *options,
+                          bench_result *result);
+void bench_raw_aes_gcm_4k(const bench_options *options, bench_result *result);
+void bench_run_rsa_keygen(bench_module *module, const bench_options *options,
+                          bench_result *result);
+void bench_raw_rsa_keygen(const bench_options *options, bench_result *result);
 
 #endif

@@ -27,14 +27,11 @@
 #include <time.h>
 
 #define SIGN_MESSAGE_BYTES 32
-#define SIGN_MAX_THREADS 8
+#define SIGN_MAX_THREADS BENCH_MAX_THREADS
 #define SIGNATURE_CAPACITY 256
 
 /* ---- Several threads running one operation at once ------------------------
  */
-
-/* One operation; false on failure (the state says why). */
-typedef bool (*parallel_op)(void *state);
 
 typedef struct parallel_run {
 	pthread_barrier_t start;
@@ -69,27 +66,13 @@ static void *parallel_main(void *argument)
 	return NULL;
 }
 
-typedef struct parallel_outcome {
-	double rate; /* sum over threads of ops / elapsed */
-	size_t ops;
-	double elapsed; /* the longest thread's */
-	double thread_rate[SIGN_MAX_THREADS];
-	/* Processor time the whole process used meanwhile, in cores (2.0:
-	 * both cores busy all along; less: the threads waited, say for a
-	 * lock), and the kernel's share of it (system calls). */
-	double cores;
-	double system_share;
-	int failed_thread; /* -1: none */
-} parallel_outcome;
-
 static double cpu_seconds(const struct timeval *time)
 {
 	return (double)time->tv_sec + (double)time->tv_usec / 1e6;
 }
 
-/* Runs op on `threads` threads, thread i with states[i], for `seconds`. */
-static void parallel(size_t threads, double seconds, parallel_op op,
-                     void *const *states, parallel_outcome *outcome)
+void bench_parallel(size_t threads, double seconds, parallel_op op,
+                    void *const *states, parallel_outcome *outcome)
 {
 	parallel_run run;
 	parallel_thread workers[SIGN_MAX_THREADS];
@@ -375,8 +358,8 @@ static void measure_sign(bench_module *module, const bench_options *options,
 		parallel_outcome outcome;
 		char rates[96];
 
-		parallel(threads, options->seconds, p11_sign_once, pointers,
-		         &outcome);
+		bench_parallel(threads, options->seconds, p11_sign_once,
+		               pointers, &outcome);
 		if (outcome.failed_thread >= 0) {
 			const p11_sign_state *state =
 			        &states[outcome.failed_thread];
@@ -474,8 +457,8 @@ static void raw_ed25519(const bench_options *options, bench_result *result,
 		pointers[i] = &states[i];
 	}
 	sodium_memzero(secret, sizeof(secret));
-	parallel(threads, options->seconds, sodium_sign_once, pointers,
-	         &outcome);
+	bench_parallel(threads, options->seconds, sodium_sign_once, pointers,
+	               &outcome);
 	bool valid = crypto_sign_verify_detached(
 	                     states[0].signature, states[0].message,
 	                     sizeof(states[0].message), public_key) == 0;
@@ -569,10 +552,10 @@ static void raw_p256(const bench_options *options, bench_result *result,
 		     EVP_PKEY_sign_init(states[i].context) == 1;
 	}
 	if (ok) {
-		parallel(threads, options->seconds,
-		         context_per_call ? openssl_sign_new_context
-		                          : openssl_sign_once,
-		         pointers, &outcome);
+		bench_parallel(threads, options->seconds,
+		               context_per_call ? openssl_sign_new_context
+		                                : openssl_sign_once,
+		               pointers, &outcome);
 		ok = outcome.failed_thread < 0;
 	}
 	if (ok) {

@@ -497,7 +497,12 @@ void cry_cmac_free(cry_cmac *cmac);
  * salt_key: the salt as an enclave buffer (CKF_HKDF_SALT_KEY), else
  * salt/salt_length. The result (PRK if !expand, else out_length bytes,
  * at most 255 hash lengths) goes into a new enclave buffer (READONLY);
- * PRK never leaves the enclave. */
+ * PRK never leaves the enclave. CRY_ERR_INVALID: neither step, out_length
+ * 0 or too long with expand (without it: neither 0 nor the hash length),
+ * a NULL pointer with a non-zero length, salt_key together with
+ * salt_length. The salt is not used without extract, nor info without
+ * expand. Expand alone needs an ikm of at least the hash length (RFC 5869
+ * section 2.3): CRY_ERR_KEY. */
 cry_status cry_hkdf(cry_hash hash, const enc_buffer *ikm, bool extract,
                     bool expand, const uint8_t *salt, size_t salt_length,
                     const enc_buffer *salt_key, const uint8_t *info,

@@ -1,6 +1,7 @@
 /* C_GenerateKeyPair (RSA, NIST curves, Ed25519, X25519) and C_GenerateKey
- * (generic secrets, AES, ChaCha20). Fresh private material is born in an
- * enclave buffer and sealed into the object straight from there. */
+ * (generic secrets, HKDF keys, AES, ChaCha20). Fresh private material is
+ * born in an enclave buffer and sealed into the object straight from
+ * there. */
 #include "config.h"
 
 #include "pkcs11/entry.h"
@@ -248,12 +249,15 @@ CK_RV C_GenerateKey(CK_SESSION_HANDLE handle, CK_MECHANISM_PTR mechanism,
 	         (info->family != P11_FAMILY_GENERIC_SECRET_GEN &&
 	          info->family != P11_FAMILY_SECRET_GEN))
 		rv = CKR_MECHANISM_INVALID;
-	if (rv == CKR_OK &&
-	    (mechanism->pParameter != NULL || mechanism->ulParameterLen))
+	else if (mechanism->pParameter != NULL || mechanism->ulParameterLen)
 		rv = CKR_MECHANISM_PARAM_INVALID;
+	/* AES and ChaCha20 keys have their mechanism's type; the same random
+	 * bytes make a generic secret or an HKDF key. */
 	CK_KEY_TYPE key_type = CKK_GENERIC_SECRET;
-	if (rv == CKR_OK && info->family == P11_FAMILY_SECRET_GEN)
+	if (info != NULL && info->family == P11_FAMILY_SECRET_GEN)
 		key_type = info->key_type;
+	else if (info != NULL && info->type == CKM_HKDF_KEY_GEN)
+		key_type = CKK_HKDF;
 	if (rv == CKR_OK)
 		rv = tok_object_create_ex(
 		        template, count, TOK_ORIGIN_GENERATE, CKO_SECRET_KEY,

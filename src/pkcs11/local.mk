@@ -41,6 +41,8 @@ src_pkcs11_libpkcs11_la_SOURCES = \
 	src/pkcs11/encrypt.c \
 	src/pkcs11/wrap.c \
 	src/pkcs11/derive.c \
+	src/pkcs11/derive.h \
+	src/pkcs11/derive_hkdf.c \
 	src/pkcs11/unsupported.c
 src_pkcs11_libpkcs11_la_CFLAGS = $(AM_CFLAGS) $(SODIUM_CFLAGS) \
 	$(CRYPTO_CFLAGS) $(P11KIT_CFLAGS) -pthread

@@ -1,6 +1,6 @@
 /* Every mechanism guardhsm offers, with the CK_MECHANISM_INFO it reports.
- * Key sizes are in bits for EC keys and in bytes for HMAC and generic
- * secrets, as the spec defines them. */
+ * Key sizes are in bits for EC keys and in bytes for HMAC, HKDF and
+ * generic secrets, as the spec defines them. */
 #include "config.h"
 
 #include "pkcs11/mechanisms.h"
@@ -79,6 +79,19 @@ static const p11_mechanism mechanisms[] = {
         {.type = CKM_ECDH1_DERIVE,
          .info = {255, 521, CKF_DERIVE | EC_FLAGS},
          .family = P11_FAMILY_ECDH,
+         .hash = CRY_HASH_SHA256},
+        /* HKDF (3.0) */
+        {.type = CKM_HKDF_KEY_GEN,
+         .info = {1, HMAC_MAX_KEY_BYTES, CKF_GENERATE},
+         .family = P11_FAMILY_GENERIC_SECRET_GEN,
+         .hash = CRY_HASH_SHA256},
+        {.type = CKM_HKDF_DERIVE,
+         .info = {1, HMAC_MAX_KEY_BYTES, CKF_DERIVE},
+         .family = P11_FAMILY_HKDF,
+         .hash = CRY_HASH_SHA256},
+        {.type = CKM_HKDF_DATA,
+         .info = {1, HMAC_MAX_KEY_BYTES, CKF_DERIVE},
+         .family = P11_FAMILY_HKDF,
          .hash = CRY_HASH_SHA256},
         /* RSA (OpenSSL). */
         {.type = CKM_RSA_PKCS_KEY_PAIR_GEN,

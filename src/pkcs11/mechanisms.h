@@ -24,6 +24,7 @@ typedef enum p11_family {
 	P11_FAMILY_SECRET_GEN, /* AES, ChaCha20: key_type */
 	P11_FAMILY_CIPHER,     /* AES modes, ChaCha20-Poly1305: mode */
 	P11_FAMILY_CMAC,
+	P11_FAMILY_HKDF, /* CKM_HKDF_DERIVE, CKM_HKDF_DATA */
 } p11_family;
 
 typedef struct p11_mechanism {

@@ -155,10 +155,11 @@ static const tok_rule rules[] = {
         {CKA_DESTROYABLE, TOK_GROUP_STORAGE, MOD | TOK_ONLY_TO_FALSE, T},
         {CKA_UNIQUE_ID, TOK_GROUP_STORAGE, NEVER, N},
 
-        /* Data objects: nothing but the label changes (section 4.4). */
+        /* Data objects: nothing but the label changes (section 4.4).
+         * CKM_HKDF_DATA derives one and supplies its value. */
         {CKA_APPLICATION, TOK_GROUP_DATA, 0, E},
         {CKA_OBJECT_ID, TOK_GROUP_DATA, 0, E},
-        {CKA_VALUE, TOK_GROUP_DATA, 0, E},
+        {CKA_VALUE, TOK_GROUP_DATA, TOK_NOT_UNWRAP | TOK_MATERIAL, E},
 
         /* X.509 certificates: only CKA_ID, CKA_ISSUER and CKA_SERIAL_NUMBER
          * may change after creation. */
@@ -215,7 +216,8 @@ static const tok_rule rules[] = {
         {CKA_ALWAYS_AUTHENTICATE, TOK_GROUP_PRIVATE, 0, F},
         {CKA_PUBLIC_KEY_INFO, TOK_GROUP_PRIVATE, 0, E},
 
-        /* Secret keys (CKK_GENERIC_SECRET, CKK_AES, CKK_CHACHA20). */
+        /* Secret keys (CKK_GENERIC_SECRET, CKK_AES, CKK_CHACHA20,
+         * CKK_HKDF). */
         {CKA_SENSITIVE, TOK_GROUP_SECRET, MOD | TOK_ONLY_TO_TRUE, T},
         {CKA_ENCRYPT, TOK_GROUP_SECRET, MOD, T},
         {CKA_DECRYPT, TOK_GROUP_SECRET, MOD, T},
@@ -285,7 +287,7 @@ unsigned tok_groups(CK_OBJECT_CLASS object_class, CK_KEY_TYPE key_type)
 		       (rsa ? TOK_GROUP_RSA_PRIVATE : TOK_GROUP_EC_PRIVATE);
 	case CKO_SECRET_KEY:
 		if (key_type != CKK_GENERIC_SECRET && key_type != CKK_AES &&
-		    key_type != CKK_CHACHA20)
+		    key_type != CKK_CHACHA20 && key_type != CKK_HKDF)
 			return 0;
 		return TOK_GROUP_STORAGE | TOK_GROUP_KEY | TOK_GROUP_SECRET;
 	default:
@@ -330,5 +332,5 @@ bool tok_key_type_known(CK_KEY_TYPE key_type)
 	return key_type == CKK_RSA || key_type == CKK_EC ||
 	       key_type == CKK_EC_EDWARDS || key_type == CKK_EC_MONTGOMERY ||
 	       key_type == CKK_GENERIC_SECRET || key_type == CKK_AES ||
-	       key_type == CKK_CHACHA20;
+	       key_type == CKK_CHACHA20 || key_type == CKK_HKDF;
 }

@@ -106,8 +106,8 @@ static CK_RV identify(const CK_ATTRIBUTE *template, CK_ULONG count,
 
 	if (rv != CKR_OK)
 		return rv;
-	/* default_class 0 is CKO_DATA, which no mechanism makes: only key
-	 * classes count as a default. */
+	/* default_class 0 is CKO_DATA: only key classes count as a default,
+	 * so a derived data object (CKM_HKDF_DATA) must say CKO_DATA. */
 	if (!found) {
 		if (creating || !tok_is_key_class(default_class))
 			return CKR_TEMPLATE_INCOMPLETE;
@@ -115,7 +115,9 @@ static CK_RV identify(const CK_ATTRIBUTE *template, CK_ULONG count,
 	}
 	if (!tok_class_supported(build->object_class))
 		return CKR_ATTRIBUTE_VALUE_INVALID;
-	if (!creating && !tok_is_key_class(build->object_class))
+	if (!creating && !tok_is_key_class(build->object_class) &&
+	    !(build->origin == TOK_ORIGIN_DERIVE &&
+	      build->object_class == CKO_DATA))
 		return CKR_TEMPLATE_INCONSISTENT;
 
 	build->key_type = CK_UNAVAILABLE_INFORMATION;
@@ -289,8 +291,11 @@ static CK_RV add_computed(builder *build)
 
 	if (!has(build, CKA_CLASS))
 		rv = put_ulong(build, CKA_CLASS, build->object_class);
+	/* A derived data object holds what a key gave: private too. */
 	if (rv == CKR_OK && !has(build, CKA_PRIVATE))
-		rv = put_bool(build, CKA_PRIVATE, secret_holder);
+		rv = put_bool(build, CKA_PRIVATE,
+		              secret_holder ||
+		                      build->origin == TOK_ORIGIN_DERIVE);
 	if (rv == CKR_OK && build->object_class == CKO_CERTIFICATE &&
 	    !has(build, CKA_NAME_HASH_ALGORITHM))
 		rv = put_ulong(build, CKA_NAME_HASH_ALGORITHM, CKM_SHA_1);

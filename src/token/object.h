@@ -53,6 +53,10 @@ typedef enum tok_origin {
  * TOK_ORIGIN_GENERATE (else CK_UNAVAILABLE_INFORMATION is stored).
  * default_class / default_key_type are used when the template omits them
  * (key generation knows them; 0 / CK_UNAVAILABLE_INFORMATION otherwise).
+ * Mechanisms make keys, except that TOK_ORIGIN_DERIVE may also make a
+ * CKO_DATA object (CKM_HKDF_DATA) if the template names that class; it
+ * is CKA_PRIVATE unless the template says otherwise, and its CKA_VALUE
+ * comes from tok_object_set_material (plain: data is never sensitive).
  *
  * Errors: CKR_ARGUMENTS_BAD (NULL template with count > 0),
  * CKR_TEMPLATE_INCOMPLETE, CKR_TEMPLATE_INCONSISTENT,

@@ -161,3 +161,16 @@ tests_integration_test_p11_rsa_keys_CFLAGS = $(P11_RSA_TEST_CFLAGS)
 tests_integration_test_p11_rsa_keys_LDADD = $(P11_RSA_TEST_LDADD)
 EXTRA_tests_integration_test_p11_rsa_keys_DEPENDENCIES = \
 	src/pkcs11/guardhsm.la
+
+# C_DeriveKey: HKDF (RFC 5869 vectors, OpenSSL's HKDF) and ECDH into
+# secret keys of every type.
+INTEGRATION_C_TESTS += tests/integration/test_p11_derive
+
+tests_integration_test_p11_derive_SOURCES = \
+	tests/integration/test_p11_derive.c
+tests_integration_test_p11_derive_CFLAGS = $(INTEGRATION_TEST_CFLAGS) \
+	$(CRYPTO_CFLAGS)
+tests_integration_test_p11_derive_LDADD = $(INTEGRATION_TEST_LDADD) \
+	$(CRYPTO_LIBS)
+EXTRA_tests_integration_test_p11_derive_DEPENDENCIES = \
+	src/pkcs11/guardhsm.la

@@ -14,6 +14,7 @@ const kk_key kk_module_keys[KK_MODULE_KEYS] = {
         [KK_SESSION_HMAC] = {"session-hmac-key", KK_HMAC},
         [KK_TOKEN_AES] = {"token-aes-key", KK_AES},
         [KK_SESSION_AES] = {"session-aes-key", KK_AES},
+        [KK_TOKEN_RSA] = {"token-rsa-key", KK_RSA},
 };
 
 const kk_key kk_selftest_keys[KK_SELFTEST_KEYS] = {

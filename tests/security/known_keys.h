@@ -20,7 +20,8 @@ typedef enum kk_kind {
 	KK_ED25519 = 0, /* an Ed25519 seed (CKK_EC_EDWARDS, CKA_VALUE) */
 	KK_P256,        /* a P-256 private scalar (CKK_EC, CKA_VALUE) */
 	KK_HMAC,        /* a generic secret (CKK_GENERIC_SECRET) for HMAC */
-	KK_AES,         /* an AES-256 key (SoftHSM comparison only) */
+	KK_AES,         /* an AES-256 key (CKK_AES) */
+	KK_RSA,         /* the fixed RSA-2048 key of known_rsa.h */
 	KK_RAW,         /* bytes for the scanner's self-test */
 } kk_kind;
 
@@ -30,7 +31,7 @@ typedef struct kk_key {
 } kk_key;
 
 /* The module workload's keys: one set stored as token objects, one as
- * session objects, plus the AES keys of the comparison. */
+ * session objects, two AES keys and an RSA key. */
 enum {
 	KK_TOKEN_ED25519 = 0,
 	KK_TOKEN_P256,
@@ -40,6 +41,7 @@ enum {
 	KK_SESSION_HMAC,
 	KK_TOKEN_AES,
 	KK_SESSION_AES,
+	KK_TOKEN_RSA,
 	KK_MODULE_KEYS,
 };
 /* The scanner self-test's keys. */

@@ -32,6 +32,7 @@ SECURITY_TEST_LDADD = $(CMOCKA_LIBS) $(SODIUM_LIBS) -ldl
 SECURITY_COMMON_SOURCES = \
 	tests/security/scanner.c tests/security/scanner.h \
 	tests/security/known_keys.c tests/security/known_keys.h \
+	tests/security/known_rsa.c tests/security/known_rsa.h \
 	tests/security/p11_workload.c tests/security/p11_workload.h
 
 tests_security_memscan_SOURCES = tests/security/memscan.c \

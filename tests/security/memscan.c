@@ -27,6 +27,7 @@
 #include "config.h"
 
 #include "known_keys.h"
+#include "known_rsa.h"
 #include "p11_workload.h"
 #include "scanner.h"
 
@@ -72,9 +73,38 @@ static void add(ms_scanner *scanner, const char *name, const char *form,
 	}
 }
 
+/* Each private component of the RSA key, big-endian (as in our buffers
+ * and PKCS#11 attributes) and reversed (OpenSSL's BIGNUM words). */
+static void add_rsa_key(ms_scanner *scanner, const kk_key *key, int group)
+{
+	static const char *names[KK_RSA_PARTS] = {".n", ".e",  ".d",  ".p",
+	                                          ".q", ".dp", ".dq", ".qinv"};
+	static unsigned char der[KK_RSA_DER_BYTES], form[KK_RSA_DER_BYTES];
+	kk_rsa_parts parts;
+	if (kk_rsa_open(der, &parts) != 0) {
+		fprintf(stderr, "memscan: the RSA fixture does not parse\n");
+		exit(2);
+	}
+	for (size_t i = KK_RSA_FIRST_PRIVATE; i < KK_RSA_PARTS; i++) {
+		char name[MS_NAME_MAX];
+		snprintf(name, sizeof name, "%s%s", key->name, names[i]);
+		size_t length = parts.length[i];
+		add(scanner, name, "", group, parts.value[i], length);
+		for (size_t j = 0; j < length; j++)
+			form[j] = parts.value[i][length - 1 - j];
+		add(scanner, name, "~reversed", group, form, length);
+	}
+	sodium_memzero(der, sizeof der);
+	sodium_memzero(form, sizeof form);
+}
+
 /* The key and the forms it takes in memory. */
 static void add_key(ms_scanner *scanner, const kk_key *key, int group)
 {
+	if (key->kind == KK_RSA) {
+		add_rsa_key(scanner, key, group);
+		return;
+	}
 	unsigned char slot[KK_SLOT_BYTES], form[64];
 	if (kk_derive(key, slot) != 0) {
 		fprintf(stderr, "memscan: libsodium did not start\n");
@@ -319,9 +349,9 @@ static int self_scan(const char *self, const char *mode, const char *policy,
 
 static int workload(const char *self, const char *module, int uses)
 {
-	static const size_t multipart[] = {KK_TOKEN_P256,   KK_SESSION_HMAC,
-	                                   KK_SESSION_P256, KK_TOKEN_HMAC,
-	                                   KK_TOKEN_AES,    KK_SESSION_AES};
+	static const size_t multipart[] = {
+	        KK_TOKEN_P256, KK_SESSION_HMAC, KK_SESSION_P256, KK_TOKEN_HMAC,
+	        KK_TOKEN_AES,  KK_SESSION_AES,  KK_TOKEN_RSA};
 	wl w;
 	printf("== module %s\n", module);
 	if (wl_setup(&w, module) != CKR_OK) {

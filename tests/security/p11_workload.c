@@ -2,6 +2,8 @@
 
 #include "p11_workload.h"
 
+#include "known_rsa.h"
+
 #include <dlfcn.h>
 #include <errno.h>
 #include <ftw.h>
@@ -171,9 +173,61 @@ CK_RV wl_setup(wl *w, const char *module_path)
 	return CKR_OK;
 }
 
+/* The RSA key: decrypted into a private page, handed to the module with
+ * all its CRT components, wiped and unmapped. */
+static CK_RV create_rsa_key(wl *w, size_t key, bool token)
+{
+	const kk_key *k = &kk_module_keys[key];
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t size = (KK_RSA_DER_BYTES + page - 1) / page * page;
+	unsigned char *der = mmap(NULL, size, PROT_READ | PROT_WRITE,
+	                          MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (der == MAP_FAILED)
+		return CKR_HOST_MEMORY;
+	kk_rsa_parts parts;
+	if (kk_rsa_open(der, &parts) != 0) {
+		explicit_bzero(der, size);
+		munmap(der, size);
+		return CKR_GENERAL_ERROR;
+	}
+	static const CK_ATTRIBUTE_TYPE types[KK_RSA_PARTS] = {
+	        CKA_MODULUS,    CKA_PUBLIC_EXPONENT, CKA_PRIVATE_EXPONENT,
+	        CKA_PRIME_1,    CKA_PRIME_2,         CKA_EXPONENT_1,
+	        CKA_EXPONENT_2, CKA_COEFFICIENT};
+	CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+	CK_BBOOL is_token = token ? CK_TRUE : CK_FALSE;
+	CK_OBJECT_CLASS class_ = CKO_PRIVATE_KEY;
+	CK_KEY_TYPE type = CKK_RSA;
+	CK_ATTRIBUTE attributes[8 + KK_RSA_PARTS] = {
+	        {CKA_CLASS, &class_, sizeof class_},
+	        {CKA_KEY_TYPE, &type, sizeof type},
+	        {CKA_TOKEN, &is_token, sizeof is_token},
+	        {CKA_PRIVATE, &yes, sizeof yes},
+	        {CKA_SENSITIVE, &yes, sizeof yes},
+	        {CKA_EXTRACTABLE, &no, sizeof no},
+	        {CKA_SIGN, &yes, sizeof yes},
+	        {CKA_LABEL, (void *)k->name, strlen(k->name)},
+	};
+	for (size_t i = 0; i < KK_RSA_PARTS; i++)
+		attributes[8 + i] = (CK_ATTRIBUTE){
+		        types[i], (void *)parts.value[i], parts.length[i]};
+	CK_RV rv = w->f->C_CreateObject(w->session, attributes,
+	                                8 + KK_RSA_PARTS, &w->keys[key]);
+	explicit_bzero(der, size);
+	munmap(der, size);
+	if (rv != CKR_OK) {
+		fprintf(stderr, "workload: C_CreateObject(%s): %s\n", k->name,
+		        wl_rv_name(rv));
+		w->keys[key] = CK_INVALID_HANDLE;
+	}
+	return rv;
+}
+
 CK_RV wl_create_key(wl *w, size_t key, bool token)
 {
 	const kk_key *k = &kk_module_keys[key];
+	if (k->kind == KK_RSA)
+		return create_rsa_key(w, key, token);
 	/* The only copy of the value this process makes: a private page,
 	 * wiped and unmapped as soon as the module has taken it. */
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
@@ -211,6 +265,7 @@ CK_RV wl_create_key(wl *w, size_t key, bool token)
 		type = CKK_AES;
 		usage = CKA_ENCRYPT;
 		break;
+	case KK_RSA:
 	case KK_RAW:
 		munmap(value, page);
 		return CKR_ARGUMENTS_BAD;
@@ -271,6 +326,9 @@ static CK_RV use_once(wl *w, CK_SESSION_HANDLE s, size_t key, int round)
 		CHECK(w->f->C_EncryptInit(s, &m, w->keys[key]));
 		CHECK(w->f->C_Encrypt(s, data, data_length, out, &out_length));
 		return CKR_OK;
+	case KK_RSA:
+		m.mechanism = CKM_SHA256_RSA_PKCS;
+		break;
 	case KK_RAW:
 		return CKR_ARGUMENTS_BAD;
 	}
@@ -326,8 +384,19 @@ static CK_RV start_multipart(wl *w, CK_SESSION_HANDLE s, size_t key)
 	case KK_HMAC:
 		m.mechanism = CKM_SHA256_HMAC;
 		break;
+	case KK_RSA:
+		m.mechanism = CKM_SHA256_RSA_PKCS;
+		break;
 	case KK_AES: {
-		m = (CK_MECHANISM){CKM_AES_CBC, (void *)aes_iv, sizeof aes_iv};
+		/* The token key runs CBC, the session key GCM: both kinds of
+		 * chaining state (a CBC IV; GCM's buffered data and keyed
+		 * state) are open during the scan. */
+		CK_GCM_PARAMS gcm = {(CK_BYTE_PTR)aes_iv, 12, 96, NULL, 0, 128};
+		if (key == KK_SESSION_AES)
+			m = (CK_MECHANISM){CKM_AES_GCM, &gcm, sizeof gcm};
+		else
+			m = (CK_MECHANISM){CKM_AES_CBC, (void *)aes_iv,
+			                   sizeof aes_iv};
 		CK_ULONG out_length = sizeof out;
 		CHECK(w->f->C_EncryptInit(s, &m, w->keys[key]));
 		CHECK(w->f->C_EncryptUpdate(s, data, 64, out, &out_length));

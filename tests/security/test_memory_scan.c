@@ -1,14 +1,16 @@
 /* guardhsm's keys never lie in memory that could leak. Known keys (an
- * Ed25519 seed, a P-256 scalar, an HMAC key; one set as token objects,
- * one as session objects) go in through C_CreateObject from a page this
+ * Ed25519 seed, a P-256 scalar, an HMAC key and an AES-256 key, one set
+ * as token objects and one as session objects, and an RSA-2048 key with
+ * all its CRT components) go in through C_CreateObject from a page this
  * process wipes and unmaps at once; each is used 200 times; then memscan,
  * a separate process that recomputes the keys, searches this whole
  * process for every 12-byte window of each key (and of its byte-reversed,
- * HMAC-padded and Ed25519-expanded forms):
+ * HMAC-padded and Ed25519-expanded forms; every private RSA component):
  *  - at rest (between calls): no hit anywhere, protected or not;
- *  - with multi-part operations open (ECDSA-SHA256 and SHA256-HMAC sign,
- *    token and session keys, one per session): no hit outside locked and
- *    dontdump mappings (hits inside are reported);
+ *  - with multi-part operations open (ECDSA-SHA256, SHA256-HMAC and
+ *    SHA256-RSA-PKCS sign, AES-CBC and AES-GCM encryption; token and
+ *    session keys, one per session): no hit outside locked and dontdump
+ *    mappings (hits inside are reported);
  *  - a gcore of the process with those operations open: no hit;
  *  - after the operations finish, and after C_Finalize: no hit anywhere.
  * gdb failing to write the core is a failure, not a skip. Under
@@ -34,11 +36,15 @@
 
 static wl W;
 static char result[700];
-static const size_t set[] = {KK_TOKEN_ED25519, KK_TOKEN_P256,
-                             KK_TOKEN_HMAC,    KK_SESSION_ED25519,
-                             KK_SESSION_P256,  KK_SESSION_HMAC};
-static const size_t multipart[] = {KK_TOKEN_P256, KK_SESSION_HMAC,
-                                   KK_SESSION_P256, KK_TOKEN_HMAC};
+static const size_t set[] = {
+        KK_TOKEN_ED25519,   KK_TOKEN_P256,   KK_TOKEN_HMAC,
+        KK_SESSION_ED25519, KK_SESSION_P256, KK_SESSION_HMAC,
+        KK_TOKEN_AES,       KK_SESSION_AES,  KK_TOKEN_RSA};
+/* ECDSA-SHA256 and SHA256-HMAC sign, AES-CBC (token key) and AES-GCM
+ * (session key) encryption, SHA256-RSA-PKCS sign. */
+static const size_t multipart[] = {
+        KK_TOKEN_P256, KK_SESSION_HMAC, KK_SESSION_P256, KK_TOKEN_HMAC,
+        KK_TOKEN_AES,  KK_SESSION_AES,  KK_TOKEN_RSA};
 
 static int group_setup(void **state)
 {
@@ -97,7 +103,7 @@ static void test_create_and_use_keys(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof set / sizeof set[0]; i++) {
 		size_t k = set[i];
-		bool token = i < 3;
+		bool token = strncmp(kk_module_keys[k].name, "token", 5) == 0;
 		CK_RV rv = wl_create_key(&W, k, token);
 		if (rv != CKR_OK)
 			fail_msg("C_CreateObject(%s): %s",

@@ -27,7 +27,8 @@ CRYPTO_UNIT_TESTS = \
 	tests/unit/crypto/test_cipher_errors \
 	tests/unit/crypto/test_cipher_params \
 	tests/unit/crypto/test_cipher_enclave \
-	tests/unit/crypto/test_cmac
+	tests/unit/crypto/test_cmac \
+	tests/unit/crypto/test_hkdf
 
 check_PROGRAMS += $(CRYPTO_UNIT_TESTS)
 TESTS += $(CRYPTO_UNIT_TESTS)
@@ -121,6 +122,10 @@ tests_unit_crypto_test_cipher_enclave_LDADD = $(CRYPTO_TEST_LDADD)
 tests_unit_crypto_test_cmac_SOURCES = tests/unit/crypto/test_cmac.c
 tests_unit_crypto_test_cmac_CFLAGS = $(CRYPTO_TEST_CFLAGS)
 tests_unit_crypto_test_cmac_LDADD = $(CRYPTO_TEST_LDADD)
+
+tests_unit_crypto_test_hkdf_SOURCES = tests/unit/crypto/test_hkdf.c
+tests_unit_crypto_test_hkdf_CFLAGS = $(CRYPTO_TEST_CFLAGS)
+tests_unit_crypto_test_hkdf_LDADD = $(CRYPTO_TEST_LDADD)
 
 # `make check-valgrind-crypto`: every crypto test under valgrind.
 .PHONY: check-valgrind-crypto

@@ -1,7 +1,7 @@
 /* tok_object_create: every class from a minimal template with its
  * defaults, sensitive values kept sealed, each template error code, and
  * the generate / derive origins with tok_object_set_material and
- * tok_object_set_internal. */
+ * tok_object_set_internal, CKK_HKDF keys and derived data objects. */
 #include "config.h"
 
 #include "helpers.h"
@@ -534,6 +534,151 @@ static void test_derive_and_internal(void **state)
 	tok_object_free(object);
 }
 
+/* CKK_HKDF (PKCS#11 3.0) is a secret key type like a generic secret: any
+ * non-zero length, made by import, generation or derivation. */
+static void test_hkdf_key_type(void **state)
+{
+	CK_KEY_TYPE hkdf_type = CKK_HKDF;
+	CK_ULONG length = 48;
+	CK_ATTRIBUTE imported[] = {
+	        {CKA_CLASS, &secret_class, sizeof secret_class},
+	        {CKA_KEY_TYPE, &hkdf_type, sizeof hkdf_type},
+	        {CKA_DERIVE, &yes, sizeof yes},
+	        {CKA_VALUE, aes_value, 20},
+	};
+	CK_ATTRIBUTE generated[] = {{CKA_VALUE_LEN, &length, sizeof length}};
+	CK_ATTRIBUTE as_private[] = {
+	        {CKA_CLASS, &private_class, sizeof private_class},
+	        {CKA_KEY_TYPE, &hkdf_type, sizeof hkdf_type},
+	        {CKA_VALUE, aes_value, 20},
+	};
+	tok_object *object = NULL;
+
+	assert_int_equal(create(imported, COUNT(imported), &object), CKR_OK);
+	assert_int_equal(object->object_class, CKO_SECRET_KEY);
+	assert_int_equal(object->key_type, CKK_HKDF);
+	assert_int_equal(get_ulong(object, CKA_KEY_TYPE), CKK_HKDF);
+	assert_int_equal(get_ulong(object, CKA_VALUE_LEN), 20);
+	assert_true(get_bool(object, CKA_DERIVE));
+	assert_true(get_bool(object, CKA_SENSITIVE));
+	assert_sealed(object, CKA_VALUE, 20);
+	tok_object_free(object);
+
+	/* C_GenerateKey(CKM_HKDF_KEY_GEN): CKA_VALUE_LEN required. */
+	assert_int_equal(tok_object_create(generated, COUNT(generated),
+	                                   TOK_ORIGIN_GENERATE, CKO_SECRET_KEY,
+	                                   CKK_HKDF, CKM_HKDF_KEY_GEN, &object),
+	                 CKR_OK);
+	assert_int_equal(get_ulong(object, CKA_KEY_GEN_MECHANISM),
+	                 CKM_HKDF_KEY_GEN);
+	assert_int_equal(
+	        tok_object_set_material(object, CKA_VALUE, aes_value, 0),
+	        CKR_ATTRIBUTE_VALUE_INVALID);
+	assert_int_equal(
+	        tok_object_set_material(object, CKA_VALUE, aes_value, 32),
+	        CKR_OK);
+	assert_int_equal(get_ulong(object, CKA_VALUE_LEN), 32);
+	tok_object_free(object);
+	object = (tok_object *)&object;
+	assert_int_equal(tok_object_create(NULL, 0, TOK_ORIGIN_GENERATE,
+	                                   CKO_SECRET_KEY, CKK_HKDF,
+	                                   CKM_HKDF_KEY_GEN, &object),
+	                 CKR_TEMPLATE_INCOMPLETE);
+	assert_null(object);
+
+	/* Only a secret key can be an HKDF key. */
+	expect_failure(as_private, COUNT(as_private),
+	               CKR_TEMPLATE_INCONSISTENT);
+}
+
+/* CKM_HKDF_DATA: C_DeriveKey may make a data object when the template
+ * says CKO_DATA; the mechanism, not the template, gives its value. */
+static void test_derive_data(void **state)
+{
+	CK_BBOOL public_flag = CK_FALSE;
+	CK_ATTRIBUTE template[] = {
+	        {CKA_CLASS, &data_class, sizeof data_class},
+	        {CKA_LABEL, "okm", 3},
+	        {CKA_APPLICATION, "app", 3},
+	};
+	CK_ATTRIBUTE public_template[] = {
+	        {CKA_CLASS, &data_class, sizeof data_class},
+	        {CKA_PRIVATE, &public_flag, sizeof public_flag},
+	};
+	CK_ATTRIBUTE with_value[] = {
+	        {CKA_CLASS, &data_class, sizeof data_class},
+	        {CKA_VALUE, "xyz", 3},
+	};
+	CK_ATTRIBUTE certificate[] = {
+	        {CKA_CLASS, &certificate_class, sizeof certificate_class},
+	        {CKA_CERTIFICATE_TYPE, &x509_type, sizeof x509_type},
+	};
+	tok_object *object = NULL;
+
+	assert_int_equal(tok_object_create(template, COUNT(template),
+	                                   TOK_ORIGIN_DERIVE, 0,
+	                                   CK_UNAVAILABLE_INFORMATION,
+	                                   CK_UNAVAILABLE_INFORMATION, &object),
+	                 CKR_OK);
+	assert_int_equal(object->object_class, CKO_DATA);
+	assert_int_equal(object->key_type, CK_UNAVAILABLE_INFORMATION);
+	/* Private unless the template says otherwise. */
+	assert_true(get_bool(object, CKA_PRIVATE));
+	assert_true(object->is_private);
+	assert_bytes(object, CKA_APPLICATION, "app", 3);
+	assert_bytes(object, CKA_VALUE, NULL, 0);
+	assert_int_equal(
+	        tok_object_set_material(object, CKA_VALUE, aes_value, 32),
+	        CKR_OK);
+	assert_bytes(object, CKA_VALUE, aes_value, 32);
+	assert_false(tok_object_attribute(object, CKA_VALUE)->sensitive);
+	assert_int_equal(tok_object_set_material(object, CKA_LABEL, "x", 1),
+	                 CKR_ATTRIBUTE_TYPE_INVALID);
+	tok_object_free(object);
+
+	assert_int_equal(tok_object_create(public_template,
+	                                   COUNT(public_template),
+	                                   TOK_ORIGIN_DERIVE, 0,
+	                                   CK_UNAVAILABLE_INFORMATION,
+	                                   CK_UNAVAILABLE_INFORMATION, &object),
+	                 CKR_OK);
+	assert_false(get_bool(object, CKA_PRIVATE));
+	assert_false(object->is_private);
+	tok_object_free(object);
+
+	object = (tok_object *)&object;
+	assert_int_equal(tok_object_create(with_value, COUNT(with_value),
+	                                   TOK_ORIGIN_DERIVE, 0,
+	                                   CK_UNAVAILABLE_INFORMATION,
+	                                   CK_UNAVAILABLE_INFORMATION, &object),
+	                 CKR_ATTRIBUTE_READ_ONLY);
+	assert_null(object);
+	/* The class is not implied, and no other class than data. */
+	assert_int_equal(tok_object_create(template + 1, 2, TOK_ORIGIN_DERIVE,
+	                                   0, CK_UNAVAILABLE_INFORMATION,
+	                                   CK_UNAVAILABLE_INFORMATION, &object),
+	                 CKR_TEMPLATE_INCOMPLETE);
+	assert_int_equal(tok_object_create(certificate, COUNT(certificate),
+	                                   TOK_ORIGIN_DERIVE, 0,
+	                                   CK_UNAVAILABLE_INFORMATION,
+	                                   CK_UNAVAILABLE_INFORMATION, &object),
+	                 CKR_TEMPLATE_INCONSISTENT);
+	/* Unwrapping never makes data. */
+	assert_int_equal(tok_object_create(template, COUNT(template),
+	                                   TOK_ORIGIN_UNWRAP, 0,
+	                                   CK_UNAVAILABLE_INFORMATION,
+	                                   CK_UNAVAILABLE_INFORMATION, &object),
+	                 CKR_TEMPLATE_INCONSISTENT);
+	assert_null(object);
+	/* An imported data object still takes its value from the template
+	 * and stays public by default. */
+	assert_int_equal(create(with_value, COUNT(with_value), &object),
+	                 CKR_OK);
+	assert_bytes(object, CKA_VALUE, "xyz", 3);
+	assert_false(get_bool(object, CKA_PRIVATE));
+	tok_object_free(object);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -548,6 +693,8 @@ int main(void)
 	        cmocka_unit_test(test_generate),
 	        cmocka_unit_test(test_generate_key_pair),
 	        cmocka_unit_test(test_derive_and_internal),
+	        cmocka_unit_test(test_hkdf_key_type),
+	        cmocka_unit_test(test_derive_data),
 	};
 
 	return cmocka_run_group_tests(tests, token_setup, token_teardown);
