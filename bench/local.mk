@@ -22,6 +22,16 @@ bench_p11bench_LDADD = $(SQLITE_LIBS) $(SODIUM_LIBS) $(CRYPTO_LIBS) -ldl \
 	-lpthread
 EXTRA_bench_p11bench_DEPENDENCIES = src/pkcs11/guardhsm.la
 
+# rsa_sign_bench: the crypto layer's RSA signing (key rebuilt from the
+# enclave in every call) against bare OpenSSL with a pre-built key.
+noinst_PROGRAMS += bench/rsa_sign_bench
+BENCHMARKS += bench/rsa_sign_bench
+bench_rsa_sign_bench_SOURCES = bench/rsa_sign_bench.c
+bench_rsa_sign_bench_CFLAGS = $(AM_CFLAGS) $(SODIUM_CFLAGS) $(CRYPTO_CFLAGS) \
+	-pthread
+bench_rsa_sign_bench_LDADD = src/crypto/libcrypto_guardhsm.la \
+	src/enclave/libenclave.la $(CRYPTO_LIBS) $(SODIUM_LIBS) -lpthread
+
 # cipher_bench: AES-256-GCM through a whole cry_cipher against bare
 # libsodium and OpenSSL on the same buffer (crypto layer, linked
 # statically like the unit tests).

@@ -75,6 +75,15 @@ static void make_cache_key(void)
 	cache_key_made = pthread_key_create(&cache_key, cache_free) == 0;
 }
 
+/* When guardhsm.so is unloaded (dlclose), threads that signed must not
+ * later call cache_free, which would be gone: the key goes first (their
+ * caches are then left behind, as the module's other memory). */
+__attribute__((destructor)) static void delete_cache_key(void)
+{
+	if (cache_key_made)
+		pthread_key_delete(cache_key);
+}
+
 static blinding_cache *cache_get(void)
 {
 	if (thread_cache != NULL)
@@ -177,8 +186,9 @@ done:
 	return status;
 }
 
-/* Seals the squares of the pair as the slot's next one. Failing to keep
- * it costs only speed. */
+/* Seals the squares of the pair, written into buffer (2k bytes, ours and
+ * writable), as the slot's next one. Failing to keep it costs only
+ * speed. */
 static void keep_next_pair(blinding_slot *slot, enc_buffer *buffer, size_t k,
                            const BIGNUM *a, const BIGNUM *a_inverse,
                            BN_CTX *context)
@@ -189,7 +199,6 @@ static void keep_next_pair(blinding_slot *slot, enc_buffer *buffer, size_t k,
 	uint8_t *data = enc_data(buffer);
 
 	if (square != NULL && square_inverse != NULL &&
-	    enc_protect(buffer, ENC_READWRITE) == ENC_OK &&
 	    BN_mod_mul_montgomery(square, a, a, slot->montgomery, context) &&
 	    BN_mod_mul_montgomery(square_inverse, a_inverse, a_inverse,
 	                          slot->montgomery, context) &&
@@ -200,7 +209,8 @@ static void keep_next_pair(blinding_slot *slot, enc_buffer *buffer, size_t k,
 	BN_CTX_end(context);
 }
 
-/* The pair to use now, and the next one left in the slot. */
+/* The pair to use now, and the next one left in the slot. One writable
+ * enclave buffer serves to open the sealed pair and to seal the next. */
 static cry_status slot_pair(blinding_slot *slot, size_t k, const BIGNUM *n,
                             const BIGNUM *e, BN_CTX *context, BIGNUM *a,
                             BIGNUM *a_inverse)
@@ -208,12 +218,15 @@ static cry_status slot_pair(blinding_slot *slot, size_t k, const BIGNUM *n,
 	enc_buffer *buffer = NULL;
 	bool opened = false;
 
-	if (slot->pair != NULL && slot->uses < CRY_BLINDING_USES &&
-	    enc_open(slot->pair, NULL, 0, 0, &buffer) == ENC_OK) {
+	if (enc_alloc(2 * k, 0, &buffer) != ENC_OK)
+		buffer = NULL;
+	if (buffer != NULL && slot->pair != NULL &&
+	    slot->uses < CRY_BLINDING_USES &&
+	    enc_sealed_length(slot->pair) == 2 * k &&
+	    enc_open_into(slot->pair, NULL, 0, buffer) == ENC_OK) {
 		const uint8_t *data = enc_data(buffer);
 
-		opened = enc_size(buffer) == 2 * k &&
-		         BN_bin2bn(data, (int)k, a) != NULL &&
+		opened = BN_bin2bn(data, (int)k, a) != NULL &&
 		         BN_bin2bn(data + k, (int)k, a_inverse) != NULL;
 	}
 	enc_sealed_free(slot->pair);
@@ -226,13 +239,10 @@ static cry_status slot_pair(blinding_slot *slot, size_t k, const BIGNUM *n,
 			return status;
 		}
 		slot->uses = 0;
-		enc_free(buffer);
-		buffer = NULL;
-		if (enc_alloc(2 * k, 0, &buffer) != ENC_OK)
-			return CRY_OK;
 	}
-	keep_next_pair(slot, buffer, k, a, a_inverse, context);
-	enc_free(buffer);
+	if (buffer != NULL)
+		keep_next_pair(slot, buffer, k, a, a_inverse, context);
+	enc_free(buffer); /* wipes */
 	return CRY_OK;
 }
 

@@ -81,8 +81,8 @@ static CK_RV rsa_decrypt(p11_operation *operation, const uint8_t *data,
 		return p11_rv_from_cipher(status, false);
 	CK_RV rv = CKR_OK;
 	if (enc_size(plaintext) > *out_length)
-		rv = CKR_GENERAL_ERROR; /* the bound is the modulus length */
-	else
+		rv = CKR_GENERAL_ERROR;   /* the bound is the modulus length */
+	else if (enc_size(plaintext) > 0) /* an empty buffer has no data */
 		memcpy(out, enc_data(plaintext), enc_size(plaintext));
 	*out_length = enc_size(plaintext);
 	enc_free(plaintext);

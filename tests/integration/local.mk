@@ -129,6 +129,39 @@ tests_integration_test_p11_mechanisms_LDADD = $(INTEGRATION_TEST_LDADD) \
 EXTRA_tests_integration_test_p11_mechanisms_DEPENDENCIES = \
 	src/pkcs11/guardhsm.la
 
+# RSA (key generation, signatures, encryption, import, wrapping) checked
+# against OpenSSL's libcrypto. Three programs that share the two 2048-bit
+# key pairs p11_rsa_common.c makes once per program (RSA keygen is slow
+# under valgrind and ASan).
+INTEGRATION_C_TESTS += tests/integration/test_p11_rsa \
+	tests/integration/test_p11_rsa_crypt \
+	tests/integration/test_p11_rsa_keys
+
+P11_RSA_TEST_SOURCES = tests/integration/p11_rsa_common.c \
+	tests/integration/p11_rsa_common.h
+P11_RSA_TEST_CFLAGS = $(INTEGRATION_TEST_CFLAGS) $(CRYPTO_CFLAGS)
+P11_RSA_TEST_LDADD = $(INTEGRATION_TEST_LDADD) $(CRYPTO_LIBS)
+
+tests_integration_test_p11_rsa_SOURCES = tests/integration/test_p11_rsa.c \
+	$(P11_RSA_TEST_SOURCES)
+tests_integration_test_p11_rsa_CFLAGS = $(P11_RSA_TEST_CFLAGS)
+tests_integration_test_p11_rsa_LDADD = $(P11_RSA_TEST_LDADD)
+EXTRA_tests_integration_test_p11_rsa_DEPENDENCIES = src/pkcs11/guardhsm.la
+
+tests_integration_test_p11_rsa_crypt_SOURCES = \
+	tests/integration/test_p11_rsa_crypt.c $(P11_RSA_TEST_SOURCES)
+tests_integration_test_p11_rsa_crypt_CFLAGS = $(P11_RSA_TEST_CFLAGS)
+tests_integration_test_p11_rsa_crypt_LDADD = $(P11_RSA_TEST_LDADD)
+EXTRA_tests_integration_test_p11_rsa_crypt_DEPENDENCIES = \
+	src/pkcs11/guardhsm.la
+
+tests_integration_test_p11_rsa_keys_SOURCES = \
+	tests/integration/test_p11_rsa_keys.c $(P11_RSA_TEST_SOURCES)
+tests_integration_test_p11_rsa_keys_CFLAGS = $(P11_RSA_TEST_CFLAGS)
+tests_integration_test_p11_rsa_keys_LDADD = $(P11_RSA_TEST_LDADD)
+EXTRA_tests_integration_test_p11_rsa_keys_DEPENDENCIES = \
+	src/pkcs11/guardhsm.la
+
 # C_DeriveKey: HKDF (RFC 5869 vectors, OpenSSL's HKDF) and ECDH into
 # secret keys of every type.
 INTEGRATION_C_TESTS += tests/integration/test_p11_derive

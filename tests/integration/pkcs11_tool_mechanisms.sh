@@ -6,10 +6,14 @@
 # (--read-object --type pubkey) and every signature verified by openssl;
 # an openssl signature verified by the token; --derive -m ECDH1-DERIVE
 # with an openssl peer compared with `openssl pkeyutl -derive`; --hash
-# compared with `openssl dgst`; `pkcs11-tool --test`; --keygen AES:32,
-# --encrypt / --decrypt with AES-CBC-PAD and AES-CBC compared with
-# `openssl enc`, and --wrap / --unwrap (AES-KEY-WRAP, RFC 5649, AES-CBC-PAD)
-# compared with `openssl enc -id-aes256-wrap(-pad)`.
+# compared with `openssl dgst`; RSA: --keypairgen --key-type rsa:2048,
+# --sign with RSA-PKCS (over a DigestInfo), SHA256-RSA-PKCS and
+# SHA256-RSA-PKCS-PSS verified by openssl with the exported public key,
+# --decrypt of what `openssl pkeyutl -encrypt` made (PKCS#1 v1.5, OAEP
+# with SHA-1 and SHA-256); `pkcs11-tool --test`, which exercises the RSA
+# key; --keygen AES:32, --encrypt / --decrypt with AES-CBC-PAD and AES-CBC
+# compared with `openssl enc`, and --wrap / --unwrap (AES-KEY-WRAP, RFC
+# 5649, AES-CBC-PAD) compared with `openssl enc -id-aes256-wrap(-pad)`.
 #
 # The module is $GUARDHSM_MODULE, else src/pkcs11/.libs/guardhsm.so under
 # the build directory (see pkcs11_tool_lib.sh). Exits 77 (skipped) if
@@ -54,7 +58,9 @@ expect_ok "init PIN" --init-pin --slot-index 0 --login --so-pin "$SO_PIN" \
 
 expect_ok "list mechanisms" --list-mechanisms
 for m in ECDSA ECDSA-SHA256 EDDSA ECDH1-DERIVE SHA256 SHA3-256 \
-	SHA256-HMAC ECDSA-KEY-PAIR-GEN EC-EDWARDS-KEY-PAIR-GEN; do
+	SHA256-HMAC ECDSA-KEY-PAIR-GEN EC-EDWARDS-KEY-PAIR-GEN \
+	RSA-PKCS-KEY-PAIR-GEN RSA-PKCS RSA-X-509 RSA-PKCS-OAEP RSA-PKCS-PSS \
+	SHA256-RSA-PKCS SHA256-RSA-PKCS-PSS; do
 	has "$m" "mechanism list"
 done
 
@@ -202,6 +208,101 @@ expect_ok "token verifies openssl's ECDSA-SHA256" --verify -m ECDSA-SHA256 \
 	--signature-format openssl
 has "Signature is valid" "openssl signature on the token"
 
+# ---- RSA -------------------------------------------------------------------
+expect_ok "keypairgen RSA 2048" $login --keypairgen --key-type rsa:2048 \
+	--id 04 --label rsa2048 --usage-sign --usage-decrypt
+has "Public Key Object; RSA 2048 bits" "RSA public key"
+has "always sensitive, never extractable, local" "RSA private key"
+expect_ok "export RSA" --read-object --type pubkey --id 04 \
+	--output-file "$work/rsa.der"
+ossl_ok "RSA export parses" pkey -pubin -inform DER -in "$work/rsa.der" \
+	-noout -text
+has "Public-Key: \(2048 bit\)" "RSA export"
+has "Exponent: 65537" "RSA exponent"
+
+# CKM_RSA_PKCS signs what it is given: here the DigestInfo of a SHA-256
+# digest, which makes an ordinary sha256WithRSAEncryption signature.
+{ printf '\060\061\060\015\006\011\140\206\110\001\145\003\004\002\001'
+  printf '\005\000\004\040'
+  cat "$work/msg.sha256"; } > "$work/msg.digestinfo"
+expect_ok "sign RSA-PKCS" $login --sign -m RSA-PKCS --id 04 \
+	--input-file "$work/msg.digestinfo" --output-file "$work/rsa-pkcs.sig"
+size=$(wc -c < "$work/rsa-pkcs.sig")
+[ "$size" -eq 256 ] || fail "RSA-PKCS signature of $size bytes, not 256"
+ossl_ok "openssl verifies RSA-PKCS" dgst -sha256 -verify "$work/rsa.der" \
+	-keyform DER -signature "$work/rsa-pkcs.sig" "$work/msg"
+has "Verified OK" "openssl RSA-PKCS"
+expect_ok "verify RSA-PKCS" --verify -m RSA-PKCS --id 04 \
+	--input-file "$work/msg.digestinfo" --signature-file "$work/rsa-pkcs.sig"
+has "Signature is valid" "verify RSA-PKCS"
+
+for input in msg big; do
+	expect_ok "sign SHA256-RSA-PKCS ($input)" $login --sign \
+		-m SHA256-RSA-PKCS --id 04 --input-file "$work/$input" \
+		--output-file "$work/$input.rsa.sig"
+	ossl_ok "openssl verifies SHA256-RSA-PKCS ($input)" dgst -sha256 \
+		-verify "$work/rsa.der" -keyform DER \
+		-signature "$work/$input.rsa.sig" "$work/$input"
+	has "Verified OK" "openssl SHA256-RSA-PKCS"
+
+	# pkcs11-tool's default PSS salt is the digest length, MGF1 with the
+	# same hash.
+	expect_ok "sign SHA256-RSA-PKCS-PSS ($input)" $login --sign \
+		-m SHA256-RSA-PKCS-PSS --id 04 --input-file "$work/$input" \
+		--output-file "$work/$input.pss.sig"
+	ossl_ok "openssl verifies SHA256-RSA-PKCS-PSS ($input)" dgst -sha256 \
+		-verify "$work/rsa.der" -keyform DER \
+		-sigopt rsa_padding_mode:pss -sigopt rsa_pss_saltlen:32 \
+		-sigopt rsa_mgf1_md:sha256 \
+		-signature "$work/$input.pss.sig" "$work/$input"
+	has "Verified OK" "openssl SHA256-RSA-PKCS-PSS"
+	expect_ok "verify SHA256-RSA-PKCS-PSS ($input)" --verify \
+		-m SHA256-RSA-PKCS-PSS --id 04 --input-file "$work/$input" \
+		--signature-file "$work/$input.pss.sig"
+	has "Signature is valid" "verify SHA256-RSA-PKCS-PSS"
+done
+run --verify -m SHA256-RSA-PKCS-PSS --id 04 --input-file "$work/other" \
+	--signature-file "$work/msg.pss.sig"
+has "CKR_SIGNATURE_INVALID|[Ii]nvalid signature" "tampered RSA-PSS"
+lacks "Signature is valid" "tampered RSA-PSS"
+
+# openssl encrypts with the exported public key, the token decrypts.
+head -c 100 /dev/urandom > "$work/secret"
+ossl_ok "openssl encrypts RSA-PKCS" pkeyutl -encrypt -pubin \
+	-inkey "$work/rsa.der" -keyform DER -in "$work/secret" \
+	-out "$work/secret.pkcs1"
+expect_ok "decrypt RSA-PKCS" $login --decrypt -m RSA-PKCS --id 04 \
+	--input-file "$work/secret.pkcs1" --output-file "$work/secret.pkcs1.dec"
+same "$work/secret" "$work/secret.pkcs1.dec" "RSA-PKCS decryption"
+for hash in sha1:SHA-1:MGF1-SHA1 sha256:SHA256:MGF1-SHA256; do
+	md=${hash%%:*}
+	rest=${hash#*:}
+	algorithm=${rest%%:*}
+	mgf=${rest#*:}
+	ossl_ok "openssl encrypts RSA-OAEP $md" pkeyutl -encrypt -pubin \
+		-inkey "$work/rsa.der" -keyform DER -in "$work/secret" \
+		-pkeyopt rsa_padding_mode:oaep -pkeyopt rsa_oaep_md:"$md" \
+		-pkeyopt rsa_mgf1_md:"$md" -out "$work/secret.$md"
+	expect_ok "decrypt RSA-PKCS-OAEP $md" $login --decrypt \
+		-m RSA-PKCS-OAEP --hash-algorithm "$algorithm" --mgf "$mgf" \
+		--id 04 --input-file "$work/secret.$md" \
+		--output-file "$work/secret.$md.dec"
+	same "$work/secret" "$work/secret.$md.dec" "RSA-PKCS-OAEP $md decryption"
+done
+
+# A changed ciphertext is refused. (pkcs11-tool 0.23 retries a failed
+# C_Decrypt multi-part, which RSA is not: it reports that instead.)
+cp "$work/secret.sha256" "$work/bad.oaep"
+printf '\001' | dd of="$work/bad.oaep" bs=1 seek=100 conv=notrunc 2>/dev/null
+expect_fail "decrypt a changed RSA-OAEP ciphertext" $login --decrypt \
+	-m RSA-PKCS-OAEP --hash-algorithm SHA256 --mgf MGF1-SHA256 --id 04 \
+	--input-file "$work/bad.oaep" --output-file "$work/bad.dec"
+if cmp -s "$work/secret" "$work/bad.dec"; then
+	fail "a changed RSA-OAEP ciphertext decrypts"
+fi
+# (OpenSC 0.23's --encrypt takes only secret keys: the token's own RSA
+# encryption is checked by the C tests, test_p11_rsa_crypt.)
+
 # ---- ECDH ------------------------------------------------------------------
 ossl_ok "openssl peer" genpkey -algorithm EC \
 	-pkeyopt ec_paramgen_curve:prime256v1 -out "$work/peer.pem"
@@ -233,12 +334,19 @@ done
 
 # ---- pkcs11-tool --test ----------------------------------------------------
 # OpenSC 0.23's self-test: random, digests (and the HMACs of those it
-# knows), signatures and decryption with RSA keys only (ours are EC and
-# are skipped: "non-RSA, skipping"). It must finish without errors.
+# knows), then verification and decryption (PKCS#1 v1.5, X.509, OAEP)
+# with the RSA key; the EC keys are skipped ("non-RSA, skipping"), and so
+# are its signature and unwrap tests, which look only for CKF_HW
+# mechanisms ("Signatures: not implemented", as with SoftHSM). It must
+# finish without errors.
 expect_ok "pkcs11-tool --test" --test $login
 has "No errors" "--test"
 has "digest functions seem to work" "--test digests"
 has "SHA256: OK" "--test SHA256"
+has "testing key [0-9]+ \(rsa2048\)" "--test RSA key"
+has "RSA-X-509: OK" "--test RSA verification and decryption"
+has "RSA-PKCS: OK" "--test RSA-PKCS decryption"
+has "RSA-PKCS-OAEP" "--test RSA-PKCS-OAEP decryption"
 lacks "ERR:|[Ff]ailed|error:|Segmentation" "--test"
 
 # ---- AES: key generation, encryption, wrapping ---------------------------
