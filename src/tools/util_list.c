@@ -57,8 +57,15 @@ void util_describe_key(util_module *module, CK_SESSION_HANDLE session,
 		if (util_attribute_ulong(module, session, object,
 		                         CKA_MODULUS_BITS, &value))
 			snprintf(out, size, "rsa:%lu", (unsigned long)value);
+		else if (util_attribute_get(module, session, object,
+		                            CKA_MODULUS, &params,
+		                            &length) == CKR_OK &&
+		         params != NULL)
+			snprintf(out, size, "rsa:%lu",
+			         (unsigned long)length * 8);
 		else
 			snprintf(out, size, "rsa");
+		free(params);
 		break;
 	case CKK_AES:
 	case CKK_GENERIC_SECRET:
