@@ -128,3 +128,9 @@ tests_integration_test_p11_mechanisms_LDADD = $(INTEGRATION_TEST_LDADD) \
 	$(CRYPTO_LIBS)
 EXTRA_tests_integration_test_p11_mechanisms_DEPENDENCIES = \
 	src/pkcs11/guardhsm.la
+
+# guardhsm-util, the command-line companion, driven by a shell script
+# against the built module (with pkcs11-tool, openssl, ssh-keygen and
+# python3 checking what it does).
+INTEGRATION_TESTS += tests/integration/guardhsm_util.sh
+EXTRA_DIST += tests/integration/guardhsm_util.sh
