@@ -33,7 +33,7 @@ src_tools_guardhsm_util_LDADD = src/store/libstore.la \
 	$(SQLITE_LIBS) $(SODIUM_LIBS) -ldl -lpthread
 
 # The man page is the tool's own --help text of every command, as roff.
-man1_MANS = src/tools/guardhsm-util.1
+nodist_man1_MANS = src/tools/guardhsm-util.1
 CLEANFILES += src/tools/guardhsm-util.1
 src/tools/guardhsm-util.1: src/tools/guardhsm-util$(EXEEXT)
 	$(AM_V_GEN)$(MKDIR_P) src/tools && \
