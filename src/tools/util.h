@@ -200,10 +200,8 @@ void util_progress_start(util_progress *progress, const char *what,
 void util_progress_update(util_progress *progress, unsigned long done);
 void util_progress_end(util_progress *progress);
 
-/* Reads a whole file (at most limit bytes) into a malloc'd buffer, or,
- * if secret, into an enclave buffer. Returns an exit code. */
-int util_file_read(const char *path, size_t limit, unsigned char **data,
-                   size_t *length);
+/* Reads a whole file (at most limit bytes) into a new enclave buffer
+ * (READONLY on return). Returns an exit code. */
 int util_file_read_secret(const char *path, size_t limit, enc_buffer **data,
                           size_t *length);
 /* Writes data to path ("-" or NULL: stdout); with exclusive, an existing

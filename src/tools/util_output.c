@@ -273,27 +273,6 @@ static int read_error(const char *path)
 	                  errno == EFBIG ? "too large" : strerror(errno));
 }
 
-int util_file_read(const char *path, size_t limit, unsigned char **data,
-                   size_t *length)
-{
-	size_t size;
-	int fd = open_for_reading(path, limit, &size);
-	if (fd < 0)
-		return read_error(path);
-	*data = malloc(size ? size : 1);
-	if (*data == NULL || read_all(fd, *data, size) != 0) {
-		int saved = errno;
-		close(fd);
-		free(*data);
-		*data = NULL;
-		errno = saved;
-		return read_error(path);
-	}
-	close(fd);
-	*length = size;
-	return UTIL_EXIT_OK;
-}
-
 int util_file_read_secret(const char *path, size_t limit, enc_buffer **data,
                           size_t *length)
 {

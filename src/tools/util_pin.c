@@ -111,7 +111,7 @@ static volatile sig_atomic_t echo_off;
 static void restore_echo(void)
 {
 	if (echo_off) {
-		tcsetattr(terminal, TCSAFLUSH, &saved_settings);
+		tcsetattr(terminal, TCSADRAIN, &saved_settings);
 		echo_off = 0;
 	}
 }
@@ -125,12 +125,14 @@ static void on_signal(int number)
 
 static int prompt_once(const char *prompt, util_secret *secret)
 {
-	(void)!write(terminal, prompt, strlen(prompt));
 	struct sigaction action = {0}, old_int, old_term, old_hup;
 	action.sa_handler = on_signal;
 	sigaction(SIGINT, &action, &old_int);
 	sigaction(SIGTERM, &action, &old_term);
 	sigaction(SIGHUP, &action, &old_hup);
+	/* Echo off first, then the prompt: whatever is typed after the
+	 * prompt appears is kept (TCSAFLUSH only drops earlier type-ahead,
+	 * which may have been echoed). */
 	struct termios quiet;
 	if (tcgetattr(terminal, &saved_settings) == 0) {
 		quiet = saved_settings;
@@ -139,6 +141,7 @@ static int prompt_once(const char *prompt, util_secret *secret)
 		if (tcsetattr(terminal, TCSAFLUSH, &quiet) == 0)
 			echo_off = 1;
 	}
+	(void)!write(terminal, prompt, strlen(prompt));
 	int result = read_line(terminal, secret);
 	restore_echo();
 	sigaction(SIGINT, &old_int, NULL);

@@ -422,6 +422,69 @@ util 0 "the new user PIN works" list --token $TOKEN $pin
 util 0 "list: unlocked" list
 lacks "user-pin-locked" "unlocked"
 
+# ---- PIN prompts on a terminal: no echo, new PINs asked twice ----------
+# prompt_test STATUS ANSWER... -- ARGS...: runs the tool on a pseudo-
+# terminal, answers each prompt in turn, checks the exit status and that
+# no answer was echoed.
+prompt_test() {
+	python3 - "$util_bin" "$@" <<'PYTHON'
+import os, pty, select, sys
+tool, expected = sys.argv[1], int(sys.argv[2])
+rest = sys.argv[3:]
+split = rest.index("--")
+answers, arguments = rest[:split], rest[split + 1:]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(tool, [tool] + arguments)
+output = b""
+def read_until(marker):
+    global output
+    while marker not in output:
+        # Never hang: a tool that stops answering fails the test.
+        if not select.select([fd], [], [], 60)[0]:
+            print("FAIL: no output for 60 s")
+            os.kill(pid, 9)
+            return False
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            return False
+        if not chunk:
+            return False
+        output += chunk
+    return True
+for answer in answers:
+    if not read_until(b": "):
+        break
+    output = output.replace(b": ", b":_", 1)
+    os.write(fd, answer.encode() + b"\n")
+read_until(b"\0")  # to the end
+status = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+text = output.decode(errors="replace")
+print("\n".join("    " + line for line in text.splitlines()))
+echoed = [a for a in answers if a in text]
+if echoed:
+    print("FAIL: echoed: %s" % echoed)
+if status != expected:
+    print("FAIL: exit status %d, expected %d" % (status, expected))
+sys.exit(1 if echoed or status != expected else 0)
+PYTHON
+}
+echo "+ guardhsm-util list --login (PIN typed on a terminal)"
+prompt_test 0 "$USER_PIN" -- list --token $TOKEN --login ||
+	fail "a PIN typed at the prompt"
+echo "+ guardhsm-util change-pin (on a terminal, new PIN typed twice)"
+prompt_test 0 "$USER_PIN" tty-pin-1234 tty-pin-1234 -- change-pin \
+	--token $TOKEN || fail "change-pin at the prompt"
+printf 'tty-pin-1234\n' > "$work/tty.pin"
+util 0 "the PIN set at the prompt works" list --token $TOKEN \
+	--pin-source "file:$work/tty.pin"
+echo "+ guardhsm-util change-pin (on a terminal, the two entries differ)"
+prompt_test 4 tty-pin-1234 new-pin-aaaa new-pin-bbbb -- change-pin \
+	--token $TOKEN || fail "change-pin with differing entries"
+util 0 "back to the file PIN" change-pin --token $TOKEN \
+	--pin-source "file:$work/tty.pin" --new-pin-source "file:$work/user.pin"
+
 # ---- check ---------------------------------------------------------------
 util 0 "check (clean)" check --token $TOKEN $pin
 has "[0-9]+ object\\(s\\) checked, 0 problem\\(s\\)" "clean store"
