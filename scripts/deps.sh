@@ -13,7 +13,7 @@ GH_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # later layers (opensc, softhsm2, ...) add theirs here and nowhere else.
 GH_DEPS="build-essential autoconf automake libtool pkg-config \
 libsodium-dev libssl-dev libsqlite3-dev libp11-kit-dev libcmocka-dev \
-valgrind opensc openssl gdb"
+valgrind opensc openssl gdb openssh-client python3"
 
 gh_say() {
 	printf '\n==> %s\n' "$*"

@@ -95,6 +95,22 @@ static int parse_choice(const char *text, const char *const *names, int count)
 	return -1;
 }
 
+static const char *const key_names[P11_CONFIG_KEY_COUNT] = {
+        [P11_CONFIG_STORE_PATH] = "store_path",
+        [P11_CONFIG_LOG_LEVEL] = "log_level",
+        [P11_CONFIG_LOG_FILE] = "log_file",
+        [P11_CONFIG_PIN_TRIES] = "pin_tries",
+        [P11_CONFIG_PIN_KDF] = "pin_kdf",
+        [P11_CONFIG_ENCLAVE_BUDGET] = "enclave_budget",
+        [P11_CONFIG_SECURE_HEAP] = "openssl_secure_heap",
+        [P11_CONFIG_SECRETMEM] = "secretmem",
+};
+
+const char *p11_config_key_name(p11_config_key key)
+{
+	return (unsigned)key < P11_CONFIG_KEY_COUNT ? key_names[key] : NULL;
+}
+
 static const char *const level_names[] = {"error", "warning", "info", "debug"};
 static const char *const secretmem_names[] = {"off", "auto", "require"};
 static const char *const kdf_names[] = {"interactive", "moderate", "sensitive"};
@@ -203,6 +219,11 @@ int p11_config_read_file(p11_config *config, const char *path, char *error,
 		char *key = trim(text);
 		char *value = trim(equals + 1);
 		const char *problem = apply(config, key, value);
+		if (problem == NULL)
+			for (int k = 0; k < P11_CONFIG_KEY_COUNT; k++)
+				if (strcmp(key, key_names[k]) == 0)
+					config->source_line[k] =
+					        (unsigned)number;
 		if (problem != NULL) {
 			snprintf(error, error_size, "%s:%d: %s: %s", path,
 			         number, key, problem);
@@ -241,4 +262,58 @@ int p11_config_load(p11_config *config, char *error, size_t error_size)
 		return 0; /* no file: defaults */
 	fclose(probe);
 	return p11_config_read_file(config, path, error, error_size);
+}
+
+/* 1048576 -> "1M": the largest unit that divides the size exactly. */
+static int format_size(size_t bytes, char *value, size_t size)
+{
+	static const char units[] = "KMG";
+	int unit = -1;
+	while (unit < 2 && bytes >= 1024 && bytes % 1024 == 0) {
+		bytes /= 1024;
+		unit++;
+	}
+	int written =
+	        unit < 0 ? snprintf(value, size, "%zu", bytes)
+	                 : snprintf(value, size, "%zu%c", bytes, units[unit]);
+	return written >= 0 && (size_t)written < size ? 0 : -1;
+}
+
+int p11_config_format(const p11_config *config, p11_config_key key, char *value,
+                      size_t size)
+{
+	const char *text = NULL;
+	int written;
+	switch (key) {
+	case P11_CONFIG_STORE_PATH:
+		text = config->store_path;
+		break;
+	case P11_CONFIG_LOG_LEVEL:
+		text = level_names[config->log_level];
+		break;
+	case P11_CONFIG_LOG_FILE:
+		text = config->log_file;
+		break;
+	case P11_CONFIG_PIN_TRIES:
+		written = snprintf(value, size, "%u", config->pin_tries);
+		return written >= 0 && (size_t)written < size ? 0 : -1;
+	case P11_CONFIG_PIN_KDF:
+		text = kdf_names[config->kdf];
+		break;
+	case P11_CONFIG_ENCLAVE_BUDGET:
+		if (config->enclave_budget == 0)
+			text = "";
+		else
+			return format_size(config->enclave_budget, value, size);
+		break;
+	case P11_CONFIG_SECURE_HEAP:
+		return format_size(config->secure_heap, value, size);
+	case P11_CONFIG_SECRETMEM:
+		text = secretmem_names[config->secretmem];
+		break;
+	default:
+		return -1;
+	}
+	written = snprintf(value, size, "%s", text);
+	return written >= 0 && (size_t)written < size ? 0 : -1;
 }

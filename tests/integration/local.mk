@@ -230,3 +230,9 @@ tests_integration_test_p11_wrap_CFLAGS = $(INTEGRATION_TEST_CFLAGS) \
 	$(CRYPTO_CFLAGS)
 tests_integration_test_p11_wrap_LDADD = $(INTEGRATION_SYMMETRIC_LDADD)
 EXTRA_tests_integration_test_p11_wrap_DEPENDENCIES = src/pkcs11/guardhsm.la
+
+# guardhsm-util, the command-line companion, driven by a shell script
+# against the built module (with pkcs11-tool, openssl, ssh-keygen and
+# python3 checking what it does).
+INTEGRATION_TESTS += tests/integration/guardhsm_util.sh
+EXTRA_DIST += tests/integration/guardhsm_util.sh

@@ -133,6 +133,75 @@ static void test_missing_explicit_file_is_an_error(void **state)
 	unsetenv("GUARDHSM_CONF");
 }
 
+/* Each key remembers the line that set it (0: the default), and formats
+ * back as the file would spell it. */
+static void test_sources_and_formatting(void **state)
+{
+	(void)state;
+	p11_config config;
+	char error[512], value[64];
+	write_config("# comment\n"
+	             "pin_tries = 5\n"
+	             "\n"
+	             "enclave_budget = 16m\n"
+	             "openssl_secure_heap = 65536\n"
+	             "pin_tries = 7\n");
+	assert_int_equal(read_config(&config, error, sizeof(error)), 0);
+	assert_string_equal(config.source_file, path);
+	assert_int_equal(config.source_line[P11_CONFIG_PIN_TRIES], 6);
+	assert_int_equal(config.source_line[P11_CONFIG_ENCLAVE_BUDGET], 4);
+	assert_int_equal(config.source_line[P11_CONFIG_SECURE_HEAP], 5);
+	assert_int_equal(config.source_line[P11_CONFIG_STORE_PATH], 0);
+	assert_int_equal(config.source_line[P11_CONFIG_LOG_LEVEL], 0);
+
+	assert_int_equal(p11_config_format(&config, P11_CONFIG_PIN_TRIES, value,
+	                                   sizeof(value)),
+	                 0);
+	assert_string_equal(value, "7");
+	assert_int_equal(p11_config_format(&config, P11_CONFIG_ENCLAVE_BUDGET,
+	                                   value, sizeof(value)),
+	                 0);
+	assert_string_equal(value, "16M");
+	assert_int_equal(p11_config_format(&config, P11_CONFIG_SECURE_HEAP,
+	                                   value, sizeof(value)),
+	                 0);
+	assert_string_equal(value, "64K");
+	assert_int_equal(p11_config_format(&config, P11_CONFIG_LOG_LEVEL, value,
+	                                   sizeof(value)),
+	                 0);
+	assert_string_equal(value, "warning");
+	assert_int_equal(p11_config_format(&config, P11_CONFIG_LOG_FILE, value,
+	                                   sizeof(value)),
+	                 0);
+	assert_string_equal(value, "");
+	/* Too small a buffer, or no such key: an error, not a truncation. */
+	assert_int_equal(
+	        p11_config_format(&config, P11_CONFIG_PIN_KDF, value, 4), -1);
+	assert_int_equal(p11_config_format(&config, P11_CONFIG_KEY_COUNT, value,
+	                                   sizeof(value)),
+	                 -1);
+	assert_string_equal(p11_config_key_name(P11_CONFIG_SECURE_HEAP),
+	                    "openssl_secure_heap");
+	assert_null(p11_config_key_name(P11_CONFIG_KEY_COUNT));
+	/* Every key formats, and reads back to the same value. */
+	FILE *file = fopen(path, "w");
+	assert_non_null(file);
+	for (int key = 0; key < P11_CONFIG_KEY_COUNT; key++) {
+		assert_int_equal(
+		        p11_config_format(&config, key, value, sizeof(value)),
+		        0);
+		if (value[0] != '\0')
+			fprintf(file, "%s = %s\n", p11_config_key_name(key),
+			        value);
+	}
+	fclose(file);
+	p11_config again;
+	assert_int_equal(read_config(&again, error, sizeof(error)), 0);
+	memset(again.source_line, 0, sizeof(again.source_line));
+	memset(config.source_line, 0, sizeof(config.source_line));
+	assert_memory_equal(&again, &config, sizeof(config));
+}
+
 static void test_no_file_means_defaults(void **state)
 {
 	(void)state;
@@ -154,6 +223,7 @@ int main(void)
 	        cmocka_unit_test(test_errors_are_clear),
 	        cmocka_unit_test(test_missing_explicit_file_is_an_error),
 	        cmocka_unit_test(test_no_file_means_defaults),
+	        cmocka_unit_test(test_sources_and_formatting),
 	};
 	return cmocka_run_group_tests(tests, make_directory, remove_directory);
 }
