@@ -236,3 +236,24 @@ EXTRA_tests_integration_test_p11_wrap_DEPENDENCIES = src/pkcs11/guardhsm.la
 # python3 checking what it does).
 INTEGRATION_TESTS += tests/integration/guardhsm_util.sh
 EXTRA_DIST += tests/integration/guardhsm_util.sh
+
+# Real clients, each checked independently of the client that produced
+# the result: OpenSSL's PKCS#11 engine (libp11), NSS, OpenSSH (with an
+# sshd of the test's own), GnuTLS, PyKCS11, and p11-kit (registration,
+# proxy, remoting over a socket and over SSH). A missing client fails
+# (CI installs them: GH_DEPS in scripts/deps.sh); see README.md.
+CLIENT_TESTS = \
+	tests/integration/client_openssl.sh \
+	tests/integration/client_nss.sh \
+	tests/integration/client_openssh.sh \
+	tests/integration/client_gnutls.sh \
+	tests/integration/client_python.sh \
+	tests/integration/client_p11kit.sh
+INTEGRATION_TESTS += $(CLIENT_TESTS)
+EXTRA_DIST += $(CLIENT_TESTS) tests/integration/clients_lib.sh \
+	tests/integration/client_pykcs11.py
+
+# `make check-clients`: only these tests.
+.PHONY: check-clients
+check-clients:
+	$(MAKE) $(AM_MAKEFLAGS) check TESTS='$(CLIENT_TESTS)'

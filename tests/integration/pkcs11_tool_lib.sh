@@ -7,7 +7,9 @@
 # defines run / expect_ok / expect_fail / has / lacks, counting failures.
 # Before sourcing, a script may set tool_test_name (the temporary
 # directory's name) and tool_fail_on_signal (a pkcs11-tool killed by a
-# signal counts as a failure even where a failure was expected).
+# signal counts as a failure even where a failure was expected). Later,
+# tool_runner may name a command that runs pkcs11-tool (say, setpriv
+# with another user).
 
 if ! command -v pkcs11-tool >/dev/null 2>&1; then
 	echo "SKIP: pkcs11-tool is not installed (apt-get install opensc)"
@@ -69,7 +71,8 @@ fi
 # run ARGS...: pkcs11-tool with the module; output in $out, shown.
 run() {
 	echo "+ pkcs11-tool --module $module $*"
-	LD_PRELOAD=$preload ASAN_OPTIONS=$asan_options \
+	# shellcheck disable=SC2086
+	LD_PRELOAD=$preload ASAN_OPTIONS=$asan_options ${tool_runner:-} \
 		pkcs11-tool --module "$module" "$@" > "$out" 2>&1
 	status=$?
 	sed 's/^/    /' "$out"
