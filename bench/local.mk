@@ -21,3 +21,13 @@ bench_p11bench_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS) $(P11KIT_CFLAGS) \
 bench_p11bench_LDADD = $(SQLITE_LIBS) $(SODIUM_LIBS) $(CRYPTO_LIBS) -ldl \
 	-lpthread
 EXTRA_bench_p11bench_DEPENDENCIES = src/pkcs11/guardhsm.la
+
+# p11interleave: create rates of module builds against bare SQLite in
+# alternating slices, for comparing store changes on a noisy disk (see
+# docs/PERFORMANCE.md). Built with the other programs, not run by
+# `make bench`.
+noinst_PROGRAMS += bench/p11interleave
+bench_p11interleave_SOURCES = bench/p11interleave.c bench/p11bench_common.h \
+	bench/p11bench_module.c
+bench_p11interleave_CFLAGS = $(bench_p11bench_CFLAGS)
+bench_p11interleave_LDADD = $(SQLITE_LIBS) $(SODIUM_LIBS) -ldl
