@@ -137,7 +137,7 @@ int main(int argc, char **argv)
 	double start = bench_now();
 	while (status == 0 && bench_now() - start < total) {
 		for (size_t turn = 0; turn <= count && status == 0; turn++) {
-			double begun = bench_now(), elapsed;
+			double begun = bench_now(), elapsed = 0;
 			do {
 				bool ok = turn < count
 				                  ? bench_module_create_object(
