@@ -316,9 +316,23 @@ static void combine_raw(const bench_result *before, const bench_result *after,
 		result->cores = before->cores;
 	format_value(first, sizeof(first), before->value);
 	format_value(second, sizeof(second), after->value);
-	snprintf(result->note, sizeof(result->note),
-	         "mean of %s before and %s after the subject; after: %.120s",
-	         first, second, after->note);
+	/* A shared disk's fsync latency can change severalfold within
+	 * seconds; a ratio against such a mean means little. */
+	double drift = before->value > after->value
+	                       ? before->value / after->value
+	                       : after->value / before->value;
+	if (drift > 1.5)
+		snprintf(result->note, sizeof(result->note),
+		         "mean of %s before and %s after the subject: "
+		         "UNRELIABLE, the machine's speed changed %.1fx in "
+		         "between (bench/p11interleave measures in alternating "
+		         "slices)",
+		         first, second, drift);
+	else
+		snprintf(result->note, sizeof(result->note),
+		         "mean of %s before and %s after the subject; after: "
+		         "%.120s",
+		         first, second, after->note);
 }
 
 /* The signing rows once more, as the issue asks for them: each module's
