@@ -197,12 +197,20 @@ static store_status seal_value(const store_attribute *attribute, size_t length,
 		                                          NULL, nonce, subkey);
 		return STORE_OK;
 	}
-	/* The secret exists in plaintext only in this enclave buffer. */
+	/* The secret exists in plaintext only in this enclave buffer, left
+	 * READWRITE for the few microseconds it lives: enc_open's READONLY
+	 * step and its undoing cost two mprotect calls per object. */
 	enc_buffer *plain;
-	store_status status = store_enclave_status(
-	        enc_open(attribute->sealed, NULL, 0, 0, &plain));
+	store_status status =
+	        store_enclave_status(enc_alloc(length, 0, &plain));
 	if (status != STORE_OK)
 		return status;
+	status = store_enclave_status(
+	        enc_open_into(attribute->sealed, NULL, 0, plain));
+	if (status != STORE_OK) {
+		enc_free(plain);
+		return status;
+	}
 	crypto_aead_chacha20poly1305_ietf_encrypt(out, NULL, enc_data(plain),
 	                                          length, ad, AD_BYTES, NULL,
 	                                          nonce, subkey);
