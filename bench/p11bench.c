@@ -685,6 +685,18 @@ int main(int argc, char **argv)
 			bool with_raw =
 			        m == 0 && bench_workloads[w].raw != NULL;
 			bench_result before, after;
+			if (with_raw && bench_workloads[w].paired != NULL) {
+				fprintf(stderr,
+				        "p11bench: %s: %s, in turns with %s\n",
+				        module->name, bench_workloads[w].title,
+				        bench_workloads[w].raw_name);
+				bench_workloads[w].paired(module, &options,
+				                          &results[m][w],
+				                          &raw[w]);
+				if (module->failed)
+					results[m][w].failed = true;
+				continue;
+			}
 			if (with_raw)
 				run_raw(&bench_workloads[w], &options, &before);
 			fprintf(stderr, "p11bench: %s: %s\n", module->name,

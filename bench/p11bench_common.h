@@ -90,6 +90,11 @@ typedef struct bench_workload {
 	 * with only the baseline, for scale. */
 	const char *raw_name;
 	void (*raw)(const bench_options *options, bench_result *result);
+	/* Optional, with raw: measures the first module and the baseline
+	 * together, in alternating slices, instead of raw before and after
+	 * run (other modules still get run). */
+	void (*paired)(bench_module *module, const bench_options *options,
+	               bench_result *result, bench_result *raw);
 	/* Signing rows: threads used (0: not a signing row). They also go
 	 * into the signing table, where a row with threads > 1 is compared
 	 * with the row of its group with threads == 1. */
@@ -147,6 +152,23 @@ bool bench_module_cold_login(bench_module *module, double *total,
                              char *breakdown, size_t breakdown_size);
 /* The child's side; returns the process exit status. */
 int bench_login_child(const char *path);
+
+/* ---- The bare SQLite baseline (p11bench_sqlite.c) ------------------------
+ */
+
+typedef struct bench_sqlite {
+	struct sqlite3 *database;
+	struct sqlite3_stmt *insert;
+	int status; /* the last SQLite result */
+} bench_sqlite;
+
+/* A fresh database raw-sqlite.db in base with the store's settings. */
+bool bench_sqlite_open(bench_sqlite *baseline, const char *base);
+/* One durable single-row transaction. */
+bool bench_sqlite_commit(bench_sqlite *baseline);
+const char *bench_sqlite_error(const bench_sqlite *baseline);
+const char *bench_sqlite_version(void);
+void bench_sqlite_close(bench_sqlite *baseline);
 
 /* ---- Signing (p11bench_sign.c) --------------------------------------------
  */

@@ -4,8 +4,7 @@
  * alternating short slices (module 1, module 2, ..., SQLite, again) so
  * that every rate sees the same disk conditions. On a shared disk whose
  * fsync latency drifts by 2x within seconds, this compares builds far
- * more steadily than separate runs of p11bench (whose create row measures
- * SQLite only before and after the module).
+ * more steadily than separate runs of p11bench.
  *
  *   p11interleave [--seconds S] [--slice S] MODULE...
  *
@@ -13,8 +12,9 @@
  * (dlopen would return the same instance). Each gets a fresh store in a
  * temporary directory, a token and a logged-in session as in p11bench,
  * and creates p11bench's object (a generic secret with CKA_ID, CKA_LABEL
- * and a sensitive value); SQLite inserts one 64-byte row per transaction
- * with the settings of p11bench's baseline. Not run by `make bench`.
+ * and a sensitive value); SQLite is p11bench's baseline
+ * (p11bench_sqlite.c). p11bench's create row measures one module the same
+ * way; this compares several at once. Not run by `make bench`.
  */
 #include "config.h"
 
@@ -22,7 +22,6 @@
 
 #include <errno.h>
 #include <ftw.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,38 +39,6 @@ static int remove_entry(const char *path, const struct stat *status, int kind,
 		fprintf(stderr, "p11interleave: cannot remove %s: %s\n", path,
 		        strerror(errno));
 	return 0;
-}
-
-typedef struct raw_sqlite {
-	sqlite3 *database;
-	sqlite3_stmt *insert;
-} raw_sqlite;
-
-static bool raw_open(raw_sqlite *raw, const char *base)
-{
-	char path[PATH_MAX + 16];
-	snprintf(path, sizeof path, "%s/raw-sqlite.db", base);
-	return sqlite3_open(path, &raw->database) == SQLITE_OK &&
-	       sqlite3_exec(raw->database,
-	                    "PRAGMA journal_mode=WAL;"
-	                    "PRAGMA synchronous=FULL;"
-	                    "PRAGMA cache_size=-16384;"
-	                    "CREATE TABLE t(id INTEGER PRIMARY KEY,"
-	                    " value BLOB NOT NULL);",
-	                    NULL, NULL, NULL) == SQLITE_OK &&
-	       sqlite3_prepare_v2(raw->database,
-	                          "INSERT INTO t(value) VALUES (?)", -1,
-	                          &raw->insert, NULL) == SQLITE_OK;
-}
-
-static bool raw_commit(raw_sqlite *raw)
-{
-	unsigned char value[BENCH_VALUE_BYTES];
-	bench_random(value, sizeof value);
-	sqlite3_bind_blob(raw->insert, 1, value, sizeof value, SQLITE_STATIC);
-	bool done = sqlite3_step(raw->insert) == SQLITE_DONE;
-	sqlite3_reset(raw->insert);
-	return done;
 }
 
 static void usage(FILE *out)
@@ -120,14 +87,14 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	int status = 0;
-	raw_sqlite raw = {0};
+	bench_sqlite raw;
 	for (size_t m = 0; m < count && status == 0; m++)
 		if (!bench_module_prepare(&modules[m], &options, m) ||
 		    !bench_module_open(&modules[m]))
 			status = 1;
-	if (status == 0 && !raw_open(&raw, options.base)) {
+	if (!bench_sqlite_open(&raw, options.base)) {
 		fprintf(stderr, "p11interleave: SQLite: %s\n",
-		        sqlite3_errmsg(raw.database));
+		        bench_sqlite_error(&raw));
 		status = 1;
 	}
 
@@ -143,7 +110,7 @@ int main(int argc, char **argv)
 				                  ? bench_module_create_object(
 				                            &modules[turn],
 				                            modules[turn].count)
-				                  : raw_commit(&raw);
+				                  : bench_sqlite_commit(&raw);
 				if (!ok) {
 					status = 1;
 					break;
@@ -163,7 +130,7 @@ int main(int argc, char **argv)
 		}
 		printf("%-40s %8.0f commits/s (SQLite %s, WAL, "
 		       "synchronous=FULL)\n",
-		       "bare SQLite", raw_rate, sqlite3_libversion());
+		       "bare SQLite", raw_rate, bench_sqlite_version());
 	}
 	for (size_t m = 0; m < count; m++) {
 		if (modules[m].failed)
@@ -171,8 +138,7 @@ int main(int argc, char **argv)
 			        modules[m].path, modules[m].error);
 		bench_module_finalize(&modules[m]);
 	}
-	sqlite3_finalize(raw.insert);
-	sqlite3_close(raw.database);
+	bench_sqlite_close(&raw);
 	nftw(options.base, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 	return status;
 }
