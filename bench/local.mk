@@ -15,7 +15,7 @@ noinst_PROGRAMS += bench/p11bench
 BENCHMARKS += bench/p11bench
 bench_p11bench_SOURCES = bench/p11bench.c bench/p11bench_common.h \
 	bench/p11bench_module.c bench/p11bench_workloads.c \
-	bench/p11bench_sign.c bench/p11bench_rsa_aes.c
+	bench/p11bench_sign.c bench/p11bench_rsa_aes.c bench/p11bench_sqlite.c
 bench_p11bench_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS) $(P11KIT_CFLAGS) \
 	$(SODIUM_CFLAGS) $(CRYPTO_CFLAGS) -pthread
 bench_p11bench_LDADD = $(SQLITE_LIBS) $(SODIUM_LIBS) $(CRYPTO_LIBS) -ldl \
@@ -42,3 +42,13 @@ bench_cipher_bench_CFLAGS = $(AM_CFLAGS) $(SODIUM_CFLAGS) $(CRYPTO_CFLAGS) \
 	-pthread
 bench_cipher_bench_LDADD = src/crypto/libcrypto_guardhsm.la \
 	src/enclave/libenclave.la $(CRYPTO_LIBS) $(SODIUM_LIBS) -lpthread
+
+# p11interleave: create rates of module builds against bare SQLite in
+# alternating slices, for comparing store changes on a noisy disk (see
+# docs/PERFORMANCE.md). Built with the other programs, not run by
+# `make bench`.
+noinst_PROGRAMS += bench/p11interleave
+bench_p11interleave_SOURCES = bench/p11interleave.c bench/p11bench_common.h \
+	bench/p11bench_module.c bench/p11bench_sqlite.c
+bench_p11interleave_CFLAGS = $(bench_p11bench_CFLAGS)
+bench_p11interleave_LDADD = $(SQLITE_LIBS) $(SODIUM_LIBS) -ldl

@@ -316,9 +316,23 @@ static void combine_raw(const bench_result *before, const bench_result *after,
 		result->cores = before->cores;
 	format_value(first, sizeof(first), before->value);
 	format_value(second, sizeof(second), after->value);
-	snprintf(result->note, sizeof(result->note),
-	         "mean of %s before and %s after the subject; after: %.120s",
-	         first, second, after->note);
+	/* A shared disk's fsync latency can change severalfold within
+	 * seconds; a ratio against such a mean means little. */
+	double drift = before->value > after->value
+	                       ? before->value / after->value
+	                       : after->value / before->value;
+	if (drift > 1.5)
+		snprintf(result->note, sizeof(result->note),
+		         "mean of %s before and %s after the subject: "
+		         "UNRELIABLE, the machine's speed changed %.1fx in "
+		         "between (bench/p11interleave measures in alternating "
+		         "slices)",
+		         first, second, drift);
+	else
+		snprintf(result->note, sizeof(result->note),
+		         "mean of %s before and %s after the subject; after: "
+		         "%.120s",
+		         first, second, after->note);
 }
 
 /* The signing rows once more, as the issue asks for them: each module's
@@ -671,6 +685,18 @@ int main(int argc, char **argv)
 			bool with_raw =
 			        m == 0 && bench_workloads[w].raw != NULL;
 			bench_result before, after;
+			if (with_raw && bench_workloads[w].paired != NULL) {
+				fprintf(stderr,
+				        "p11bench: %s: %s, in turns with %s\n",
+				        module->name, bench_workloads[w].title,
+				        bench_workloads[w].raw_name);
+				bench_workloads[w].paired(module, &options,
+				                          &results[m][w],
+				                          &raw[w]);
+				if (module->failed)
+					results[m][w].failed = true;
+				continue;
+			}
 			if (with_raw)
 				run_raw(&bench_workloads[w], &options, &before);
 			fprintf(stderr, "p11bench: %s: %s\n", module->name,

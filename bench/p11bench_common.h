@@ -90,6 +90,11 @@ typedef struct bench_workload {
 	 * with only the baseline, for scale. */
 	const char *raw_name;
 	void (*raw)(const bench_options *options, bench_result *result);
+	/* Optional, with raw: measures the first module and the baseline
+	 * together, in alternating slices, instead of raw before and after
+	 * run (other modules still get run). */
+	void (*paired)(bench_module *module, const bench_options *options,
+	               bench_result *result, bench_result *raw);
 	/* Signing rows: threads used (0: not a signing row). They also go
 	 * into the signing table, where a row with threads > 1 is compared
 	 * with the row of its group with threads == 1. */
@@ -173,6 +178,23 @@ typedef struct parallel_outcome {
  * the threads start together and stop when the time is up. */
 void bench_parallel(size_t threads, double seconds, parallel_op op,
                     void *const *states, parallel_outcome *outcome);
+
+/* ---- The bare SQLite baseline (p11bench_sqlite.c) ------------------------
+ */
+
+typedef struct bench_sqlite {
+	struct sqlite3 *database;
+	struct sqlite3_stmt *insert;
+	int status; /* the last SQLite result */
+} bench_sqlite;
+
+/* A fresh database raw-sqlite.db in base with the store's settings. */
+bool bench_sqlite_open(bench_sqlite *baseline, const char *base);
+/* One durable single-row transaction. */
+bool bench_sqlite_commit(bench_sqlite *baseline);
+const char *bench_sqlite_error(const bench_sqlite *baseline);
+const char *bench_sqlite_version(void);
+void bench_sqlite_close(bench_sqlite *baseline);
 
 /* ---- Signing (p11bench_sign.c) --------------------------------------------
  */

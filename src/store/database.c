@@ -338,7 +338,8 @@ static store_status load_meta(store_token *token)
 		return STORE_ERR_CORRUPT;
 	if (status != STORE_OK)
 		return status;
-	if (version != STORE_FORMAT_VERSION)
+	if (version < STORE_FORMAT_VERSION_OLDEST ||
+	    version > STORE_FORMAT_VERSION)
 		return STORE_ERR_VERSION;
 
 	unsigned char token_uid[STORE_UID_BYTES];
@@ -422,6 +423,7 @@ static store_status load_meta(store_token *token)
 	token->kdf_opslimit = (uint64_t)opslimit;
 	token->kdf_memlimit = (size_t)memlimit;
 	token->id_floor = id_floor;
+	token->format_version = version;
 	token->user_pin_set = user_wrapped;
 	return STORE_OK;
 }

@@ -140,7 +140,7 @@ static store_status find_objects(store_token *token, const store_index *query,
 	store_status status = store_refresh_locked(token, NULL);
 	bool logged_in = token->master != NULL;
 	if (status == STORE_OK)
-		status = store_keys_open(token, logged_in, &keys);
+		status = store_keys_open(token, logged_in, false, &keys);
 	if (status == STORE_OK)
 		status = store_compute_tags(store_index_key(&keys, false),
 		                            query, &public_tags);

@@ -3,7 +3,7 @@
  *  - database.c: open/create, schema, meta, transactions, refresh;
  *  - keys.c:     subkey derivation and blind index tags;
  *  - pin.c:      Argon2id, master-key wrapping, failure counters, login;
- *  - record.c:   the sealed record format;
+ *  - record.c:   the sealed record format (record_v1.c: the old one);
  *  - objects.c:  object create/update/delete/load/find.
  */
 #ifndef GUARDHSM_STORE_INTERNAL_H
@@ -15,7 +15,12 @@
 #include <sodium.h>
 #include <sqlite3.h>
 
-#define STORE_FORMAT_VERSION 1
+/* The token file's format: 2 since records moved to version 2 (record.c).
+ * Format 1 files are still read; the first object written to one raises
+ * it to 2, so older builds refuse the file (STORE_ERR_VERSION) rather than
+ * find records they cannot read. */
+#define STORE_FORMAT_VERSION 2
+#define STORE_FORMAT_VERSION_OLDEST 1
 #define STORE_UID_BYTES 16
 #define STORE_MASTER_BYTES crypto_kdf_KEYBYTES /* 32 */
 #define STORE_PUBLIC_SECRET_BYTES 32
@@ -62,7 +67,8 @@ struct store_token {
 	pthread_mutex_t mutex; /* serialises every call on this token */
 	sqlite3 *database;     /* NOMUTEX: the mutex above guards it */
 	char path[4096];
-	int64_t data_version; /* PRAGMA data_version at the last reload */
+	int64_t data_version;   /* PRAGMA data_version at the last reload */
+	int64_t format_version; /* meta "format_version" */
 
 	/* Cached meta, reloaded by refresh when another connection wrote. */
 	unsigned char token_uid[STORE_UID_BYTES];
@@ -153,27 +159,33 @@ enum {
 	STORE_KEY_PRIVATE_RECORD = 96,
 	STORE_KEY_PRIVATE_INDEX = 128,
 	STORE_KEY_PRIVATE_ROW = 160,
-	STORE_KEYS_BYTES = 192,
+	/* Not a key of its own: room for a record's XChaCha20 subkey
+	 * (record.c), wiped before the call returns. */
+	STORE_KEY_SCRATCH = 192,
+	STORE_KEYS_BYTES = 224,
 };
+#define STORE_SCRATCH_BYTES 32
 
 /* The subkeys for one store call: the token's subkey buffer, made
- * READONLY by store_keys_open (deriving what is missing) and NOACCESS
- * again by store_keys_close. The private ones only if with_private (which
- * needs the master key: STORE_ERR_NOT_LOGGED_IN otherwise). The mutex
- * must be held from open to close. */
+ * READONLY (READWRITE with_scratch) by store_keys_open, deriving what is
+ * missing, and NOACCESS again by store_keys_close. The private ones only
+ * if with_private (which needs the master key: STORE_ERR_NOT_LOGGED_IN
+ * otherwise). The mutex must be held from open to close. */
 typedef struct store_keys {
 	enc_buffer *buffer;
 	bool has_private;
 } store_keys;
 
 store_status store_keys_open(store_token *token, bool with_private,
-                             store_keys *keys);
+                             bool with_scratch, store_keys *keys);
 void store_keys_close(store_keys *keys);
 /* Frees the token's subkeys (logout, epoch change, close). */
 void store_keys_forget(store_token *token);
 const unsigned char *store_record_key(const store_keys *keys, bool is_private);
 const unsigned char *store_index_key(const store_keys *keys, bool is_private);
 const unsigned char *store_row_key(const store_keys *keys, bool is_private);
+/* STORE_SCRATCH_BYTES of enclave memory (keys opened with_scratch). */
+unsigned char *store_keys_scratch(const store_keys *keys);
 
 /* Blind index tag: keyed BLAKE2b-128 of domain || value. */
 store_status store_blind_tag(const unsigned char *index_key, char domain,
@@ -210,21 +222,32 @@ store_status store_objects_delete_all(store_token *token, int64_t *floor_id);
 
 /* ---- record.c ----------------------------------------------------------- */
 
-/* Seals attributes into a new malloc'd record. */
-store_status store_record_encode(const unsigned char *record_key,
-                                 const unsigned char *token_uid,
-                                 const unsigned char *unique_id,
-                                 bool is_private,
-                                 const store_attribute *attributes,
-                                 size_t count, unsigned char **record,
-                                 size_t *record_length);
-/* Authenticates and opens a record; STORE_ERR_CORRUPT on any defect. */
+/* Seals attributes into a new malloc'd record. scratch: 32 bytes of
+ * writable enclave memory for the record's subkey, wiped on return. */
+store_status
+store_record_encode(const unsigned char *record_key, unsigned char *scratch,
+                    const unsigned char *token_uid,
+                    const unsigned char *unique_id, bool is_private,
+                    const store_attribute *attributes, size_t count,
+                    unsigned char **record, size_t *record_length);
+/* Authenticates and opens a record of version 2 or 1; STORE_ERR_CORRUPT
+ * on any defect. scratch as for store_record_encode. */
 store_status store_record_decode(const unsigned char *record_key,
+                                 unsigned char *scratch,
                                  const unsigned char *token_uid,
                                  const unsigned char *unique_id,
                                  bool is_private, const unsigned char *record,
                                  size_t record_length,
                                  store_attribute **attributes, size_t *count);
+/* record_v1.c: the same for version 1 records only. */
+store_status
+store_record_decode_v1(const unsigned char *record_key,
+                       const unsigned char *token_uid,
+                       const unsigned char *unique_id, bool is_private,
+                       const unsigned char *record, size_t record_length,
+                       store_attribute **attributes, size_t *count);
+/* The random part of a version 2 record's nonces. */
+#define STORE_RECORD_NONCE_BASE_BYTES 20
 
 typedef struct index_tags {
 	bool has_class, has_id, has_label;

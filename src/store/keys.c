@@ -140,7 +140,7 @@ static store_status derive_missing(store_token *token, bool with_private)
 }
 
 store_status store_keys_open(store_token *token, bool with_private,
-                             store_keys *keys)
+                             bool with_scratch, store_keys *keys)
 {
 	keys->buffer = NULL;
 	keys->has_private = false;
@@ -153,8 +153,9 @@ store_status store_keys_open(store_token *token, bool with_private,
 	    (with_private && !token->subkeys_private))
 		status = derive_missing(token, with_private);
 	if (status == STORE_OK)
-		status = store_enclave_status(
-		        enc_protect(token->subkeys, ENC_READONLY));
+		status = store_enclave_status(enc_protect(
+		        token->subkeys,
+		        with_scratch ? ENC_READWRITE : ENC_READONLY));
 	if (status != STORE_OK) {
 		/* Half-derived, or unusable after a purge: start afresh
 		 * next time. */
@@ -181,6 +182,12 @@ const unsigned char *store_record_key(const store_keys *keys, bool is_private)
 	const unsigned char *data = enc_data(keys->buffer);
 	return data + (is_private ? STORE_KEY_PRIVATE_RECORD
 	                          : STORE_KEY_PUBLIC_RECORD);
+}
+
+unsigned char *store_keys_scratch(const store_keys *keys)
+{
+	unsigned char *data = enc_data(keys->buffer);
+	return data + STORE_KEY_SCRATCH;
 }
 
 const unsigned char *store_index_key(const store_keys *keys, bool is_private)

@@ -11,6 +11,7 @@ src_store_libstore_la_SOURCES = \
 	src/store/keys.c \
 	src/store/pin.c \
 	src/store/record.c \
+	src/store/record_v1.c \
 	src/store/objects.c \
 	src/store/index.c \
 	src/store/find.c

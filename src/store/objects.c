@@ -25,10 +25,11 @@ static store_status seal_object(store_token *token, store_object_id id,
                                 unsigned char mac[STORE_ROW_MAC_BYTES])
 {
 	store_keys keys;
-	store_status status = store_keys_open(token, is_private, &keys);
+	store_status status = store_keys_open(token, is_private, true, &keys);
 	if (status != STORE_OK)
 		return status;
 	status = store_record_encode(store_record_key(&keys, is_private),
+	                             store_keys_scratch(&keys),
 	                             token->token_uid, unique_id, is_private,
 	                             attributes, count, record, record_length);
 	if (status == STORE_OK) {
@@ -58,6 +59,19 @@ static store_status begin_write(store_token *token)
 	if (status != STORE_OK)
 		store_rollback(token);
 	return status;
+}
+
+/* Records are written in the newest format only: a format 1 file becomes
+ * format 2 with its first record written (in the write transaction; the
+ * cache follows once it commits). */
+static store_status raise_format_version(store_token *token, bool *raised)
+{
+	*raised = false;
+	if (token->format_version >= STORE_FORMAT_VERSION)
+		return STORE_OK;
+	*raised = true;
+	return store_meta_set_integer(token, "format_version",
+	                              STORE_FORMAT_VERSION);
 }
 
 /* Reads an object's unique id and privacy. */
@@ -192,10 +206,13 @@ store_status store_object_create(store_token *token, bool is_private,
 	unsigned char mac[STORE_ROW_MAC_BYTES];
 	sqlite3_stmt *statement = NULL;
 	store_object_id new_id = 0;
+	bool raised = false;
 	store_status status = begin_write(token);
 	if (status != STORE_OK)
 		goto out;
-	status = next_id(token, &new_id);
+	status = raise_format_version(token, &raised);
+	if (status == STORE_OK)
+		status = next_id(token, &new_id);
 	if (status == STORE_OK)
 		status = seal_object(token, new_id, is_private, object_uid,
 		                     attributes, count, index, &record,
@@ -226,6 +243,8 @@ store_status store_object_create(store_token *token, bool is_private,
 	else
 		store_rollback(token);
 	if (status == STORE_OK) {
+		if (raised)
+			token->format_version = STORE_FORMAT_VERSION;
 		memcpy(unique_id, object_uid, sizeof object_uid);
 		if (id != NULL)
 			*id = new_id;
@@ -251,10 +270,13 @@ store_status store_object_update(store_token *token, store_object_id id,
 	unsigned char unique_id[STORE_UNIQUE_ID_BYTES];
 	bool is_private = false;
 	sqlite3_stmt *statement = NULL;
+	bool raised = false;
 	store_status status = begin_write(token);
 	if (status != STORE_OK)
 		goto out;
 	status = read_header(token, id, unique_id, &is_private);
+	if (status == STORE_OK)
+		status = raise_format_version(token, &raised);
 	if (status == STORE_OK)
 		status = seal_object(token, id, is_private, unique_id,
 		                     attributes, count, index, &record,
@@ -280,6 +302,8 @@ store_status store_object_update(store_token *token, store_object_id id,
 		status = store_commit(token);
 	else
 		store_rollback(token);
+	if (status == STORE_OK && raised)
+		token->format_version = STORE_FORMAT_VERSION;
 out:
 	free(record);
 	store_unlock(token);
@@ -372,15 +396,16 @@ store_status store_object_load(store_token *token, store_object_id id,
 		}
 	}
 	if (status == STORE_OK)
-		status = store_keys_open(token, object_private, &keys);
+		status = store_keys_open(token, object_private, true, &keys);
 	if (status == STORE_OK) {
 		const unsigned char *record = sqlite3_column_blob(statement, 2);
 		size_t record_length =
 		        (size_t)sqlite3_column_bytes(statement, 2);
 		status = store_record_decode(
 		        store_record_key(&keys, object_private),
-		        token->token_uid, object_uid, object_private, record,
-		        record_length, attributes, count);
+		        store_keys_scratch(&keys), token->token_uid, object_uid,
+		        object_private, record, record_length, attributes,
+		        count);
 	}
 	if (status == STORE_OK) {
 		if (is_private != NULL)

@@ -216,7 +216,10 @@ static store_status set_durability(store_token *token)
 	/* A page cache (16 MiB rather than 2) that holds both indexes of a
 	 * token with 100,000 objects, so an insert or a find does not read
 	 * them again through the file system. Auto-checkpoints stay at
-	 * SQLite's 1,000 WAL pages: larger values measured no faster. */
+	 * SQLite's 1,000 WAL pages and pages at 4096 bytes: 200, 500, 4,000
+	 * and 16,000 WAL pages measured no faster (a larger WAL keeps
+	 * growing the file, which slows every fdatasync), nor did 1024- to
+	 * 8192-byte pages clearly (see docs/PERFORMANCE.md). */
 	if (status == STORE_OK)
 		status = store_exec(token, "PRAGMA cache_size=-16384");
 	return status;

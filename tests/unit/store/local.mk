@@ -15,7 +15,9 @@ STORE_UNIT_TESTS = \
 	tests/unit/store/test_objects \
 	tests/unit/store/test_find \
 	tests/unit/store/test_multi \
-	tests/unit/store/test_tamper
+	tests/unit/store/test_tamper \
+	tests/unit/store/test_record \
+	tests/unit/store/test_format
 
 check_PROGRAMS += $(STORE_UNIT_TESTS)
 TESTS += $(STORE_UNIT_TESTS)
@@ -49,3 +51,13 @@ tests_unit_store_test_multi_LDADD = $(STORE_TEST_LDADD)
 tests_unit_store_test_tamper_SOURCES = tests/unit/store/test_tamper.c
 tests_unit_store_test_tamper_CFLAGS = $(STORE_TEST_CFLAGS)
 tests_unit_store_test_tamper_LDADD = $(STORE_TEST_LDADD)
+
+tests_unit_store_test_record_SOURCES = tests/unit/store/test_record.c \
+	tests/unit/store/record_vectors.h
+tests_unit_store_test_record_CFLAGS = $(STORE_TEST_CFLAGS)
+tests_unit_store_test_record_LDADD = $(STORE_TEST_LDADD)
+
+tests_unit_store_test_format_SOURCES = tests/unit/store/test_format.c \
+	tests/unit/store/record_vectors.h
+tests_unit_store_test_format_CFLAGS = $(STORE_TEST_CFLAGS)
+tests_unit_store_test_format_LDADD = $(STORE_TEST_LDADD)
