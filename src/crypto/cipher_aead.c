@@ -56,9 +56,10 @@ cry_status cry_aead_sodium_gcm_expand(const enc_buffer *key, enc_buffer *state)
 	if (((uintptr_t)enc_data(state) & 15) != 0 ||
 	    enc_size(state) < sizeof(crypto_aead_aes256gcm_state))
 		return CRY_ERR_INTERNAL;
-	if (crypto_aead_aes256gcm_beforenm(enc_data(state), enc_data(key)) != 0)
-		return CRY_ERR_INTERNAL;
-	return CRY_OK;
+	int result =
+	        crypto_aead_aes256gcm_beforenm(enc_data(state), enc_data(key));
+	cry_wipe_vector_registers();
+	return result != 0 ? CRY_ERR_INTERNAL : CRY_OK;
 }
 
 size_t cry_aead_tag_length(const cry_cipher *cipher)
@@ -137,6 +138,7 @@ static cry_status sodium_encrypt(cry_cipher *cipher, const uint8_t *in,
 		result = crypto_aead_xchacha20poly1305_ietf_encrypt_detached(
 		        out, tag, NULL, in, length, aad, aad_length, NULL,
 		        cipher->nonce, key);
+	cry_wipe_vector_registers();
 	status = cry_cipher_key_close(cipher);
 	return result != 0 ? CRY_ERR_INTERNAL : status;
 }
@@ -171,6 +173,7 @@ static cry_status sodium_decrypt(cry_cipher *cipher, const uint8_t *in,
 		result = crypto_aead_xchacha20poly1305_ietf_decrypt_detached(
 		        plain, NULL, in, length, tag, aad, aad_length,
 		        cipher->nonce, key);
+	cry_wipe_vector_registers();
 	status = cry_cipher_key_close(cipher);
 	if (result != 0)
 		return CRY_ERR_SIGNATURE;

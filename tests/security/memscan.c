@@ -89,10 +89,22 @@ static void add_rsa_key(ms_scanner *scanner, const kk_key *key, int group)
 		char name[MS_NAME_MAX];
 		snprintf(name, sizeof name, "%s%s", key->name, names[i]);
 		size_t length = parts.length[i];
-		add(scanner, name, "", group, parts.value[i], length);
 		for (size_t j = 0; j < length; j++)
 			form[j] = parts.value[i][length - 1 - j];
-		add(scanner, name, "~reversed", group, form, length);
+		/* The scanner indexes secrets of at most MS_SECRET_MAX
+		 * bytes: overlapping pieces cover every window. */
+		size_t step = MS_SECRET_MAX - (MS_WINDOW - 1);
+		for (size_t at = 0; at + MS_WINDOW <= length; at += step) {
+			size_t piece = length - at < MS_SECRET_MAX
+			                       ? length - at
+			                       : MS_SECRET_MAX;
+			char where[32];
+			snprintf(where, sizeof where, "@%zu", at);
+			add(scanner, name, where, group, parts.value[i] + at,
+			    piece);
+			snprintf(where, sizeof where, "~reversed@%zu", at);
+			add(scanner, name, where, group, form + at, piece);
+		}
 	}
 	sodium_memzero(der, sizeof der);
 	sodium_memzero(form, sizeof form);
