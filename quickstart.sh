@@ -67,14 +67,32 @@ tool "${USER_LOGIN[@]}" --sign -m EDDSA --id 02 \
 openssl pkeyutl -verify -pubin -inkey "$WORK/ed25519.pem" -rawin \
 	-in "$WORK/message.txt" -sigfile "$WORK/ed25519.sig"
 
+UTIL=$PWD/build/src/tools/guardhsm-util
+gh_say "SSH public key lines (guardhsm-util export --format ssh)"
+# The lines to put in a server's authorized_keys. OpenSSH 9.2 itself
+# (ssh -I) uses only the ECDSA key: it has no Ed25519 over PKCS#11.
+GUARDHSM_PIN=$PIN "$UTIL" export --module "$MODULE" --format ssh \
+	"pkcs11:token=$LABEL;object=demo-p256;type=public"
+GUARDHSM_PIN=$PIN "$UTIL" export --module "$MODULE" --format ssh \
+	"pkcs11:token=$LABEL;object=demo-ed25519;type=public"
+if command -v ssh-keygen >/dev/null; then
+	echo "+ ssh-keygen -D \$MODULE"
+	ssh-keygen -D "$MODULE" 2>/dev/null || true
+fi
+
 gh_say "Done"
 cat <<MSG
 The module is $MODULE
-(make -C build install registers it with p11-kit).
-Try, for example:
-  pkcs11-tool --module \$MODULE --token-label $LABEL --login --pin $PIN --list-objects
+(make -C build install registers it with p11-kit) and the tool is
+build/src/tools/guardhsm-util. Try, for example:
+  export GUARDHSM_PIN=$PIN
+  build/src/tools/guardhsm-util list --token pkcs11:token=$LABEL --login
+  build/src/tools/guardhsm-util generate --token pkcs11:token=$LABEL --type rsa:2048 --label demo-rsa
+  build/src/tools/guardhsm-util export 'pkcs11:token=$LABEL;object=demo-p256;type=public'
   pkcs11-tool --module \$MODULE --list-mechanisms
-Run ./run-tests.sh for the full test suite and 'make -C build bench' for the
-benchmarks (guardhsm against SoftHSM and the raw primitives). README.md and
-docs/SECURITY.md say what is protected and how.
+  ssh -I \$MODULE user@host            # logs in with the ECDSA key
+README.md shows each client (OpenSSL, NSS, OpenSSH, GnuTLS, Python,
+p11-kit remoting). Run ./run-tests.sh for the full test suite and
+'make -C build bench' for the benchmarks (guardhsm against SoftHSM and the
+raw primitives). docs/SECURITY.md says what is protected and how.
 MSG
