@@ -42,10 +42,15 @@ struct enc_slab_chunk {
 /* Per class, chunks with a free slot come before full ones. */
 static enc_slab_chunk *class_chunks[CLASS_COUNT];
 static enc_slab_chunk *retired_chunks;
-/* At most one empty chunk is kept, so a loop that opens, uses and frees
- * one secret does not map and lock a chunk each time; any other chunk is
- * returned as soon as it is empty. */
-static enc_slab_chunk *spare_chunk;
+/* At most one empty chunk per class, and SPARE_LIMIT in all (the most
+ * recently emptied), is kept, so a loop that opens, uses and frees
+ * secrets of a few sizes (a key, a cipher state) does not map and lock a
+ * chunk each time; any other chunk is returned as soon as it is empty,
+ * and the spares are given back when the locked budget runs out. */
+#define SPARE_LIMIT 4
+static enc_slab_chunk *spare_chunks[CLASS_COUNT];
+static uint64_t spare_since[CLASS_COUNT]; /* when it became a spare */
+static uint64_t spare_clock;
 
 static void list_remove(enc_slab_chunk **list, enc_slab_chunk *chunk)
 {
@@ -221,6 +226,46 @@ static void destroy_chunk(enc_slab_chunk *chunk, bool wipe)
 	free(chunk);
 }
 
+static void drop_spare(unsigned class_index)
+{
+	enc_slab_chunk *spare = spare_chunks[class_index];
+	spare_chunks[class_index] = NULL;
+	list_remove(&class_chunks[class_index], spare);
+	destroy_chunk(spare, true);
+}
+
+/* Keeps the SPARE_LIMIT most recently emptied spares. */
+static void limit_spares(void)
+{
+	for (;;) {
+		unsigned count = 0, oldest = 0;
+		for (unsigned c = 0; c < CLASS_COUNT; c++) {
+			if (spare_chunks[c] == NULL)
+				continue;
+			if (count == 0 || spare_since[c] < spare_since[oldest])
+				oldest = c;
+			count++;
+		}
+		if (count <= SPARE_LIMIT)
+			return;
+		drop_spare(oldest);
+	}
+}
+
+/* Gives back every spare chunk (the locked budget ran out); true if there
+ * was one. */
+static bool release_spares(void)
+{
+	bool released = false;
+	for (unsigned c = 0; c < CLASS_COUNT; c++) {
+		if (spare_chunks[c] == NULL)
+			continue;
+		drop_spare(c);
+		released = true;
+	}
+	return released;
+}
+
 /* Slots start 16-byte aligned (the stride is a multiple of 16), so an
  * ALIGNED buffer rounded down from the slot's end still fits its class. */
 static int class_for(size_t size)
@@ -240,12 +285,14 @@ enc_status enc_slab_alloc(size_t size, unsigned flags, enc_buffer *buffer)
 	enc_slab_chunk *chunk = *list;
 	if (chunk == NULL || chunk->free_count == 0) {
 		enc_status status = create_chunk((unsigned)class_index, &chunk);
+		if (status != ENC_OK && release_spares())
+			status = create_chunk((unsigned)class_index, &chunk);
 		if (status != ENC_OK)
 			return status;
 		list_push_front(list, chunk);
 	}
-	if (chunk == spare_chunk)
-		spare_chunk = NULL;
+	if (chunk == spare_chunks[class_index])
+		spare_chunks[class_index] = NULL;
 	uint32_t index = chunk->free_stack[--chunk->free_count];
 	count_live(chunk, index, +1);
 	enc_status status =
@@ -347,12 +394,14 @@ void enc_slab_release(enc_buffer *buffer)
 	list_push_front(list, chunk);
 	if (chunk->live > 0)
 		return;
-	if (spare_chunk != NULL) {
-		list_remove(&class_chunks[spare_chunk->class_index],
-		            spare_chunk);
-		destroy_chunk(spare_chunk, true);
+	enc_slab_chunk *spare = spare_chunks[chunk->class_index];
+	if (spare != NULL && spare != chunk) {
+		list_remove(list, spare);
+		destroy_chunk(spare, true);
 	}
-	spare_chunk = chunk;
+	spare_chunks[chunk->class_index] = chunk;
+	spare_since[chunk->class_index] = ++spare_clock;
+	limit_spares();
 }
 
 static void wipe_chunk(enc_slab_chunk *chunk)
@@ -372,7 +421,7 @@ static void wipe_chunk(enc_slab_chunk *chunk)
 
 void enc_slab_purge(void)
 {
-	spare_chunk = NULL;
+	memset(spare_chunks, 0, sizeof(spare_chunks));
 	for (enc_slab_chunk *chunk = retired_chunks; chunk; chunk = chunk->next)
 		wipe_chunk(chunk);
 	for (unsigned c = 0; c < CLASS_COUNT; c++) {
@@ -392,7 +441,7 @@ void enc_slab_purge(void)
 
 void enc_slab_shutdown(void)
 {
-	spare_chunk = NULL;
+	memset(spare_chunks, 0, sizeof(spare_chunks));
 	while (retired_chunks != NULL) {
 		enc_slab_chunk *chunk = retired_chunks;
 		list_remove(&retired_chunks, chunk);

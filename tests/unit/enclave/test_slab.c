@@ -182,8 +182,8 @@ static void test_chunks_returned_when_empty(void **state)
 	free(buffers);
 }
 
-/* The contract: an empty slab holds no chunks and no locked memory, so
- * that a small RLIMIT_MEMLOCK is not eaten by idle spare chunks. */
+/* The contract: an empty slab holds at most a few spare chunks, so that a
+ * small RLIMIT_MEMLOCK is not eaten by idle spare chunks. */
 static void test_empty_slab_holds_nothing(void **state)
 {
 	static const size_t sizes[] = {1,   17,  33,   65,   129,
@@ -202,10 +202,12 @@ static void test_empty_slab_holds_nothing(void **state)
 	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
 		enc_free(buffers[i]);
 	after = get_stats();
-	/* One empty chunk (at most 3 pages) is kept as a spare so that a
-	 * loop of open-use-free does not map and lock a chunk every time. */
-	if (after.slab_chunks > 1 ||
-	    after.locked_bytes > before.locked_bytes + 3 * 4096)
+	/* Up to four empty chunks (at most 3 pages each, one per size
+	 * class, the most recently emptied) are kept as spares so that a
+	 * loop of open-use-free does not map and lock a chunk every time;
+	 * they go back when the budget runs out (test_memlock). */
+	if (after.slab_chunks > 4 ||
+	    after.locked_bytes > before.locked_bytes + 4 * 3 * 4096)
 		fail_msg("empty slab: %zu chunks, %zu bytes locked (%zu "
 		         "before)",
 		         after.slab_chunks, after.locked_bytes,
