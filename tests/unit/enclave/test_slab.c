@@ -214,6 +214,31 @@ static void test_empty_slab_holds_nothing(void **state)
 		         before.locked_bytes);
 }
 
+/* Spares are given back when the budget runs out: with room for the key
+ * page and two one-page chunks, empty spares of two classes must not stop
+ * a third class from getting a chunk. */
+static void test_spares_yield_to_the_budget(void **state)
+{
+	(void)state;
+	enc_shutdown();
+	enc_config config = {0};
+	config.locked_budget = 3 * 4096;
+	assert_int_equal(enc_init(&config), ENC_OK);
+	enc_buffer *buffer;
+	assert_int_equal(enc_alloc(16, 0, &buffer), ENC_OK);
+	enc_free(buffer); /* a spare of the 16-byte class */
+	enc_stats stats = get_stats();
+	assert_int_equal(stats.slab_chunks, 1);
+	assert_int_equal(enc_alloc(32, 0, &buffer), ENC_OK);
+	enc_free(buffer); /* the budget is now full of spares */
+	assert_int_equal(enc_alloc(64, 0, &buffer), ENC_OK);
+	stats = get_stats();
+	assert_true(stats.locked_bytes <= config.locked_budget);
+	enc_free(buffer);
+	enc_shutdown();
+	assert_int_equal(enc_init(NULL), ENC_OK);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -223,6 +248,7 @@ int main(void)
 	        cmocka_unit_test(test_many_small_buffers_lock_little),
 	        cmocka_unit_test(test_chunks_returned_when_empty),
 	        cmocka_unit_test(test_empty_slab_holds_nothing),
+	        cmocka_unit_test(test_spares_yield_to_the_budget),
 	};
 
 	return cmocka_run_group_tests(tests, enclave_setup, enclave_teardown);
