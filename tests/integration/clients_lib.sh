@@ -164,6 +164,9 @@ background() {
 	pidfile=$1
 	shift
 	echo "+ $* &"
+	# Emptied here, not only by the child's redirection, which runs
+	# after fork: a wait_for on the log must not see a previous run's.
+	: > "$pidfile.log"
 	# shellcheck disable=SC2086
 	(exec env LD_PRELOAD="$preload" ASAN_OPTIONS="$asan_options" \
 		${tool_runner:-} "$@") > "$pidfile.log" 2>&1 &
