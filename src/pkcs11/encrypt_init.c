@@ -12,9 +12,10 @@
 
 #include <stdlib.h>
 
-static CK_RV check_key_kind(const p11_mechanism *info, bool encrypting,
+static CK_RV check_key_kind(const p11_mechanism *info, p11_operation_kind kind,
                             const tok_object *key)
 {
+	bool encrypting = kind == P11_OPERATION_ENCRYPT;
 	CK_OBJECT_CLASS wanted_class;
 	switch (info->family) {
 	case P11_FAMILY_RSA:
@@ -75,8 +76,9 @@ static CK_RV take_rsa_key(const CK_MECHANISM *mechanism, p11_object_ref *ref,
 }
 
 static CK_RV take_key(const CK_MECHANISM *mechanism, p11_object_ref *ref,
-                      bool encrypting, p11_operation *operation)
+                      p11_operation_kind kind, p11_operation *operation)
 {
+	bool encrypting = kind == P11_OPERATION_ENCRYPT;
 	const p11_mechanism *info = operation->mechanism;
 	if (info->family == P11_FAMILY_RSA)
 		return take_rsa_key(mechanism, ref, encrypting, operation);
@@ -88,73 +90,16 @@ static CK_RV take_key(const CK_MECHANISM *mechanism, p11_object_ref *ref,
 	return rv;
 }
 
-static CK_RV cipher_init(CK_SESSION_HANDLE handle, CK_MECHANISM_PTR mechanism,
-                         CK_OBJECT_HANDLE key, bool encrypting)
-{
-	p11_session *session;
-	CK_RV rv = p11_session_acquire(handle, &session);
-	if (rv != CKR_OK)
-		return rv;
-	p11_slot *slot = session->slot;
-	p11_mutex_lock(slot->lock);
-	p11_mutex_lock(session->lock);
-	p11_operation **slot_for_operation =
-	        encrypting ? &session->encrypt : &session->decrypt;
-	p11_operation *operation = NULL;
-	p11_object_ref *ref = NULL;
-	const p11_mechanism *info = NULL;
-
-	if (session->closed)
-		rv = CKR_SESSION_HANDLE_INVALID;
-	else if (mechanism == NULL)
-		rv = CKR_ARGUMENTS_BAD;
-	else if (*slot_for_operation != NULL)
-		rv = CKR_OPERATION_ACTIVE;
-	if (rv == CKR_OK) {
-		info = p11_mechanism_find(mechanism->mechanism);
-		if (info == NULL || !(info->info.flags &
-		                      (encrypting ? CKF_ENCRYPT : CKF_DECRYPT)))
-			rv = CKR_MECHANISM_INVALID;
-	}
-	if (rv == CKR_OK && slot->removed)
-		rv = CKR_TOKEN_NOT_PRESENT;
-	if (rv == CKR_OK) {
-		rv = p11_objects_lookup(session, key, &ref);
-		if (rv == CKR_OBJECT_HANDLE_INVALID)
-			rv = CKR_KEY_HANDLE_INVALID;
-	}
-	if (rv == CKR_OK)
-		rv = check_key_kind(info, encrypting, ref->object);
-	if (rv == CKR_OK &&
-	    !tok_object_bool(ref->object,
-	                     encrypting ? CKA_ENCRYPT : CKA_DECRYPT, false))
-		rv = CKR_KEY_FUNCTION_NOT_PERMITTED;
-	if (rv == CKR_OK && !p11_key_mechanism_allowed(ref->object, info->type))
-		rv = CKR_MECHANISM_INVALID;
-	if (rv == CKR_OK && (operation = calloc(1, sizeof(*operation))) == NULL)
-		rv = CKR_HOST_MEMORY;
-	if (rv == CKR_OK) {
-		operation->mechanism = info;
-		rv = take_key(mechanism, ref, encrypting, operation);
-	}
-	if (rv == CKR_OK)
-		*slot_for_operation = operation;
-	else
-		p11_operation_free(operation);
-	p11_mutex_unlock(session->lock);
-	p11_mutex_unlock(slot->lock);
-	p11_session_release(session);
-	return rv;
-}
-
 CK_RV C_EncryptInit(CK_SESSION_HANDLE handle, CK_MECHANISM_PTR mechanism,
                     CK_OBJECT_HANDLE key)
 {
-	return cipher_init(handle, mechanism, key, true);
+	return p11_operation_init(handle, mechanism, key, P11_OPERATION_ENCRYPT,
+	                          check_key_kind, take_key);
 }
 
 CK_RV C_DecryptInit(CK_SESSION_HANDLE handle, CK_MECHANISM_PTR mechanism,
                     CK_OBJECT_HANDLE key)
 {
-	return cipher_init(handle, mechanism, key, false);
+	return p11_operation_init(handle, mechanism, key, P11_OPERATION_DECRYPT,
+	                          check_key_kind, take_key);
 }

@@ -28,6 +28,7 @@ src_pkcs11_libpkcs11_la_SOURCES = \
 	src/pkcs11/random.c \
 	src/pkcs11/operation.h \
 	src/pkcs11/operation.c \
+	src/pkcs11/operation_init.c \
 	src/pkcs11/sign.h \
 	src/pkcs11/sign_init.c \
 	src/pkcs11/sign.c \

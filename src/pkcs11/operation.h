@@ -72,6 +72,22 @@ CK_RV p11_operation_enter(CK_SESSION_HANDLE handle, p11_operation_kind kind,
 CK_RV p11_operation_leave(p11_session *session, p11_operation_kind kind,
                           CK_RV rv, bool keep);
 
+/* C_*Init with a key (operation_init.c): locks, checks the session, the
+ * mechanism (it must offer the kind's function), the key handle, then
+ * check_key (class and type for the mechanism: CKR_KEY_TYPE_INCONSISTENT),
+ * the key's usage attribute and CKA_ALLOWED_MECHANISMS, then lets build
+ * fill a new operation (operation->mechanism set) and installs it. Slot
+ * lock held during both callbacks. */
+typedef CK_RV (*p11_key_check)(const p11_mechanism *info,
+                               p11_operation_kind kind, const tok_object *key);
+typedef CK_RV (*p11_operation_build)(const CK_MECHANISM *mechanism,
+                                     p11_object_ref *ref,
+                                     p11_operation_kind kind,
+                                     p11_operation *operation);
+CK_RV p11_operation_init(CK_SESSION_HANDLE handle, CK_MECHANISM_PTR mechanism,
+                         CK_OBJECT_HANDLE key, p11_operation_kind kind,
+                         p11_key_check check_key, p11_operation_build build);
+
 /* Maps crypto errors to CKR_ codes. */
 CK_RV p11_rv_from_crypto(cry_status status);
 

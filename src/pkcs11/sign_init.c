@@ -12,9 +12,10 @@
 #include <string.h>
 
 /* The key class and type a mechanism needs for this purpose. */
-static CK_RV check_key_kind(const p11_mechanism *mechanism, bool signing,
-                            const tok_object *key)
+static CK_RV check_key_kind(const p11_mechanism *mechanism,
+                            p11_operation_kind kind, const tok_object *key)
 {
+	bool signing = kind == P11_OPERATION_SIGN;
 	CK_OBJECT_CLASS wanted_class;
 	CK_KEY_TYPE wanted_type;
 	switch (mechanism->family) {
@@ -215,57 +216,13 @@ static CK_RV take_key(p11_object_ref *ref, bool signing,
 	return p11_key_sealed_value(key, &operation->key);
 }
 
-CK_RV p11_sign_verify_init(CK_SESSION_HANDLE handle, CK_MECHANISM_PTR mechanism,
-                           CK_OBJECT_HANDLE key, bool signing)
+/* Everything a sign or verify operation holds. Slot lock held. */
+static CK_RV build(const CK_MECHANISM *mechanism, p11_object_ref *ref,
+                   p11_operation_kind kind, p11_operation *operation)
 {
-	p11_session *session;
-	CK_RV rv = p11_session_acquire(handle, &session);
-	if (rv != CKR_OK)
-		return rv;
-	p11_slot *slot = session->slot;
-	p11_mutex_lock(slot->lock);
-	p11_mutex_lock(session->lock);
-	p11_operation **slot_for_operation =
-	        signing ? &session->sign : &session->verify;
-	p11_operation *operation = NULL;
-	p11_object_ref *ref = NULL;
-	const p11_mechanism *info = NULL;
-	CK_ATTRIBUTE_TYPE usage = signing ? CKA_SIGN : CKA_VERIFY;
-
-	if (session->closed)
-		rv = CKR_SESSION_HANDLE_INVALID;
-	else if (mechanism == NULL)
-		rv = CKR_ARGUMENTS_BAD;
-	else if (*slot_for_operation != NULL)
-		rv = CKR_OPERATION_ACTIVE;
-	if (rv == CKR_OK) {
-		info = p11_mechanism_find(mechanism->mechanism);
-		if (info == NULL ||
-		    !(info->info.flags & (signing ? CKF_SIGN : CKF_VERIFY)))
-			rv = CKR_MECHANISM_INVALID;
-	}
-	/* No store refresh here: the hot path uses the object table as it
-	 * is (an object another process destroyed a moment ago is still
-	 * usable here until the next object-management call notices). */
-	if (rv == CKR_OK && slot->removed)
-		rv = CKR_TOKEN_NOT_PRESENT;
-	if (rv == CKR_OK) {
-		rv = p11_objects_lookup(session, key, &ref);
-		if (rv == CKR_OBJECT_HANDLE_INVALID)
-			rv = CKR_KEY_HANDLE_INVALID;
-	}
-	if (rv == CKR_OK)
-		rv = check_key_kind(info, signing, ref->object);
-	if (rv == CKR_OK && !tok_object_bool(ref->object, usage, false))
-		rv = CKR_KEY_FUNCTION_NOT_PERMITTED;
-	if (rv == CKR_OK && !p11_key_mechanism_allowed(ref->object, info->type))
-		rv = CKR_MECHANISM_INVALID;
-	if (rv == CKR_OK && (operation = calloc(1, sizeof(*operation))) == NULL)
-		rv = CKR_HOST_MEMORY;
-	if (rv == CKR_OK) {
-		operation->mechanism = info;
-		rv = read_parameters(mechanism, operation);
-	}
+	bool signing = kind == P11_OPERATION_SIGN;
+	const p11_mechanism *info = operation->mechanism;
+	CK_RV rv = read_parameters(mechanism, operation);
 	if (rv == CKR_OK)
 		rv = take_key(ref, signing, operation);
 	if (rv == CKR_OK && info->hashes)
@@ -274,14 +231,16 @@ CK_RV p11_sign_verify_init(CK_SESSION_HANDLE handle, CK_MECHANISM_PTR mechanism,
 	if (rv == CKR_OK && signing)
 		operation->needs_context_login = tok_object_bool(
 		        ref->object, CKA_ALWAYS_AUTHENTICATE, false);
-	if (rv == CKR_OK)
-		*slot_for_operation = operation;
-	else
-		p11_operation_free(operation);
-	p11_mutex_unlock(session->lock);
-	p11_mutex_unlock(slot->lock);
-	p11_session_release(session);
 	return rv;
+}
+
+CK_RV p11_sign_verify_init(CK_SESSION_HANDLE handle, CK_MECHANISM_PTR mechanism,
+                           CK_OBJECT_HANDLE key, bool signing)
+{
+	return p11_operation_init(handle, mechanism, key,
+	                          signing ? P11_OPERATION_SIGN
+	                                  : P11_OPERATION_VERIFY,
+	                          check_key_kind, build);
 }
 
 CK_RV C_SignInit(CK_SESSION_HANDLE handle, CK_MECHANISM_PTR mechanism,
