@@ -1,8 +1,11 @@
 /* C_Encrypt*, C_Decrypt*: run the session's operation without the token's
  * lock. Symmetric keys stay in the cry_cipher's enclave memory; an RSA
  * private key is opened into an enclave buffer only inside the call that
- * decrypts, and the plaintext it yields is copied out of the enclave only
- * into the caller's buffer. */
+ * decrypts. Decrypted data is the caller's, not key material: it goes
+ * into the caller's buffer, or, when that is too small for a single-part
+ * result (the length protocol), into a heap buffer of the operation that
+ * is wiped when the operation ends. Keys being unwrapped never come here
+ * (wrap.c decrypts them into the enclave). */
 #include "config.h"
 
 #include "pkcs11/encrypt.h"
