@@ -38,15 +38,10 @@ CK_RV p11_cipher_from_key(const CK_MECHANISM *mechanism,
                           bool encrypting, cry_cipher **cipher,
                           cry_cipher_params *params)
 {
-	enc_sealed *sealed;
-	CK_RV rv = p11_key_sealed_value(key, &sealed);
+	enc_buffer *opened = NULL;
+	CK_RV rv = p11_key_open_value(key, &opened);
 	if (rv != CKR_OK)
 		return rv;
-	enc_buffer *opened = NULL;
-	enc_status status = enc_open(sealed, NULL, 0, 0, &opened);
-	enc_sealed_free(sealed);
-	if (status != ENC_OK)
-		return CKR_DEVICE_ERROR;
 	rv = p11_cipher_params(mechanism, info, enc_size(opened), params);
 	if (rv == CKR_OK && cipher != NULL)
 		rv = p11_rv_from_crypto(

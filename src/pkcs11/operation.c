@@ -114,6 +114,17 @@ CK_RV p11_key_sealed_value(const tok_object *object, enc_sealed **out)
 	                                                     : CKR_HOST_MEMORY;
 }
 
+CK_RV p11_key_open_value(const tok_object *object, enc_buffer **value)
+{
+	const store_attribute *attribute =
+	        tok_object_attribute(object, CKA_VALUE);
+	if (attribute == NULL || attribute->sealed == NULL)
+		return CKR_KEY_TYPE_INCONSISTENT;
+	return enc_open(attribute->sealed, NULL, 0, 0, value) == ENC_OK
+	               ? CKR_OK
+	               : CKR_DEVICE_ERROR;
+}
+
 bool p11_key_mechanism_allowed(const tok_object *key, CK_MECHANISM_TYPE type)
 {
 	const store_attribute *allowed =

@@ -99,6 +99,9 @@ CK_RV p11_key_public_point(const tok_object *object, cry_curve curve,
                            uint8_t *point, size_t *length);
 /* False if the key's CKA_ALLOWED_MECHANISMS excludes the mechanism. */
 bool p11_key_mechanism_allowed(const tok_object *key, CK_MECHANISM_TYPE type);
+/* The object's sealed CKA_VALUE opened into a new enclave buffer
+ * (READONLY; the caller frees it). Slot lock held. */
+CK_RV p11_key_open_value(const tok_object *object, enc_buffer **value);
 /* A sealed copy of the object's CKA_VALUE. */
 CK_RV p11_key_sealed_value(const tok_object *object, enc_sealed **out);
 

@@ -148,15 +148,10 @@ static CK_RV take_rsa_key(p11_object_ref *ref, bool signing,
 /* CMAC: the key is copied into the cry_cmac's own enclave buffer. */
 static CK_RV take_cmac_key(const tok_object *key, p11_operation *operation)
 {
-	enc_sealed *sealed;
-	CK_RV rv = p11_key_sealed_value(key, &sealed);
+	enc_buffer *opened = NULL;
+	CK_RV rv = p11_key_open_value(key, &opened);
 	if (rv != CKR_OK)
 		return rv;
-	enc_buffer *opened = NULL;
-	enc_status status = enc_open(sealed, NULL, 0, 0, &opened);
-	enc_sealed_free(sealed);
-	if (status != ENC_OK)
-		return CKR_DEVICE_ERROR;
 	cry_status made = cry_cmac_new(opened, &operation->cmac);
 	enc_free(opened);
 	if (operation->signature_length == 0)
@@ -176,17 +171,12 @@ static CK_RV take_key(p11_object_ref *ref, bool signing,
 	if (info->family == P11_FAMILY_CMAC)
 		return take_cmac_key(key, operation);
 	if (info->family == P11_FAMILY_HMAC) {
-		enc_sealed *sealed;
-		CK_RV rv = p11_key_sealed_value(key, &sealed);
-		if (rv != CKR_OK)
-			return rv;
 		/* The keyed HMAC state is built now, in an enclave buffer; the
 		 * key itself is not kept. */
 		enc_buffer *opened = NULL;
-		enc_status status = enc_open(sealed, NULL, 0, 0, &opened);
-		enc_sealed_free(sealed);
-		if (status != ENC_OK)
-			return CKR_DEVICE_ERROR;
+		CK_RV rv = p11_key_open_value(key, &opened);
+		if (rv != CKR_OK)
+			return rv;
 		cry_status made =
 		        cry_hmac_new(info->hash, opened, &operation->hmac);
 		enc_free(opened);

@@ -15,17 +15,6 @@
 
 #define MAX_TEMPLATE 64
 
-static CK_RV open_value(const tok_object *object, enc_buffer **value)
-{
-	enc_sealed *sealed;
-	CK_RV rv = p11_key_sealed_value(object, &sealed);
-	if (rv != CKR_OK)
-		return rv;
-	enc_status status = enc_open(sealed, NULL, 0, 0, value);
-	enc_sealed_free(sealed);
-	return status == ENC_OK ? CKR_OK : CKR_DEVICE_ERROR;
-}
-
 /* The wrapping (or unwrapping) key suits the mechanism and may be used. */
 static CK_RV check_wrapping_key(const p11_mechanism *info,
                                 const tok_object *key, bool wrapping)
@@ -99,7 +88,7 @@ static CK_RV wrap_with(const CK_MECHANISM *mechanism, const p11_mechanism *info,
 		                                                     : rv;
 	}
 	enc_buffer *key = NULL;
-	CK_RV rv = open_value(wrapping_key, &key);
+	CK_RV rv = p11_key_open_value(wrapping_key, &key);
 	if (rv != CKR_OK)
 		return rv;
 	cry_cipher_params params;
@@ -153,7 +142,7 @@ CK_RV C_WrapKey(CK_SESSION_HANDLE handle, CK_MECHANISM_PTR mechanism,
 		rv = check_wrappable(key->object, wrapping->object);
 	enc_buffer *secret = NULL;
 	if (rv == CKR_OK)
-		rv = open_value(key->object, &secret);
+		rv = p11_key_open_value(key->object, &secret);
 	if (rv == CKR_OK)
 		rv = wrap_with(mechanism, info, wrapping->object, secret,
 		               wrapped, wrapped_length);
@@ -189,7 +178,7 @@ static CK_RV unwrap_with(const CK_MECHANISM *mechanism,
 		free(label);
 	} else {
 		cry_cipher_params params;
-		rv = open_value(unwrapping->object, &key);
+		rv = p11_key_open_value(unwrapping->object, &key);
 		if (rv == CKR_OK)
 			rv = p11_cipher_params(mechanism, info, enc_size(key),
 			                       &params);
