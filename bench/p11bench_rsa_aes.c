@@ -175,18 +175,27 @@ static CK_RV generate_rsa(bench_module *module, CK_ULONG bits,
 	        public_key, private_key);
 }
 
+/* Opens the module and makes an RSA-2048 pair; false (the result or the
+ * module says why) if it cannot. */
+static bool open_with_rsa_pair(bench_module *module, bench_result *result,
+                               CK_OBJECT_HANDLE *public_key,
+                               CK_OBJECT_HANDLE *private_key)
+{
+	if (!bench_module_open(module))
+		return false;
+	CK_RV rv = generate_rsa(module, RSA_BITS, public_key, private_key);
+	if (unsupported(rv)) {
+		mark_unsupported(result, "C_GenerateKeyPair", rv);
+		return false;
+	}
+	return bench_check(module, rv, "C_GenerateKeyPair");
+}
+
 void bench_run_rsa_sign(bench_module *module, const bench_options *options,
                         bench_result *result)
 {
-	if (!bench_module_open(module))
-		return;
 	CK_OBJECT_HANDLE public_key, private_key;
-	CK_RV rv = generate_rsa(module, RSA_BITS, &public_key, &private_key);
-	if (unsupported(rv)) {
-		mark_unsupported(result, "C_GenerateKeyPair", rv);
-		return;
-	}
-	if (!bench_check(module, rv, "C_GenerateKeyPair"))
+	if (!open_with_rsa_pair(module, result, &public_key, &private_key))
 		return;
 	unsigned char message[RSA_MESSAGE_BYTES], signature[RSA_BYTES];
 	bench_random(message, sizeof(message));
@@ -219,15 +228,8 @@ void bench_run_rsa_sign(bench_module *module, const bench_options *options,
 void bench_run_rsa_decrypt(bench_module *module, const bench_options *options,
                            bench_result *result)
 {
-	if (!bench_module_open(module))
-		return;
 	CK_OBJECT_HANDLE public_key, private_key;
-	CK_RV rv = generate_rsa(module, RSA_BITS, &public_key, &private_key);
-	if (unsupported(rv)) {
-		mark_unsupported(result, "C_GenerateKeyPair", rv);
-		return;
-	}
-	if (!bench_check(module, rv, "C_GenerateKeyPair"))
+	if (!open_with_rsa_pair(module, result, &public_key, &private_key))
 		return;
 	CK_RSA_PKCS_OAEP_PARAMS oaep = {CKM_SHA256, CKG_MGF1_SHA256, 0, NULL,
 	                                0};
