@@ -160,6 +160,12 @@ enc_status enc_open(const enc_sealed *sealed, const void *ad, size_t ad_length,
 enc_status enc_open_into(const enc_sealed *sealed, const void *ad,
                          size_t ad_length, enc_buffer *into);
 
+/* Decrypts into an existing READWRITE buffer at offset (offset + the
+ * plaintext length must fit in the buffer; the rest is left as it is), so
+ * a secret and what is computed from it can share one buffer. */
+enc_status enc_open_at(const enc_sealed *sealed, const void *ad,
+                       size_t ad_length, enc_buffer *into, size_t offset);
+
 /* The plaintext length. */
 size_t enc_sealed_length(const enc_sealed *sealed);
 

@@ -105,14 +105,15 @@ enc_status enc_seal(const enc_buffer *buffer, const void *ad, size_t ad_length,
 	return status;
 }
 
-enc_status enc_open_into(const enc_sealed *sealed, const void *ad,
-                         size_t ad_length, enc_buffer *into)
+enc_status enc_open_at(const enc_sealed *sealed, const void *ad,
+                       size_t ad_length, enc_buffer *into, size_t offset)
 {
 	if (sealed == NULL || into == NULL || !ad_valid(ad, ad_length))
 		return ENC_ERR_INVALID;
 	if (into->purged)
 		return ENC_ERR_PURGED;
-	if (into->size != sealed->length || into->access != ENC_READWRITE)
+	if (offset > into->size || into->size - offset < sealed->length ||
+	    into->access != ENC_READWRITE)
 		return ENC_ERR_INVALID;
 	enc_status status = enc_ready();
 	if (status != ENC_OK)
@@ -120,8 +121,16 @@ enc_status enc_open_into(const enc_sealed *sealed, const void *ad,
 	seal_job job = {.ad = ad,
 	                .ad_length = ad_length,
 	                .sealed = (enc_sealed *)sealed,
-	                .into = into->data};
+	                .into = into->data + offset};
 	return enc_coffer_with_key(decrypt_with, &job);
+}
+
+enc_status enc_open_into(const enc_sealed *sealed, const void *ad,
+                         size_t ad_length, enc_buffer *into)
+{
+	if (sealed != NULL && into != NULL && into->size != sealed->length)
+		return ENC_ERR_INVALID;
+	return enc_open_at(sealed, ad, ad_length, into, 0);
 }
 
 enc_status enc_open(const enc_sealed *sealed, const void *ad, size_t ad_length,

@@ -91,19 +91,30 @@ static unsigned char *slot_start(const enc_slab_chunk *chunk, uint32_t index)
 	return chunk->region.interior + (size_t)index * chunk->stride;
 }
 
+/* Byte i of a canary run is canary[i % ENC_CANARY_BYTES]. Whole copies
+ * first, so the compiler can vectorise: slack can be most of a slot. */
 static void fill_canary(unsigned char *start, size_t bytes,
                         const unsigned char canary[ENC_CANARY_BYTES])
 {
-	for (size_t i = 0; i < bytes; i++)
-		start[i] = canary[i % ENC_CANARY_BYTES];
+	size_t whole = bytes - bytes % ENC_CANARY_BYTES;
+	for (size_t i = 0; i < whole; i += ENC_CANARY_BYTES)
+		memcpy(start + i, canary, ENC_CANARY_BYTES);
+	memcpy(start + whole, canary, bytes - whole);
 }
 
 static unsigned char canary_difference(const unsigned char *start, size_t bytes,
                                        const unsigned char *canary)
 {
+	unsigned char lanes[ENC_CANARY_BYTES] = {0};
 	unsigned char difference = 0;
-	for (size_t i = 0; i < bytes; i++)
-		difference |= start[i] ^ canary[i % ENC_CANARY_BYTES];
+	size_t whole = bytes - bytes % ENC_CANARY_BYTES;
+	for (size_t i = 0; i < whole; i += ENC_CANARY_BYTES)
+		for (size_t j = 0; j < ENC_CANARY_BYTES; j++)
+			lanes[j] |= start[i + j] ^ canary[j];
+	for (size_t j = 0; j < bytes - whole; j++)
+		lanes[j] |= start[whole + j] ^ canary[j];
+	for (size_t j = 0; j < ENC_CANARY_BYTES; j++)
+		difference |= lanes[j];
 	return difference;
 }
 

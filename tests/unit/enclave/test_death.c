@@ -10,6 +10,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <stddef.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -330,6 +331,41 @@ static void trailing_canary(void *arg)
 	enc_free(buffer);
 }
 
+/* A 300-byte buffer sits flush at the end of a 512-byte slab slot: the
+ * 212 bytes before it are canary (checked in whole 16-byte runs, then a
+ * 4-byte tail). Corrupts the byte `back` bytes before the data. */
+typedef struct slack_case {
+	size_t back; /* 0: the control */
+} slack_case;
+
+static void leading_slack_then_free(void *arg)
+{
+	const slack_case *which = arg;
+	enc_buffer *buffer = child_buffer(300, 0);
+	volatile unsigned char *data = enc_data(buffer);
+
+	CHILD_CHECK(buffer->kind == ENC_KIND_SLAB);
+	memset(enc_data(buffer), 0x33, 300);
+	if (which->back > 0)
+		flip(&data[-(ptrdiff_t)which->back]);
+	enc_free(buffer);
+}
+
+static void test_slab_leading_slack_canary(void **state)
+{
+	/* The last byte, one inside a whole run, the tail's first byte and
+	 * the slot's first byte. */
+	static const slack_case cases[] = {{1}, {105}, {4}, {212}};
+	slack_case control = {0};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		assert_death(leading_slack_then_free, (void *)&cases[i],
+		             SIGABRT);
+	assert_int_equal(expect_death(leading_slack_then_free, &control,
+	                              (const int[]){SIGABRT}, 1, NULL),
+	                 DEATH_NONE);
+}
+
 static void test_guarded_canary_before_data(void **state)
 {
 	death_case plain = {100, ENC_ALLOC_GUARDED, true};
@@ -405,6 +441,7 @@ int main(void)
 	        cmocka_unit_test(test_key_page_rests_noaccess),
 	        cmocka_unit_test(test_guarded_canary_before_data),
 	        cmocka_unit_test(test_slab_trailing_canary_on_free),
+	        cmocka_unit_test(test_slab_leading_slack_canary),
 	        cmocka_unit_test(test_slab_trailing_canary_on_verify),
 	        cmocka_unit_test(test_aligned_overrun_caught_by_canary),
 	};

@@ -159,6 +159,47 @@ static void test_open_into(void **state)
 	}
 }
 
+/* enc_open_at: into a bigger buffer at an offset, the rest untouched;
+ * past the end, or into a buffer that is not writable: refused, nothing
+ * written. */
+static void test_open_at_offset(void **state)
+{
+	unsigned char plain[32];
+	enc_sealed *sealed = NULL;
+	enc_buffer *big = NULL;
+
+	fill_pattern(plain, sizeof plain, 9);
+	assert_int_equal(enc_seal_bytes(plain, sizeof plain, "ad", 2, &sealed),
+	                 ENC_OK);
+	assert_int_equal(enc_alloc(100, ENC_ALLOC_ALIGNED, &big), ENC_OK);
+	memset(enc_data(big), 0x5a, 100);
+	assert_int_equal(enc_open_at(sealed, "ad", 2, big, 69),
+	                 ENC_ERR_INVALID);
+	assert_int_equal(enc_open_at(sealed, "ad", 2, big, SIZE_MAX),
+	                 ENC_ERR_INVALID);
+	for (size_t i = 0; i < 100; i++)
+		assert_int_equal(((unsigned char *)enc_data(big))[i], 0x5a);
+	/* A failed authentication wipes its window, and only that. */
+	assert_int_equal(enc_open_at(sealed, "xx", 2, big, 0), ENC_ERR_AUTH);
+	for (size_t i = 0; i < 100; i++)
+		assert_int_equal(((unsigned char *)enc_data(big))[i],
+		                 i < sizeof plain ? 0 : 0x5a);
+
+	assert_int_equal(enc_open_at(sealed, "ad", 2, big, 68), ENC_OK);
+	assert_memory_equal((unsigned char *)enc_data(big) + 68, plain,
+	                    sizeof plain);
+	for (size_t i = sizeof plain; i < 68; i++)
+		assert_int_equal(((unsigned char *)enc_data(big))[i], 0x5a);
+	assert_int_equal(enc_open_at(sealed, "ad", 2, big, 0), ENC_OK);
+	assert_memory_equal(enc_data(big), plain, sizeof plain);
+
+	assert_int_equal(enc_protect(big, ENC_READONLY), ENC_OK);
+	assert_int_equal(enc_open_at(sealed, "ad", 2, big, 32),
+	                 ENC_ERR_INVALID);
+	enc_free(big);
+	enc_sealed_free(sealed);
+}
+
 static void test_open_into_wrong_buffer(void **state)
 {
 	unsigned char plain[32];
@@ -333,6 +374,7 @@ int main(void)
 	        cmocka_unit_test(test_seal_buffer_in_every_state),
 	        cmocka_unit_test(test_open_into),
 	        cmocka_unit_test(test_open_into_wrong_buffer),
+	        cmocka_unit_test(test_open_at_offset),
 	        cmocka_unit_test(test_associated_data_must_match),
 	        cmocka_unit_test(test_tampering_fails_authentication),
 	        cmocka_unit_test(test_bad_arguments),
