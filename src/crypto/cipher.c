@@ -16,35 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The key's own enclave copy, or for the AES-256-GCM fast path
- * libsodium's expanded state; NOACCESS on return. */
-static cry_status take_key(cry_cipher *cipher, const enc_buffer *key,
-                           const cry_cipher_params *params)
-{
-	cry_status status;
-
-	if (cry_aead_sodium_gcm_usable(params, enc_size(key))) {
-		status = cry_from_enclave(
-		        enc_alloc(cry_aead_sodium_gcm_state_size(),
-		                  ENC_ALLOC_ALIGNED, &cipher->secret));
-		if (status != CRY_OK)
-			return status;
-		status = cry_aead_sodium_gcm_expand(key, cipher->secret);
-		if (status == CRY_OK) {
-			cipher->sodium_gcm = true;
-			return cry_from_enclave(
-			        enc_protect(cipher->secret, ENC_NOACCESS));
-		}
-		/* Not aligned as libsodium needs: OpenSSL will do. */
-		cry_cipher_key_release(cipher);
-	}
-	status = cry_from_enclave(enc_alloc(enc_size(key), 0, &cipher->secret));
-	if (status != CRY_OK)
-		return status;
-	memcpy(enc_data(cipher->secret), enc_data(key), enc_size(key));
-	return cry_from_enclave(enc_protect(cipher->secret, ENC_NOACCESS));
-}
-
 static void take_params(cry_cipher *cipher, const cry_cipher_params *params)
 {
 	cipher->mode = params->mode;
@@ -64,19 +35,14 @@ static void take_params(cry_cipher *cipher, const cry_cipher_params *params)
 	}
 }
 
-cry_status cry_cipher_new(const enc_buffer *key,
-                          const cry_cipher_params *params, bool encrypt,
-                          cry_cipher **out)
+/* Everything but the key: parameters, nonce and AAD copies. */
+static cry_status cipher_shell(size_t key_length,
+                               const cry_cipher_params *params, bool encrypt,
+                               cry_cipher **out)
 {
 	cry_cipher *cipher;
-	cry_status status;
+	cry_status status = cry_cipher_check(params, key_length);
 
-	if (out == NULL)
-		return CRY_ERR_INVALID;
-	*out = NULL;
-	status = cry_check_key(key, 0);
-	if (status == CRY_OK)
-		status = cry_cipher_check(params, enc_size(key));
 	if (status != CRY_OK)
 		return status;
 	/* CBC and CTR keep their IV in iv, the others after the struct. */
@@ -84,7 +50,8 @@ cry_status cry_cipher_new(const enc_buffer *key,
 	if (cipher == NULL)
 		return CRY_ERR_NOMEM;
 	cipher->encrypt = encrypt;
-	cipher->key_length = enc_size(key);
+	cipher->key_length = key_length;
+	cipher->sodium_gcm = cry_aead_sodium_gcm_usable(params, key_length);
 	take_params(cipher, params);
 	if (params->aad_length > 0) {
 		cipher->aad = malloc(params->aad_length);
@@ -95,7 +62,52 @@ cry_status cry_cipher_new(const enc_buffer *key,
 		memcpy(cipher->aad, params->aad, params->aad_length);
 		cipher->aad_length = params->aad_length;
 	}
-	status = take_key(cipher, key, params);
+	*out = cipher;
+	return CRY_OK;
+}
+
+cry_status cry_cipher_new(const enc_buffer *key,
+                          const cry_cipher_params *params, bool encrypt,
+                          cry_cipher **out)
+{
+	cry_cipher *cipher = NULL;
+	cry_status status;
+
+	if (out == NULL)
+		return CRY_ERR_INVALID;
+	*out = NULL;
+	status = cry_check_key(key, 0);
+	if (status == CRY_OK)
+		status = cipher_shell(enc_size(key), params, encrypt, &cipher);
+	if (status == CRY_OK)
+		status = cry_from_enclave(
+		        enc_seal(key, NULL, 0, &cipher->sealed_key));
+	if (status != CRY_OK) {
+		cry_cipher_free(cipher);
+		return status;
+	}
+	*out = cipher;
+	return CRY_OK;
+}
+
+cry_status cry_cipher_new_sealed(const enc_sealed *key,
+                                 const cry_cipher_params *params, bool encrypt,
+                                 cry_cipher **out)
+{
+	cry_cipher *cipher = NULL;
+	cry_status status;
+
+	if (out == NULL)
+		return CRY_ERR_INVALID;
+	*out = NULL;
+	if (key == NULL || enc_sealed_length(key) == 0)
+		return CRY_ERR_KEY;
+	status = cipher_shell(enc_sealed_length(key), params, encrypt, &cipher);
+	/* A copy of the ciphertext: nothing is decrypted until a call needs
+	 * the key. */
+	if (status == CRY_OK)
+		status = cry_from_enclave(
+		        enc_sealed_copy(key, &cipher->sealed_key));
 	if (status != CRY_OK) {
 		cry_cipher_free(cipher);
 		return status;
@@ -381,7 +393,6 @@ static cry_status block_final(cry_cipher *cipher, uint8_t *output,
 	memset(cipher->block + cipher->block_length,
 	       (int)(CRY_AES_BLOCK - cipher->block_length),
 	       CRY_AES_BLOCK - cipher->block_length);
-	cipher->last_call = true;
 	*output_length = CRY_AES_BLOCK;
 	return cry_aes_blocks(cipher, true, cipher->iv, NULL, 0, cipher->block,
 	                      CRY_AES_BLOCK, output);
@@ -402,7 +413,6 @@ static cry_status aead_final(cry_cipher *cipher, uint8_t *output,
 		*output_length = length;
 		return CRY_ERR_BUFFER;
 	}
-	cipher->last_call = true;
 	if (cipher->encrypt) {
 		status = cry_aead_encrypt(cipher, cipher->data,
 		                          cipher->data_used, output);

@@ -4,8 +4,8 @@
  *
  * AES-256-GCM with a 96-bit IV and a 16-byte tag, where the CPU has
  * AES-NI and PCLMULQDQ: libsodium's afternm functions over the expanded
- * state, which cry_cipher_new built in the cipher's enclave buffer (the
- * fast path: no key expansion per message, no heap context). Other GCM
+ * state, which cry_cipher_key_open builds from the sealed key in a
+ * transient enclave buffer for this call (no heap context). Other GCM
  * and CCM: an OpenSSL context built from the enclave key copy and freed
  * in the same call (see cipher_aes.c). ChaCha20-Poly1305 (original,
  * IETF, XChaCha20): libsodium's detached functions, keyed straight from
@@ -50,14 +50,19 @@ size_t cry_aead_sodium_gcm_state_size(void)
 	return sizeof(crypto_aead_aes256gcm_state);
 }
 
-cry_status cry_aead_sodium_gcm_expand(const enc_buffer *key, enc_buffer *state)
+cry_status cry_aead_sodium_gcm_expand(enc_buffer *buffer, size_t key_offset)
 {
+	uint8_t *state = enc_data(buffer);
+	int result;
+
 	/* libsodium stores the state with aligned SSE moves. */
-	if (((uintptr_t)enc_data(state) & 15) != 0 ||
-	    enc_size(state) < sizeof(crypto_aead_aes256gcm_state))
+	if (((uintptr_t)state & 15) != 0 ||
+	    key_offset < sizeof(crypto_aead_aes256gcm_state) ||
+	    enc_size(buffer) - key_offset != crypto_aead_aes256gcm_KEYBYTES)
 		return CRY_ERR_INTERNAL;
-	int result =
-	        crypto_aead_aes256gcm_beforenm(enc_data(state), enc_data(key));
+	result = crypto_aead_aes256gcm_beforenm(
+	        (crypto_aead_aes256gcm_state *)state, state + key_offset);
+	sodium_memzero(state + key_offset, crypto_aead_aes256gcm_KEYBYTES);
 	cry_wipe_vector_registers();
 	return result != 0 ? CRY_ERR_INTERNAL : CRY_OK;
 }
@@ -139,8 +144,8 @@ static cry_status sodium_encrypt(cry_cipher *cipher, const uint8_t *in,
 		        out, tag, NULL, in, length, aad, aad_length, NULL,
 		        cipher->nonce, key);
 	cry_wipe_vector_registers();
-	status = cry_cipher_key_close(cipher);
-	return result != 0 ? CRY_ERR_INTERNAL : status;
+	cry_cipher_key_close(cipher);
+	return result != 0 ? CRY_ERR_INTERNAL : CRY_OK;
 }
 
 static cry_status sodium_decrypt(cry_cipher *cipher, const uint8_t *in,
@@ -174,10 +179,8 @@ static cry_status sodium_decrypt(cry_cipher *cipher, const uint8_t *in,
 		        plain, NULL, in, length, tag, aad, aad_length,
 		        cipher->nonce, key);
 	cry_wipe_vector_registers();
-	status = cry_cipher_key_close(cipher);
-	if (result != 0)
-		return CRY_ERR_SIGNATURE;
-	return status;
+	cry_cipher_key_close(cipher);
+	return result != 0 ? CRY_ERR_SIGNATURE : CRY_OK;
 }
 
 /* ---- OpenSSL: GCM and CCM ----------------------------------------------- */

@@ -4,19 +4,21 @@
  * context helpers).
  *
  * Where AES round keys exist, and for how long:
- *  - a cry_cipher keeps the raw key only in its own enclave buffer
- *    (locked, no-dump, NOACCESS between calls), never round keys;
- *  - each call that processes data opens that buffer, builds an
- *    EVP_CIPHER_CTX from it (the round keys, and for GCM the hash key H,
- *    are then in OpenSSL's provider context on the ordinary heap), closes
- *    the buffer at once, processes the data and frees the context with
+ *  - between calls a cry_cipher keeps its key only sealed (an enc_sealed:
+ *    ciphertext under the enclave's split key), never plaintext and
+ *    never round keys;
+ *  - each call that processes data opens the key into a transient
+ *    enclave buffer (locked, no-dump), builds an EVP_CIPHER_CTX from it
+ *    (the round keys, and for GCM the hash key H, are then in OpenSSL's
+ *    provider context on the ordinary heap), frees the buffer at once,
+ *    processes the data and frees the context with
  *    EVP_CIPHER_CTX_free, which cleanses it (OPENSSL_clear_free), before
  *    the call returns. Round keys therefore live on the heap only during
  *    one cry_cipher_update / cry_cipher_final / wrap call;
  *  - AES-256-GCM with a 96-bit IV and a 16-byte tag on a CPU with AES-NI
- *    and PCLMULQDQ keeps libsodium's expanded state (round keys and
- *    powers of H) in the enclave buffer instead of the key (cipher_aead.c):
- *    it never leaves enclave memory and is NOACCESS between calls;
+ *    and PCLMULQDQ expands the opened key into libsodium's state (round
+ *    keys and powers of H) in a transient enclave buffer (cipher_aead.c):
+ *    it never leaves enclave memory and is wiped before the call returns;
  *  - ChaCha20-Poly1305 and CMAC: the key in the enclave; the ChaCha20
  *    state is on libsodium's stack during the call (libsodium wipes it),
  *    CMAC's keyed state in an OpenSSL context freed inside
@@ -111,33 +113,49 @@ const EVP_CIPHER *cry_aes_evp(cry_cipher_mode mode, size_t key_length)
 	return evp_ciphers[kind][(key_length - 16) / 8];
 }
 
-/* ---- The key copy ------------------------------------------------------ */
+/* ---- The key, opened for one call ----------------------------------- */
 
-/* The last call of an operation opens the key writable and releases it
- * afterwards without closing it: freeing a writable slot costs no page
- * protection change, closing and then freeing one costs two. */
 cry_status cry_cipher_key_open(cry_cipher *cipher)
 {
-	if (cipher->secret == NULL)
+	enc_buffer *key = NULL;
+	/* AES-256-GCM through libsodium: one buffer, the state first and the
+	 * key after it (wiped once expanded). */
+	size_t offset =
+	        cipher->sodium_gcm ? cry_aead_sodium_gcm_state_size() : 0;
+	cry_status status;
+
+	if (cipher->sealed_key == NULL || cipher->secret != NULL)
 		return CRY_ERR_INVALID;
-	return cry_from_enclave(
-	        enc_protect(cipher->secret,
-	                    cipher->last_call ? ENC_READWRITE : ENC_READONLY));
+	/* A transient slab buffer, freed before this call returns: it lands
+	 * on a page that is already writable, so no page protection
+	 * changes. */
+	status = cry_from_enclave(enc_alloc(offset + cipher->key_length,
+	                                    offset > 0 ? ENC_ALLOC_ALIGNED : 0,
+	                                    &key));
+	if (status == CRY_OK)
+		status = cry_from_enclave(
+		        enc_open_at(cipher->sealed_key, NULL, 0, key, offset));
+	if (status == CRY_OK && cipher->sodium_gcm)
+		status = cry_aead_sodium_gcm_expand(key, offset);
+	if (status != CRY_OK) {
+		enc_free(key);
+		return status;
+	}
+	cipher->secret = key;
+	return CRY_OK;
 }
 
-cry_status cry_cipher_key_close(cry_cipher *cipher)
+void cry_cipher_key_close(cry_cipher *cipher)
 {
-	if (cipher->last_call) {
-		cry_cipher_key_release(cipher);
-		return CRY_OK;
-	}
-	return cry_from_enclave(enc_protect(cipher->secret, ENC_NOACCESS));
+	enc_free(cipher->secret); /* wipes */
+	cipher->secret = NULL;
 }
 
 void cry_cipher_key_release(cry_cipher *cipher)
 {
-	enc_free(cipher->secret); /* wipes */
-	cipher->secret = NULL;
+	cry_cipher_key_close(cipher);
+	enc_sealed_free(cipher->sealed_key);
+	cipher->sealed_key = NULL;
 }
 
 /* ---- Contexts built inside one call ----------------------------------- */
@@ -167,16 +185,15 @@ cry_status cry_aes_context_key(cry_cipher *cipher, EVP_CIPHER_CTX *context,
                                bool encrypt, const uint8_t *iv)
 {
 	cry_status status = cry_cipher_key_open(cipher);
-	cry_status closed;
 
 	if (status != CRY_OK)
 		return status;
 	if (EVP_CipherInit_ex2(context, NULL, enc_data(cipher->secret), iv,
 	                       encrypt, NULL) != 1)
 		status = CRY_ERR_INTERNAL;
-	/* The schedule is in the context now: the copy can rest. */
-	closed = cry_cipher_key_close(cipher);
-	return status != CRY_OK ? status : closed;
+	/* The schedule is in the context now: the copy goes. */
+	cry_cipher_key_close(cipher);
+	return status;
 }
 
 cry_status cry_aes_context(cry_cipher *cipher, cry_cipher_mode mode,

@@ -23,17 +23,18 @@ struct cry_cipher {
 	cry_cipher_mode mode;
 	bool encrypt;
 	bool finished;
-	/* secret holds libsodium's expanded AES-256-GCM state, not the key */
+	/* AES-256-GCM through libsodium: secret holds its expanded state,
+	 * not the key */
 	bool sodium_gcm;
 	/* Something was given to update (cry_cipher_once needs a fresh
 	 * cipher). */
 	bool started;
-	/* This call ends the operation (cipher_aes.c opens the key writable
-	 * and releases it instead of closing it). */
-	bool last_call;
 	size_t key_length;
-	/* The key copy (or the libsodium state): NOACCESS between calls,
-	 * freed (wiped) when the operation ends. */
+	/* The key, sealed: between calls the cipher holds no plaintext key
+	 * and no key schedule. Released when the operation ends. */
+	enc_sealed *sealed_key;
+	/* Only inside a call: the opened key (or the libsodium state), in a
+	 * transient enclave buffer wiped before the call returns. */
 	enc_buffer *secret;
 
 	/* Non-secret chaining state. CBC: the next IV (the last ciphertext
@@ -79,10 +80,11 @@ static inline bool cry_mode_is_block(cry_cipher_mode mode)
 	       mode == CRY_AES_CBC_PAD;
 }
 
-/* The key copy for reading (cipher_aes.c): READONLY until closed. */
+/* Opens the sealed key into cipher->secret for this call (cipher_aes.c);
+ * every open is followed by a close in the same call, which wipes it. */
 cry_status cry_cipher_key_open(cry_cipher *cipher);
-cry_status cry_cipher_key_close(cry_cipher *cipher);
-/* Wipes and releases the key: the operation is over. */
+void cry_cipher_key_close(cry_cipher *cipher);
+/* Also drops the sealed key: the operation is over. */
 void cry_cipher_key_release(cry_cipher *cipher);
 
 /* OpenSSL's AES cipher for a mode and key size, fetched once per process
@@ -143,7 +145,9 @@ cry_status cry_aead_check_length(const cry_cipher *cipher, size_t length);
 bool cry_aead_sodium_gcm_usable(const cry_cipher_params *params,
                                 size_t key_length);
 size_t cry_aead_sodium_gcm_state_size(void);
-cry_status cry_aead_sodium_gcm_expand(const enc_buffer *key, enc_buffer *state);
+/* The key at key_offset of buffer (its last 32 bytes) expanded into
+ * libsodium's state at its start (16-byte aligned); the key is wiped. */
+cry_status cry_aead_sodium_gcm_expand(enc_buffer *buffer, size_t key_offset);
 
 /* KW/KWP (key_wrap.c). The output length for length bytes of input
  * (decryption: the most, KWP removes up to 7 bytes of padding), or 0 if

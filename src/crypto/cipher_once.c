@@ -109,7 +109,6 @@ static cry_status once_cbc_pad_decrypt(cry_cipher *cipher, const uint8_t *input,
 	if (status == CRY_OK)
 		status = buffer_too_small(length - pad, output, output_length);
 	if (status == CRY_OK) {
-		cipher->last_call = true;
 		status = cry_aes_blocks(cipher, false, cipher->iv, NULL, 0,
 		                        input, body, output);
 	}
@@ -163,7 +162,6 @@ static cry_status once_run(cry_cipher *cipher, const uint8_t *input,
 	status = buffer_too_small(needed, output, output_length);
 	if (status != CRY_OK)
 		return status;
-	cipher->last_call = true;
 	switch (cipher->mode) {
 	case CRY_AES_ECB:
 	case CRY_AES_CBC:
@@ -190,7 +188,6 @@ static cry_status once_run(cry_cipher *cipher, const uint8_t *input,
 		}
 		/* Verified before the caller sees any of it: through our
 		 * buffer, in place. */
-		cipher->last_call = false;
 		status = cry_cipher_buffer(cipher, input, length);
 		if (status == CRY_OK)
 			return cry_cipher_final(cipher, output, output_length);
@@ -215,10 +212,8 @@ cry_status cry_cipher_once(cry_cipher *cipher, const uint8_t *input,
 	else
 		status = once_run(cipher, input, input_length, output,
 		                  output_length);
-	if (status == CRY_ERR_BUFFER) {
-		cipher->last_call = false;
+	if (status == CRY_ERR_BUFFER)
 		return status;
-	}
 	if (!cipher->finished)
 		cry_cipher_finish(cipher);
 	return status;
@@ -293,7 +288,6 @@ static cry_status decrypt_into(cry_cipher *cipher, const uint8_t *input,
 	size_t pad;
 	cry_status status;
 
-	cipher->last_call = true;
 	switch (cipher->mode) {
 	case CRY_AES_CBC:
 	case CRY_AES_CBC_PAD:

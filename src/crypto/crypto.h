@@ -410,11 +410,21 @@ typedef struct cry_cipher_params {
 cry_status cry_cipher_check(const cry_cipher_params *params, size_t key_length);
 
 typedef struct cry_cipher cry_cipher;
-/* The key buffer is read during this call only (copied/expanded into the
- * cipher's own enclave memory). */
+/* The key buffer is read during this call only: the cipher keeps it
+ * sealed, and between calls holds no plaintext key or key schedule. Each
+ * call that processes data opens it into a transient enclave buffer (for
+ * AES-256-GCM on AES-NI: expands it into libsodium's state there) and
+ * wipes that before returning, so the key is in plaintext only inside
+ * the call that uses it, and no page protection changes are needed. */
 cry_status cry_cipher_new(const enc_buffer *key,
                           const cry_cipher_params *params, bool encrypt,
                           cry_cipher **out);
+/* The same from a sealed key (sealed without associated data), which is
+ * copied, not opened: nothing is decrypted until a call needs the key.
+ * CRY_ERR_KEY for NULL or an empty key. */
+cry_status cry_cipher_new_sealed(const enc_sealed *key,
+                                 const cry_cipher_params *params, bool encrypt,
+                                 cry_cipher **out);
 /* The most output an update of input_length bytes / the final call can
  * produce now (for the length-query protocol). */
 size_t cry_cipher_update_length(const cry_cipher *cipher, size_t input_length);

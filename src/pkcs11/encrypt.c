@@ -1,5 +1,6 @@
 /* C_Encrypt*, C_Decrypt*: run the session's operation without the token's
- * lock. Symmetric keys stay in the cry_cipher's enclave memory; an RSA
+ * lock. Symmetric keys stay sealed in the cry_cipher, which opens them
+ * into the enclave only inside a call that processes data; an RSA
  * private key is opened into an enclave buffer only inside the call that
  * decrypts. Decrypted data is the caller's, not key material: it goes
  * into the caller's buffer, or, when that is too small for a single-part

@@ -6,8 +6,8 @@
 #include "pkcs11/module.h"
 
 /* Reads the cipher parameters for a secret key object and, if cipher is
- * not NULL, keys a new cry_cipher with it (the key is opened into an
- * enclave buffer for this call only). params points into mechanism. */
+ * not NULL, keys a new cry_cipher with a sealed copy of its value (not
+ * opened here). params points into mechanism. */
 CK_RV p11_cipher_from_key(const CK_MECHANISM *mechanism,
                           const p11_mechanism *info, const tok_object *key,
                           bool encrypting, cry_cipher **cipher,

@@ -1,8 +1,9 @@
 /* C_EncryptInit and C_DecryptInit: check the key and mechanism against
  * each other and the key's policy, then build the operation so that it
- * runs later without the token's lock. A symmetric key is opened into an
- * enclave buffer only inside this call, to key the cry_cipher (whose own
- * keyed state stays in the enclave); an RSA private key is kept sealed. */
+ * runs later without the token's lock. Keys stay sealed here: the
+ * cry_cipher takes a copy of a secret key's sealed value and opens it
+ * only inside the calls that process data; an RSA private key is kept
+ * sealed likewise. */
 #include "config.h"
 
 #include "pkcs11/encrypt.h"
@@ -38,15 +39,14 @@ CK_RV p11_cipher_from_key(const CK_MECHANISM *mechanism,
                           bool encrypting, cry_cipher **cipher,
                           cry_cipher_params *params)
 {
-	enc_buffer *opened = NULL;
-	CK_RV rv = p11_key_open_value(key, &opened);
-	if (rv != CKR_OK)
-		return rv;
-	rv = p11_cipher_params(mechanism, info, enc_size(opened), params);
+	const store_attribute *value = tok_object_attribute(key, CKA_VALUE);
+	if (value == NULL || value->sealed == NULL)
+		return CKR_KEY_TYPE_INCONSISTENT;
+	CK_RV rv = p11_cipher_params(mechanism, info,
+	                             enc_sealed_length(value->sealed), params);
 	if (rv == CKR_OK && cipher != NULL)
-		rv = p11_rv_from_crypto(
-		        cry_cipher_new(opened, params, encrypting, cipher));
-	enc_free(opened);
+		rv = p11_rv_from_crypto(cry_cipher_new_sealed(
+		        value->sealed, params, encrypting, cipher));
 	return rv;
 }
 
