@@ -231,6 +231,8 @@ void bench_raw_aes_gcm_64(const bench_options *options, bench_result *result);
 void bench_run_aes_gcm_4k(bench_module *module, const bench_options *options,
                           bench_result *result);
 void bench_raw_aes_gcm_4k(const bench_options *options, bench_result *result);
+void bench_raw_sodium_gcm_4k(const bench_options *options,
+                             bench_result *result);
 void bench_run_rsa_keygen(bench_module *module, const bench_options *options,
                           bench_result *result);
 void bench_raw_rsa_keygen(const bench_options *options, bench_result *result);
