@@ -473,6 +473,42 @@ cry_status cry_cipher_once(cry_cipher *cipher, const uint8_t *input,
                            size_t input_length, uint8_t *output,
                            size_t *output_length);
 
+/* ---- AEAD keys held open for many messages ------------------------------
+ * PKCS#11 3.0 message-based encryption: one operation, many messages, each
+ * with its own nonce, AAD and tag. The key is opened from its sealed form
+ * once, into enclave memory (READWRITE, locked, no-dump) that stays until
+ * cry_aead_key_free wipes it; AES-256-GCM on AES-NI is expanded there once
+ * into libsodium's state. Not thread-safe: one caller at a time. */
+typedef struct cry_aead_key cry_aead_key;
+/* mode: CRY_AES_GCM (16-, 24- or 32-byte key) or CRY_CHACHA20_POLY1305
+ * (32-byte key); the key sealed without associated data. CRY_ERR_KEY for
+ * a key of the wrong size, CRY_ERR_INVALID for another mode. */
+cry_status cry_aead_key_open(const enc_sealed *sealed, cry_cipher_mode mode,
+                             cry_aead_key **out);
+void cry_aead_key_free(cry_aead_key *key);
+
+typedef struct cry_aead_message {
+	const uint8_t *nonce; /* GCM: 1..256 bytes; ChaCha20: 8, 12 or 24 */
+	size_t nonce_length;
+	const uint8_t *aad;
+	size_t aad_length;
+	size_t tag_length; /* GCM: 4, 8, 12..16; ChaCha20-Poly1305: 16 */
+} cry_aead_message;
+
+/* One whole message: length bytes of ciphertext to out (NULL only if
+ * length is 0) and tag_length bytes of tag to tag. Bad parameters:
+ * CRY_ERR_INVALID. */
+cry_status cry_aead_seal_message(cry_aead_key *key,
+                                 const cry_aead_message *message,
+                                 const uint8_t *in, size_t length, uint8_t *out,
+                                 uint8_t *tag);
+/* The plaintext to out only if the tag verifies; otherwise
+ * CRY_ERR_SIGNATURE and out (length bytes) is zeroed. */
+cry_status cry_aead_open_message(cry_aead_key *key,
+                                 const cry_aead_message *message,
+                                 const uint8_t *in, size_t length,
+                                 const uint8_t *tag, uint8_t *out);
+
 /* Single-part, with the secret side in the enclave (C_WrapKey /
  * C_UnwrapKey): encrypts the contents of an enclave buffer, or decrypts
  * into a new enclave buffer (READONLY) of exactly the plaintext's length.

@@ -21,6 +21,7 @@ src_crypto_libcrypto_guardhsm_la_SOURCES = \
 	src/crypto/cipher_once.c \
 	src/crypto/cipher_aes.c \
 	src/crypto/cipher_aead.c \
+	src/crypto/aead_keyed.c \
 	src/crypto/key_wrap.c \
 	src/crypto/cmac.c \
 	src/crypto/rsa_key.c \

@@ -40,6 +40,7 @@ src_pkcs11_libpkcs11_la_SOURCES = \
 	src/pkcs11/encrypt.h \
 	src/pkcs11/encrypt_init.c \
 	src/pkcs11/encrypt.c \
+	src/pkcs11/message.c \
 	src/pkcs11/wrap.c \
 	src/pkcs11/derive.c \
 	src/pkcs11/derive.h \

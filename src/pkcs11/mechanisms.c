@@ -32,6 +32,8 @@
 #define RSA_GEN_MAX_BITS 8192
 #define ENCRYPT_DECRYPT (CKF_ENCRYPT | CKF_DECRYPT)
 #define WRAP_UNWRAP (CKF_WRAP | CKF_UNWRAP)
+/* PKCS#11 3.0 message-based encryption (single-part messages only). */
+#define MESSAGE_ENCRYPT_DECRYPT (CKF_MESSAGE_ENCRYPT | CKF_MESSAGE_DECRYPT)
 
 /* RSA: flags, padding, hash (for PSS/OAEP the default), whether the token
  * hashes the data. */
@@ -135,7 +137,9 @@ static const p11_mechanism mechanisms[] = {
         AES(CKM_AES_CBC, ENCRYPT_DECRYPT, CRY_AES_CBC),
         AES(CKM_AES_CBC_PAD, ENCRYPT_DECRYPT | WRAP_UNWRAP, CRY_AES_CBC_PAD),
         AES(CKM_AES_CTR, ENCRYPT_DECRYPT, CRY_AES_CTR),
-        AES(CKM_AES_GCM, ENCRYPT_DECRYPT | WRAP_UNWRAP, CRY_AES_GCM),
+        AES(CKM_AES_GCM,
+            ENCRYPT_DECRYPT | WRAP_UNWRAP | MESSAGE_ENCRYPT_DECRYPT,
+            CRY_AES_GCM),
         AES(CKM_AES_CCM, ENCRYPT_DECRYPT, CRY_AES_CCM),
         AES(CKM_AES_KEY_WRAP, ENCRYPT_DECRYPT | WRAP_UNWRAP, CRY_AES_KEY_WRAP),
         AES(CKM_AES_KEY_WRAP_PAD, ENCRYPT_DECRYPT | WRAP_UNWRAP,
@@ -157,7 +161,8 @@ static const p11_mechanism mechanisms[] = {
          .family = P11_FAMILY_SECRET_GEN,
          .key_type = CKK_CHACHA20},
         {.type = CKM_CHACHA20_POLY1305,
-         .info = {32, 32, ENCRYPT_DECRYPT | WRAP_UNWRAP},
+         .info = {32, 32,
+                  ENCRYPT_DECRYPT | WRAP_UNWRAP | MESSAGE_ENCRYPT_DECRYPT},
          .family = P11_FAMILY_CIPHER,
          .mode = CRY_CHACHA20_POLY1305,
          .key_type = CKK_CHACHA20},

@@ -87,6 +87,8 @@ typedef struct p11_session {
 	p11_operation *digest;
 	p11_operation *encrypt;
 	p11_operation *decrypt;
+	p11_operation *message_encrypt; /* PKCS#11 3.0 message-based */
+	p11_operation *message_decrypt;
 	/* Calls in flight hold a reference; the session is freed by whoever
 	 * drops the last one after it was closed (module lock held). */
 	int references;

@@ -21,6 +21,7 @@ void p11_operation_free(p11_operation *operation)
 	free(operation->public_exponent);
 	cry_cipher_free(operation->cipher);
 	cry_cmac_free(operation->cmac);
+	cry_aead_key_free(operation->aead_key);
 	if (operation->pending != NULL)
 		enc_wipe(operation->pending, operation->pending_length);
 	free(operation->pending);
@@ -154,6 +155,10 @@ p11_operation **p11_operation_slot(p11_session *session,
 		return &session->encrypt;
 	case P11_OPERATION_DECRYPT:
 		return &session->decrypt;
+	case P11_OPERATION_MESSAGE_ENCRYPT:
+		return &session->message_encrypt;
+	case P11_OPERATION_MESSAGE_DECRYPT:
+		return &session->message_decrypt;
 	default:
 		return &session->digest;
 	}

@@ -41,6 +41,10 @@ struct p11_operation {
 	cry_cipher_mode cipher_mode;
 	size_t tag_length;
 	cry_cmac *cmac;
+	/* Message-based encryption: the key held open for the operation's
+	 * messages, and the IV counter of CKG_GENERATE_COUNTER. */
+	cry_aead_key *aead_key;
+	uint64_t message_counter;
 	/* Single-part C_Encrypt/C_Decrypt: the output, once computed, kept
 	 * until the caller's buffer is big enough (the length protocol). */
 	uint8_t *pending;
@@ -56,6 +60,8 @@ typedef enum p11_operation_kind {
 	P11_OPERATION_DIGEST,
 	P11_OPERATION_ENCRYPT,
 	P11_OPERATION_DECRYPT,
+	P11_OPERATION_MESSAGE_ENCRYPT, /* PKCS#11 3.0 message-based */
+	P11_OPERATION_MESSAGE_DECRYPT,
 } p11_operation_kind;
 
 /* The session's slot for an operation of this kind. */

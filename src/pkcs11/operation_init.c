@@ -25,6 +25,12 @@ static void kind_flags(p11_operation_kind kind, CK_FLAGS *function,
 	case P11_OPERATION_DECRYPT:
 		*function = CKF_DECRYPT, *usage = CKA_DECRYPT;
 		return;
+	case P11_OPERATION_MESSAGE_ENCRYPT:
+		*function = CKF_MESSAGE_ENCRYPT, *usage = CKA_ENCRYPT;
+		return;
+	case P11_OPERATION_MESSAGE_DECRYPT:
+		*function = CKF_MESSAGE_DECRYPT, *usage = CKA_DECRYPT;
+		return;
 	default:
 		*function = CKF_DIGEST, *usage = 0;
 		return;

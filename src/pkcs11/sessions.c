@@ -90,6 +90,8 @@ static void free_session(p11_session *session)
 	p11_operation_free(session->digest);
 	p11_operation_free(session->encrypt);
 	p11_operation_free(session->decrypt);
+	p11_operation_free(session->message_encrypt);
+	p11_operation_free(session->message_decrypt);
 	p11_mutex_free(session->lock);
 	free(session);
 }
@@ -292,11 +294,31 @@ CK_RV C_SessionCancel(CK_SESSION_HANDLE handle, CK_FLAGS flags)
 	CK_RV rv = p11_session_get_locked(handle, &session);
 	if (rv != CKR_OK)
 		return rv;
-	if (flags & CKF_FIND_OBJECTS) {
-		p11_mutex_lock(session->lock);
+	/* Each flag ends the matching active operation, if any. */
+	static const struct {
+		CK_FLAGS flag;
+		p11_operation_kind kind;
+	} kinds[] = {
+	        {CKF_SIGN, P11_OPERATION_SIGN},
+	        {CKF_VERIFY, P11_OPERATION_VERIFY},
+	        {CKF_DIGEST, P11_OPERATION_DIGEST},
+	        {CKF_ENCRYPT, P11_OPERATION_ENCRYPT},
+	        {CKF_DECRYPT, P11_OPERATION_DECRYPT},
+	        {CKF_MESSAGE_ENCRYPT, P11_OPERATION_MESSAGE_ENCRYPT},
+	        {CKF_MESSAGE_DECRYPT, P11_OPERATION_MESSAGE_DECRYPT},
+	};
+	p11_mutex_lock(session->lock);
+	if (flags & CKF_FIND_OBJECTS)
 		free_find(session);
-		p11_mutex_unlock(session->lock);
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		if (!(flags & kinds[i].flag))
+			continue;
+		p11_operation **operation =
+		        p11_operation_slot(session, kinds[i].kind);
+		p11_operation_free(*operation);
+		*operation = NULL;
 	}
+	p11_mutex_unlock(session->lock);
 	p11_slot_unlock(session->slot);
 	return CKR_OK;
 }

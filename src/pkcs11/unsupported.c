@@ -1,5 +1,6 @@
 /* Entry points guardhsm does not offer: the dual-function updates
- * (C_DigestEncryptUpdate...) and the PKCS#11 3.0 message-based functions. Each
+ * (C_DigestEncryptUpdate...), multi-part messages (C_*MessageBegin/Next)
+ * and message-based signing and verification (PKCS#11 3.0). Each
  * still validates the session, so a caller sees the same error precedence as
  * with a real implementation, then answers CKR_FUNCTION_NOT_SUPPORTED. */
 #include "config.h"
@@ -48,16 +49,6 @@ CK_RV p11_message_encrypt_init(CK_SESSION_HANDLE session,
 	return not_supported(session);
 }
 
-CK_RV p11_encrypt_message(CK_SESSION_HANDLE session, CK_VOID_PTR parameter,
-                          CK_ULONG parameter_length,
-                          CK_BYTE_PTR associated_data,
-                          CK_ULONG associated_data_length, CK_BYTE_PTR in,
-                          CK_ULONG in_length, CK_BYTE_PTR out,
-                          CK_ULONG_PTR out_length)
-{
-	return not_supported(session);
-}
-
 CK_RV p11_encrypt_message_begin(CK_SESSION_HANDLE session,
                                 CK_VOID_PTR parameter,
                                 CK_ULONG parameter_length,
@@ -76,16 +67,6 @@ CK_RV p11_encrypt_message_next(CK_SESSION_HANDLE session, CK_VOID_PTR parameter,
 }
 
 CK_RV p11_message_final(CK_SESSION_HANDLE session)
-{
-	return not_supported(session);
-}
-
-CK_RV p11_decrypt_message(CK_SESSION_HANDLE session, CK_VOID_PTR parameter,
-                          CK_ULONG parameter_length,
-                          CK_BYTE_PTR associated_data,
-                          CK_ULONG associated_data_length, CK_BYTE_PTR in,
-                          CK_ULONG in_length, CK_BYTE_PTR out,
-                          CK_ULONG_PTR out_length)
 {
 	return not_supported(session);
 }

@@ -191,10 +191,18 @@ INTEGRATION_SYMMETRIC_TESTS = \
 	tests/integration/test_p11_cipher_api \
 	tests/integration/test_p11_cipher_errors \
 	tests/integration/test_p11_cmac \
-	tests/integration/test_p11_wrap
+	tests/integration/test_p11_wrap \
+	tests/integration/test_p11_message
 INTEGRATION_C_TESTS += $(INTEGRATION_SYMMETRIC_TESTS)
 INTEGRATION_SYMMETRIC_LDADD = tests/integration/libp11symmetric.la \
 	$(INTEGRATION_TEST_LDADD) $(CRYPTO_LIBS)
+
+tests_integration_test_p11_message_SOURCES = \
+	tests/integration/test_p11_message.c
+tests_integration_test_p11_message_CFLAGS = $(INTEGRATION_TEST_CFLAGS) \
+	$(CRYPTO_CFLAGS)
+tests_integration_test_p11_message_LDADD = $(INTEGRATION_SYMMETRIC_LDADD)
+EXTRA_tests_integration_test_p11_message_DEPENDENCIES = src/pkcs11/guardhsm.la
 
 tests_integration_test_p11_cipher_SOURCES = tests/integration/test_p11_cipher.c
 tests_integration_test_p11_cipher_CFLAGS = $(INTEGRATION_TEST_CFLAGS) \

@@ -372,6 +372,36 @@ CK_RV wl_open_multipart(wl *w, size_t key)
 	return CKR_OK;
 }
 
+/* PKCS#11 3.0 message-based AES-GCM, left open after one message: the
+ * key is held open (and expanded) for the whole operation, so it must be
+ * in enclave memory during the scan. Modules without the 3.0 interface
+ * (SoftHSM 2.6) skip it. */
+static CK_RV start_message_based(wl *w, CK_SESSION_HANDLE s, size_t key)
+{
+	CK_RV (*get_interface)
+	(CK_UTF8CHAR_PTR, CK_VERSION_PTR, CK_INTERFACE_PTR_PTR, CK_FLAGS) =
+	        (CK_RV(*)(CK_UTF8CHAR_PTR, CK_VERSION_PTR, CK_INTERFACE_PTR_PTR,
+	                  CK_FLAGS))dlsym(w->library, "C_GetInterface");
+	CK_VERSION version = {3, 0};
+	CK_INTERFACE_PTR interface = NULL;
+	if (get_interface == NULL ||
+	    get_interface((CK_UTF8CHAR_PTR) "PKCS 11", &version, &interface,
+	                  0) != CKR_OK)
+		return CKR_OK;
+	CK_FUNCTION_LIST_3_0_PTR f3 = interface->pFunctionList;
+	unsigned char data[100], out[100], iv[12], tag[16];
+	fill(data, sizeof data, 2000);
+	fill(iv, sizeof iv, 2001);
+	GUARDHSM_GCM_MESSAGE_PARAMS params = {
+	        iv, sizeof iv, 0, CKG_NO_GENERATE, tag, 128};
+	CK_MECHANISM m = {CKM_AES_GCM, NULL, 0};
+	CK_ULONG out_length = sizeof out;
+	CHECK(f3->C_MessageEncryptInit(s, &m, w->keys[key]));
+	CHECK(f3->C_EncryptMessage(s, &params, sizeof params, NULL, 0, data,
+	                           sizeof data, out, &out_length));
+	return CKR_OK;
+}
+
 static CK_RV start_multipart(wl *w, CK_SESSION_HANDLE s, size_t key)
 {
 	const kk_key *k = &kk_module_keys[key];
@@ -400,6 +430,8 @@ static CK_RV start_multipart(wl *w, CK_SESSION_HANDLE s, size_t key)
 		CK_ULONG out_length = sizeof out;
 		CHECK(w->f->C_EncryptInit(s, &m, w->keys[key]));
 		CHECK(w->f->C_EncryptUpdate(s, data, 64, out, &out_length));
+		if (key == KK_SESSION_AES)
+			return start_message_based(w, s, key);
 		return CKR_OK;
 	}
 	default:
