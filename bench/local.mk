@@ -15,7 +15,8 @@ noinst_PROGRAMS += bench/p11bench
 BENCHMARKS += bench/p11bench
 bench_p11bench_SOURCES = bench/p11bench.c bench/p11bench_common.h \
 	bench/p11bench_module.c bench/p11bench_workloads.c \
-	bench/p11bench_sign.c bench/p11bench_rsa_aes.c bench/p11bench_sqlite.c
+	bench/p11bench_sign.c bench/p11bench_rsa_aes.c bench/p11bench_aead.c \
+	bench/p11bench_sqlite.c
 bench_p11bench_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS) $(P11KIT_CFLAGS) \
 	$(SODIUM_CFLAGS) $(CRYPTO_CFLAGS) -pthread
 bench_p11bench_LDADD = $(SQLITE_LIBS) $(SODIUM_LIBS) $(CRYPTO_LIBS) -ldl \

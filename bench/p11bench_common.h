@@ -233,6 +233,19 @@ void bench_run_aes_gcm_4k(bench_module *module, const bench_options *options,
 void bench_raw_aes_gcm_4k(const bench_options *options, bench_result *result);
 void bench_raw_sodium_gcm_4k(const bench_options *options,
                              bench_result *result);
+void bench_run_aes_gcm_message(bench_module *module,
+                               const bench_options *options,
+                               bench_result *result);
+
+/* Shared by the RSA/AES rows (p11bench_rsa_aes.c) and p11bench_aead.c. */
+/* The module cannot do this at all: a cell, not a failure. */
+bool bench_unsupported_rv(CK_RV rv);
+void bench_mark_unsupported(bench_result *result, const char *what, CK_RV rv);
+void bench_rate_result(bench_result *result, const parallel_outcome *outcome,
+                       const char *what);
+/* A session AES-256 key with a random value, for encrypting and
+ * decrypting. */
+bool bench_aes_key(bench_module *module, CK_OBJECT_HANDLE *key);
 void bench_run_rsa_keygen(bench_module *module, const bench_options *options,
                           bench_result *result);
 void bench_raw_rsa_keygen(const bench_options *options, bench_result *result);

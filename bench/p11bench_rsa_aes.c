@@ -23,7 +23,6 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,13 +34,13 @@
 #define KEYGEN_ROUNDS 3
 
 /* The module cannot do this at all: a cell, not a failure. */
-static bool unsupported(CK_RV rv)
+bool bench_unsupported_rv(CK_RV rv)
 {
 	return rv == CKR_MECHANISM_INVALID ||
 	       rv == CKR_FUNCTION_NOT_SUPPORTED || rv == CKR_KEY_SIZE_RANGE;
 }
 
-static void mark_unsupported(bench_result *result, const char *what, CK_RV rv)
+void bench_mark_unsupported(bench_result *result, const char *what, CK_RV rv)
 {
 	result->unsupported = true;
 	snprintf(result->note, sizeof(result->note), "%s returned %s", what,
@@ -57,8 +56,8 @@ static void openssl_failed(bench_result *result, const char *what)
 	         reason != NULL ? reason : "failed");
 }
 
-static void rate_result(bench_result *result, const parallel_outcome *outcome,
-                        const char *what)
+void bench_rate_result(bench_result *result, const parallel_outcome *outcome,
+                       const char *what)
 {
 	result->done = true;
 	result->value = outcome->rate;
@@ -129,8 +128,8 @@ static bool p11_measure(bench_module *module, const bench_options *options,
                         const char *what)
 {
 	if (!p11_once(state)) {
-		if (unsupported(state->rv))
-			mark_unsupported(result, state->what, state->rv);
+		if (bench_unsupported_rv(state->rv))
+			bench_mark_unsupported(result, state->what, state->rv);
 		else
 			bench_check(module, state->rv, state->what);
 		return false;
@@ -143,7 +142,7 @@ static bool p11_measure(bench_module *module, const bench_options *options,
 		           bench_rv_name(state->rv));
 		return false;
 	}
-	rate_result(result, &outcome, what);
+	bench_rate_result(result, &outcome, what);
 	return true;
 }
 
@@ -185,8 +184,8 @@ static bool open_with_rsa_pair(bench_module *module, bench_result *result,
 	if (!bench_module_open(module))
 		return false;
 	CK_RV rv = generate_rsa(module, RSA_BITS, public_key, private_key);
-	if (unsupported(rv)) {
-		mark_unsupported(result, "C_GenerateKeyPair", rv);
+	if (bench_unsupported_rv(rv)) {
+		bench_mark_unsupported(result, "C_GenerateKeyPair", rv);
 		return false;
 	}
 	return bench_check(module, rv, "C_GenerateKeyPair");
@@ -249,8 +248,8 @@ void bench_run_rsa_decrypt(bench_module *module, const bench_options *options,
 	        .output_capacity = sizeof(wrapped),
 	};
 	if (!p11_once(&state)) {
-		if (unsupported(state.rv))
-			mark_unsupported(result, state.what, state.rv);
+		if (bench_unsupported_rv(state.rv))
+			bench_mark_unsupported(result, state.what, state.rv);
 		else
 			bench_check(module, state.rv, state.what);
 	} else {
@@ -276,11 +275,9 @@ void bench_run_rsa_decrypt(bench_module *module, const bench_options *options,
 	module->functions->C_DestroyObject(module->session, public_key);
 }
 
-static void run_aes_gcm(bench_module *module, const bench_options *options,
-                        bench_result *result, size_t length)
+/* A session AES-256 key with random value, for encrypting and decrypting. */
+bool bench_aes_key(bench_module *module, CK_OBJECT_HANDLE *key)
 {
-	if (!bench_module_open(module))
-		return;
 	CK_OBJECT_CLASS class_ = CKO_SECRET_KEY;
 	CK_KEY_TYPE type = CKK_AES;
 	CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
@@ -295,11 +292,19 @@ static void run_aes_gcm(bench_module *module, const bench_options *options,
 	        {CKA_DECRYPT, &yes, sizeof(yes)},
 	        {CKA_VALUE, value, sizeof(value)},
 	};
-	CK_OBJECT_HANDLE key;
 	CK_RV rv = module->functions->C_CreateObject(
 	        module->session, template,
-	        sizeof(template) / sizeof(template[0]), &key);
-	if (!bench_check(module, rv, "C_CreateObject (AES-256 key)"))
+	        sizeof(template) / sizeof(template[0]), key);
+	return bench_check(module, rv, "C_CreateObject (AES-256 key)");
+}
+
+static void run_aes_gcm(bench_module *module, const bench_options *options,
+                        bench_result *result, size_t length)
+{
+	if (!bench_module_open(module))
+		return;
+	CK_OBJECT_HANDLE key;
+	if (!bench_aes_key(module, &key))
 		return;
 	unsigned char iv[12];
 	bench_random(iv, sizeof(iv));
@@ -352,8 +357,8 @@ void bench_run_rsa_keygen(bench_module *module, const bench_options *options,
 		CK_RV rv =
 		        generate_rsa(module, 4096, &public_key, &private_key);
 		double took = bench_now() - start;
-		if (unsupported(rv)) {
-			mark_unsupported(result, "C_GenerateKeyPair", rv);
+		if (bench_unsupported_rv(rv)) {
+			bench_mark_unsupported(result, "C_GenerateKeyPair", rv);
 			return;
 		}
 		if (!bench_check(module, rv, "C_GenerateKeyPair (4096)"))
@@ -418,9 +423,9 @@ void bench_raw_rsa_sign(const bench_options *options, bench_result *result)
 		if (outcome.failed_thread >= 0)
 			openssl_failed(result, "RSA sign");
 		else
-			rate_result(result, &outcome,
-			            "signatures (EVP_DigestSignInit + "
-			            "EVP_DigestSign)");
+			bench_rate_result(result, &outcome,
+			                  "signatures (EVP_DigestSignInit + "
+			                  "EVP_DigestSign)");
 	}
 	EVP_MD_CTX_free(state.md);
 	EVP_PKEY_free(state.key);
@@ -469,7 +474,7 @@ void bench_raw_rsa_decrypt(const bench_options *options, bench_result *result)
 		if (outcome.failed_thread >= 0)
 			openssl_failed(result, "RSA OAEP decrypt");
 		else
-			rate_result(
+			bench_rate_result(
 			        result, &outcome,
 			        "decryptions (EVP_PKEY_decrypt, context set "
 			        "up once)");
@@ -517,9 +522,10 @@ static void raw_aes_gcm(const bench_options *options, bench_result *result,
 		if (outcome.failed_thread >= 0)
 			openssl_failed(result, "AES-256-GCM");
 		else
-			rate_result(result, &outcome,
-			            "encryptions (one EVP_CIPHER_CTX keyed "
-			            "once; IV, update, final, tag)");
+			bench_rate_result(
+			        result, &outcome,
+			        "encryptions (one EVP_CIPHER_CTX keyed "
+			        "once; IV, update, final, tag)");
 	}
 	EVP_CIPHER_CTX_free(state.cipher);
 	free(state.input);
@@ -534,62 +540,6 @@ void bench_raw_aes_gcm_64(const bench_options *options, bench_result *result)
 void bench_raw_aes_gcm_4k(const bench_options *options, bench_result *result)
 {
 	raw_aes_gcm(options, result, 4096);
-}
-
-/* libsodium's AES-256-GCM, the primitive guardhsm runs it on, at its
- * fastest: the state expanded once, then only the afternm call. */
-typedef struct sodium_state {
-	crypto_aead_aes256gcm_state *state;
-	unsigned char *input, *output;
-	size_t length;
-	unsigned char nonce[crypto_aead_aes256gcm_NPUBBYTES];
-	unsigned char tag[crypto_aead_aes256gcm_ABYTES];
-} sodium_state;
-
-static bool sodium_gcm_once(void *argument)
-{
-	sodium_state *s = argument;
-	return crypto_aead_aes256gcm_encrypt_detached_afternm(
-	               s->output, s->tag, NULL, s->input, s->length, NULL, 0,
-	               NULL, s->nonce, s->state) == 0;
-}
-
-void bench_raw_sodium_gcm_4k(const bench_options *options, bench_result *result)
-{
-	unsigned char key[crypto_aead_aes256gcm_KEYBYTES];
-	sodium_state state = {.length = 4096};
-	if (sodium_init() < 0 || !crypto_aead_aes256gcm_is_available()) {
-		result->failed = true;
-		snprintf(result->note, sizeof(result->note),
-		         "libsodium AES-256-GCM unavailable on this CPU");
-		return;
-	}
-	bench_random(key, sizeof(key));
-	bench_random(state.nonce, sizeof(state.nonce));
-	/* sodium_malloc: the state needs 16-byte alignment. */
-	state.state = sodium_malloc(sizeof(*state.state));
-	state.input = malloc(state.length);
-	state.output = malloc(state.length);
-	if (state.state == NULL || state.input == NULL ||
-	    state.output == NULL ||
-	    crypto_aead_aes256gcm_beforenm(state.state, key) != 0 ||
-	    !sodium_gcm_once(&state)) {
-		result->failed = true;
-		snprintf(result->note, sizeof(result->note),
-		         "libsodium AES-256-GCM failed");
-	} else {
-		parallel_outcome outcome;
-		void *pointers[1] = {&state};
-		bench_random(state.input, state.length);
-		bench_parallel(1, options->seconds, sodium_gcm_once, pointers,
-		               &outcome);
-		rate_result(result, &outcome,
-		            "encryptions (state expanded once; "
-		            "crypto_aead_aes256gcm_encrypt_detached_afternm)");
-	}
-	sodium_free(state.state);
-	free(state.input);
-	free(state.output);
 }
 
 void bench_raw_rsa_keygen(const bench_options *options, bench_result *result)
