@@ -20,6 +20,7 @@ CRYPTO_UNIT_TESTS = \
 	tests/unit/crypto/test_kdf \
 	tests/unit/crypto/test_hkdf \
 	tests/unit/crypto/test_cipher_vectors \
+	tests/unit/crypto/test_aead_keyed \
 	tests/unit/crypto/test_cipher_modes \
 	tests/unit/crypto/test_cipher_errors \
 	tests/unit/crypto/test_cipher_params \
@@ -70,6 +71,11 @@ tests_unit_crypto_test_kdf_LDADD = $(CRYPTO_TEST_LDADD)
 tests_unit_crypto_test_hkdf_SOURCES = tests/unit/crypto/test_hkdf.c
 tests_unit_crypto_test_hkdf_CFLAGS = $(CRYPTO_TEST_CFLAGS)
 tests_unit_crypto_test_hkdf_LDADD = $(CRYPTO_TEST_LDADD)
+
+tests_unit_crypto_test_aead_keyed_SOURCES = \
+	tests/unit/crypto/test_aead_keyed.c
+tests_unit_crypto_test_aead_keyed_CFLAGS = $(CRYPTO_TEST_CFLAGS)
+tests_unit_crypto_test_aead_keyed_LDADD = $(CRYPTO_TEST_LDADD)
 
 tests_unit_crypto_test_cipher_vectors_SOURCES = \
 	tests/unit/crypto/test_cipher_vectors.c
