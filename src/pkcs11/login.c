@@ -192,6 +192,10 @@ CK_RV p11_rv_from_store(store_status status, const char *what)
 		return CKR_USER_NOT_LOGGED_IN;
 	case STORE_ERR_NOT_FOUND:
 		return CKR_OBJECT_HANDLE_INVALID;
+	case STORE_ERR_BATCH_OPEN:
+		return CKR_OPERATION_ACTIVE;
+	case STORE_ERR_NO_BATCH:
+		return CKR_OPERATION_NOT_INITIALIZED;
 	case STORE_ERR_CORRUPT:
 	case STORE_ERR_VERSION:
 		p11_log(P11_LOG_ERROR,
