@@ -115,6 +115,10 @@ CK_RV C_Logout(CK_SESSION_HANDLE handle)
 	if (slot->login == P11_LOGGED_OUT) {
 		rv = CKR_USER_NOT_LOGGED_IN;
 	} else {
+		/* A batch needs a login: it commits first (as a close of
+		 * its session does). */
+		if (slot->batch_session != CK_INVALID_HANDLE)
+			p11_batch_finish(slot, true);
 		p11_objects_forget_private(slot);
 		store_logout(slot->token);
 		slot->login = P11_LOGGED_OUT;
