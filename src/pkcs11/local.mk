@@ -45,9 +45,14 @@ src_pkcs11_libpkcs11_la_SOURCES = \
 	src/pkcs11/derive.c \
 	src/pkcs11/derive.h \
 	src/pkcs11/derive_hkdf.c \
-	src/pkcs11/unsupported.c
+	src/pkcs11/unsupported.c \
+	src/pkcs11/guardhsm_vendor.h \
+	src/pkcs11/vendor.c
 src_pkcs11_libpkcs11_la_CFLAGS = $(AM_CFLAGS) $(SODIUM_CFLAGS) \
 	$(CRYPTO_CFLAGS) $(P11KIT_CFLAGS) -pthread
+
+# The vendor interface's header, for applications (next to enclave.h).
+guardhsminclude_HEADERS += src/pkcs11/guardhsm_vendor.h
 
 p11module_LTLIBRARIES = src/pkcs11/guardhsm.la
 src_pkcs11_guardhsm_la_SOURCES =

@@ -115,6 +115,10 @@ CK_RV C_Logout(CK_SESSION_HANDLE handle)
 	if (slot->login == P11_LOGGED_OUT) {
 		rv = CKR_USER_NOT_LOGGED_IN;
 	} else {
+		/* A batch needs a login: it commits first (as a close of
+		 * its session does). */
+		if (slot->batch_session != CK_INVALID_HANDLE)
+			p11_batch_finish(slot, true);
 		p11_objects_forget_private(slot);
 		store_logout(slot->token);
 		slot->login = P11_LOGGED_OUT;
@@ -192,6 +196,10 @@ CK_RV p11_rv_from_store(store_status status, const char *what)
 		return CKR_USER_NOT_LOGGED_IN;
 	case STORE_ERR_NOT_FOUND:
 		return CKR_OBJECT_HANDLE_INVALID;
+	case STORE_ERR_BATCH_OPEN:
+		return CKR_OPERATION_ACTIVE;
+	case STORE_ERR_NO_BATCH:
+		return CKR_OPERATION_NOT_INITIALIZED;
 	case STORE_ERR_CORRUPT:
 	case STORE_ERR_VERSION:
 		p11_log(P11_LOG_ERROR,

@@ -271,10 +271,13 @@ static CK_FUNCTION_LIST_3_0 function_list_3_0 = {
 };
 
 static CK_CHAR interface_name[] = "PKCS 11";
+static CK_CHAR vendor_name[] = GUARDHSM_VENDOR_INTERFACE_NAME;
 
+/* The default (a NULL name) is the first: the 3.0 list. */
 static CK_INTERFACE interfaces[] = {
         {interface_name, &function_list_3_0, 0},
         {interface_name, &function_list_2_40, 0},
+        {vendor_name, &p11_vendor_functions, 0},
 };
 #define INTERFACE_COUNT (sizeof(interfaces) / sizeof(interfaces[0]))
 

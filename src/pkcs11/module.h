@@ -18,6 +18,9 @@
 #include "store/store.h"
 #include "token/object.h"
 
+/* Needs the PKCS#11 types above. */
+#include "pkcs11/guardhsm_vendor.h"
+
 #include <stdatomic.h>
 #include <stdbool.h>
 
@@ -66,6 +69,9 @@ typedef struct p11_slot {
 	p11_handle_map by_store;        /* store id -> p11_object_ref */
 	p11_handle_map session_objects; /* handle -> ref, session objects */
 	size_t cached_objects;
+	/* The session whose batch (vendor.c) is open on the token, or
+	 * CK_INVALID_HANDLE. */
+	CK_SESSION_HANDLE batch_session;
 } p11_slot;
 
 typedef struct p11_find {
@@ -154,6 +160,9 @@ void p11_objects_remove(p11_slot *slot, p11_object_ref *ref);
 /* Drops every cached decoded token object (another process changed the
  * token). Handles stay valid. */
 void p11_objects_flush_cache(p11_slot *slot);
+/* Every token object's handle becomes invalid (their store ids may be
+ * given out again after a failed batch). Session objects stay. */
+void p11_objects_forget_token(p11_slot *slot);
 /* Logout: private objects' handles become invalid, private session
  * objects are destroyed. */
 void p11_objects_forget_private(p11_slot *slot);
@@ -170,6 +179,12 @@ CK_RV p11_check_write_access(const p11_session *session, bool is_token,
  * (session object), and returns its handle. */
 CK_RV p11_objects_store_new(p11_session *session, tok_object *object,
                             CK_OBJECT_HANDLE *handle);
+
+/* Batches (vendor.c), slot lock held: ends the open batch (commit or
+ * undo) and fixes the object table up. */
+CK_RV p11_batch_finish(p11_slot *slot, bool commit);
+/* The "Vendor guardhsm" function list. */
+extern CK_GUARDHSM_FUNCTION_LIST p11_vendor_functions;
 
 /* Store status to CKR_ (logging unexpected ones). */
 CK_RV p11_rv_from_store(store_status status, const char *what);

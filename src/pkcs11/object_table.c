@@ -202,6 +202,17 @@ static bool any_ref(const p11_object_ref *ref, uint64_t unused)
 	return true;
 }
 
+static bool is_token_ref(const p11_object_ref *ref, uint64_t unused)
+{
+	(void)unused;
+	return ref->is_token;
+}
+
+void p11_objects_forget_token(p11_slot *slot)
+{
+	remove_where(slot, is_token_ref, 0);
+}
+
 void p11_objects_forget_private(p11_slot *slot)
 {
 	remove_where(slot, is_private_ref, 0);

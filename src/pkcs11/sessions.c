@@ -170,6 +170,10 @@ static void free_find(p11_session *session)
 static void close_session(p11_session *session)
 {
 	p11_slot *slot = session->slot;
+	/* Its batch commits: other sessions' changes in it were
+	 * acknowledged and must not be undone behind their backs. */
+	if (slot->batch_session == session->handle)
+		p11_batch_finish(slot, true);
 	p11_map_remove(&p11_state.sessions, session->handle);
 	p11_objects_destroy_session_objects(slot, session->handle);
 	slot->session_count--;

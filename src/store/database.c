@@ -34,6 +34,10 @@ const char *store_strerror(store_status status)
 		return "no such object";
 	case STORE_ERR_ENCLAVE:
 		return "enclave failure";
+	case STORE_ERR_BATCH_OPEN:
+		return "a batch is open on the token";
+	case STORE_ERR_NO_BATCH:
+		return "no batch is open on the token";
 	}
 	return "unknown store status";
 }
@@ -67,6 +71,7 @@ store_status store_sqlite_status(int result)
 void store_lock(store_token *token)
 {
 	pthread_mutex_lock(&token->mutex);
+	store_batch_check(token);
 }
 
 void store_unlock(store_token *token)
@@ -138,8 +143,7 @@ void store_finalize_statements(store_token *token)
 	}
 }
 
-/* Steps a cached statement without results. */
-static store_status run_cached(store_token *token, int which, const char *sql)
+store_status store_run(store_token *token, int which, const char *sql)
 {
 	sqlite3_stmt *statement;
 	store_status status = store_statement(token, which, sql, &statement);
@@ -152,12 +156,16 @@ static store_status run_cached(store_token *token, int which, const char *sql)
 
 store_status store_begin(store_token *token)
 {
-	return run_cached(token, STORE_SQL_BEGIN_IMMEDIATE, "BEGIN IMMEDIATE");
+	if (token->batch_open)
+		return store_batch_write_begin(token);
+	return store_run(token, STORE_SQL_BEGIN_IMMEDIATE, "BEGIN IMMEDIATE");
 }
 
 store_status store_commit(store_token *token)
 {
-	store_status status = run_cached(token, STORE_SQL_COMMIT, "COMMIT");
+	if (token->batch_write)
+		return store_batch_write_end(token, true);
+	store_status status = store_run(token, STORE_SQL_COMMIT, "COMMIT");
 	if (status != STORE_OK)
 		store_rollback(token);
 	return status;
@@ -165,9 +173,16 @@ store_status store_commit(store_token *token)
 
 void store_rollback(store_token *token)
 {
+	if (token->batch_write) {
+		store_batch_write_end(token, false);
+		return;
+	}
+	/* Only store_batch_end ends a batch's own transaction. */
+	if (token->batch_open && !token->batch_lost)
+		return;
 	/* Fails harmlessly if SQLite already rolled back after an error. */
 	if (!sqlite3_get_autocommit(token->database))
-		run_cached(token, STORE_SQL_ROLLBACK, "ROLLBACK");
+		store_run(token, STORE_SQL_ROLLBACK, "ROLLBACK");
 }
 
 /* Steps a "SELECT value FROM meta WHERE name = ?" statement; on STORE_OK
@@ -461,7 +476,7 @@ store_status store_refresh_locked(store_token *token, bool *changed)
 	bool in_transaction = !sqlite3_get_autocommit(token->database);
 	/* Read the meta rows from one snapshot. */
 	if (!in_transaction &&
-	    (status = run_cached(token, STORE_SQL_BEGIN, "BEGIN")) != STORE_OK)
+	    (status = store_run(token, STORE_SQL_BEGIN, "BEGIN")) != STORE_OK)
 		return status;
 	status = read_data_version(token, &version);
 	if (status == STORE_OK)

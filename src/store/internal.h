@@ -4,7 +4,8 @@
  *  - keys.c:     subkey derivation and blind index tags;
  *  - pin.c:      Argon2id, master-key wrapping, failure counters, login;
  *  - record.c:   the sealed record format (record_v1.c: the old one);
- *  - objects.c:  object create/update/delete/load/find.
+ *  - objects.c:  object create/update/delete/load/find;
+ *  - batch.c:    a caller's batch transaction around many writes.
  */
 #ifndef GUARDHSM_STORE_INTERNAL_H
 #define GUARDHSM_STORE_INTERNAL_H
@@ -46,6 +47,9 @@ enum store_statement_id {
 	STORE_SQL_BEGIN_IMMEDIATE,
 	STORE_SQL_COMMIT,
 	STORE_SQL_ROLLBACK,
+	STORE_SQL_SAVEPOINT, /* batch.c: one write inside a batch */
+	STORE_SQL_RELEASE,
+	STORE_SQL_ROLLBACK_TO,
 	STORE_SQL_DATA_VERSION,
 	STORE_SQL_META_SELECT,
 	STORE_SQL_META_SET,
@@ -104,14 +108,25 @@ struct store_token {
 	/* Login state: the master key, sealed, while someone is logged in. */
 	enc_sealed *master;
 	unsigned char login_epoch[STORE_EPOCH_BYTES];
+
+	/* A batch (batch.c): one write transaction from store_batch_begin
+	 * to store_batch_end, each write in it a savepoint. */
+	bool batch_open;
+	bool batch_lost;  /* SQLite rolled the whole batch back (an error) */
+	bool batch_write; /* the write in progress is a savepoint */
 };
 
 /* ---- database.c --------------------------------------------------------- */
 
 store_status store_sqlite_status(int result);
+/* A write transaction: BEGIN IMMEDIATE ... COMMIT, or inside an open
+ * batch a savepoint released into the batch (store_rollback then undoes
+ * only this write, never the batch). */
 store_status store_begin(store_token *token);
 store_status store_commit(store_token *token);
 void store_rollback(store_token *token);
+/* Steps the cached statement which (prepared from sql on first use). */
+store_status store_run(store_token *token, int which, const char *sql);
 /* Runs one statement without results. */
 store_status store_exec(store_token *token, const char *sql);
 store_status store_prepare(store_token *token, const char *sql,
@@ -148,6 +163,19 @@ void store_lock(store_token *token);
 void store_unlock(store_token *token);
 /* Forgets the master key (mutex held). */
 void store_logout_locked(store_token *token);
+
+/* ---- batch.c ------------------------------------------------------------ */
+
+/* Inside an open batch: a write's savepoint, and its release (commit) or
+ * undoing. A batch SQLite rolled back after an error is "lost": writes
+ * then fail (STORE_ERR_IO) until store_batch_end reports it. */
+store_status store_batch_write_begin(store_token *token);
+store_status store_batch_write_end(store_token *token, bool commit);
+/* With the mutex taken: notices a batch SQLite has rolled back. */
+void store_batch_check(store_token *token);
+/* STORE_ERR_BATCH_OPEN while a batch is open: for the PIN functions,
+ * whose failure counters must be durable before a check. */
+store_status store_no_batch(const store_token *token);
 
 /* ---- keys.c ------------------------------------------------------------- */
 

@@ -14,5 +14,6 @@ src_store_libstore_la_SOURCES = \
 	src/store/record_v1.c \
 	src/store/objects.c \
 	src/store/index.c \
-	src/store/find.c
+	src/store/find.c \
+	src/store/batch.c
 src_store_libstore_la_CFLAGS = $(AM_CFLAGS) $(SODIUM_CFLAGS) $(SQLITE_CFLAGS) -pthread

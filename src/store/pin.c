@@ -257,7 +257,9 @@ store_status store_login(store_token *token, store_user user,
 	store_lock(token);
 	enc_buffer *master = NULL;
 	pin_check check;
-	store_status status = store_refresh_locked(token, NULL);
+	store_status status = store_no_batch(token);
+	if (status == STORE_OK)
+		status = store_refresh_locked(token, NULL);
 	if (status == STORE_OK)
 		status = check_pin(token, user, pin, pin_length, &master,
 		                   &check);
@@ -326,7 +328,9 @@ store_status store_init_user_pin(store_token *token, const unsigned char *pin,
 	unsigned char salt[STORE_SALT_BYTES];
 	unsigned char wrapped[STORE_WRAPPED_BYTES];
 	/* The refresh logs out if another process re-initialised. */
-	store_status status = store_refresh_locked(token, NULL);
+	store_status status = store_no_batch(token);
+	if (status == STORE_OK)
+		status = store_refresh_locked(token, NULL);
 	if (status == STORE_OK && token->master == NULL)
 		status = STORE_ERR_NOT_LOGGED_IN;
 	if (status == STORE_OK)
@@ -377,7 +381,9 @@ store_status store_set_pin(store_token *token, store_user user,
 	pin_check check;
 	unsigned char salt[STORE_SALT_BYTES];
 	unsigned char wrapped[STORE_WRAPPED_BYTES];
-	store_status status = store_refresh_locked(token, NULL);
+	store_status status = store_no_batch(token);
+	if (status == STORE_OK)
+		status = store_refresh_locked(token, NULL);
 	if (status == STORE_OK)
 		status = check_pin(token, user, old_pin, old_length, &master,
 		                   &check);
@@ -422,7 +428,9 @@ store_status store_token_reinitialise(store_token *token,
 	unsigned char wrapped[STORE_WRAPPED_BYTES];
 	unsigned char epoch[STORE_EPOCH_BYTES];
 	int64_t floor_id = 0;
-	store_status status = store_refresh_locked(token, NULL);
+	store_status status = store_no_batch(token);
+	if (status == STORE_OK)
+		status = store_refresh_locked(token, NULL);
 	if (status == STORE_OK)
 		status = check_pin(token, STORE_SO, so_pin, so_pin_length,
 		                   &master, &check);

@@ -32,9 +32,9 @@
  * encrypted under the record key.
  *
  * Every change is one SQLite transaction committed (WAL, synchronous=FULL)
- * before the call returns. Several processes may use one token file; a
- * call notices another process's commits through PRAGMA data_version
- * (store_token_refresh).
+ * before the call returns, unless the caller opened a batch (below). Several
+ * processes may use one token file; a call notices another process's commits
+ * through PRAGMA data_version (store_token_refresh).
  *
  * Layering: uses the enclave, libsodium and SQLite only; knows attribute
  * types as plain numbers (CK_ATTRIBUTE_TYPE values) and nothing else of
@@ -63,7 +63,9 @@ typedef enum store_status {
 	STORE_ERR_PIN_NOT_SET, /* the user PIN was never initialised */
 	STORE_ERR_NOT_LOGGED_IN, /* a private record without the master key */
 	STORE_ERR_NOT_FOUND,     /* no such object */
-	STORE_ERR_ENCLAVE, /* the enclave refused (budget, lock, forked) */
+	STORE_ERR_ENCLAVE,    /* the enclave refused (budget, lock, forked) */
+	STORE_ERR_BATCH_OPEN, /* a batch is open (store_batch_begin) */
+	STORE_ERR_NO_BATCH,   /* store_batch_end without a batch */
 } store_status;
 
 const char *store_strerror(store_status status);
@@ -246,6 +248,33 @@ store_status store_object_find_verified(store_token *token,
                                         store_object_id **ids,
                                         unsigned char **unique_ids,
                                         size_t *count);
+
+/* ---- Batches ------------------------------------------------------------ */
+
+/* A batch groups many object writes into one durable commit: begin takes
+ * the database's write lock (BEGIN IMMEDIATE, waiting up to the busy
+ * timeout for another connection's write, else STORE_ERR_IO), and every
+ * object create, update or delete through this handle until the end runs
+ * as a savepoint inside it: a write that fails undoes only itself, and
+ * one that succeeds is visible through this handle at once but durable,
+ * and visible to other connections, only when the batch commits. Other
+ * connections can read meanwhile (the state before the batch) but not
+ * write: theirs wait for the busy timeout, then fail with STORE_ERR_IO.
+ *
+ * The PIN functions (store_login, store_set_pin, store_init_user_pin,
+ * store_token_reinitialise) refuse with STORE_ERR_BATCH_OPEN while a
+ * batch is open: a failure counter must be durable before its check.
+ * Beginning a second batch: STORE_ERR_BATCH_OPEN. */
+store_status store_batch_begin(store_token *token);
+
+/* Ends the open batch (STORE_ERR_NO_BATCH if none): commit makes every
+ * write in it durable in one transaction; !commit undoes them all (ids
+ * the batch used are still never given out again). A batch SQLite had to
+ * roll back after a failing write (disk full, I/O error) or a failing
+ * commit is reported as STORE_ERR_IO: nothing of it was stored. Either
+ * way the batch is over. store_token_close with a batch open rolls it
+ * back, as a crash of the process would. */
+store_status store_batch_end(store_token *token, bool commit);
 
 /* ---- Tests only -----------------------------------------------------------
  */

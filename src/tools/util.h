@@ -27,6 +27,9 @@
 #include "pkcs11/pkcs11_3_0.h"
 #include "store/store.h"
 
+/* Needs the PKCS#11 types above. */
+#include "pkcs11/guardhsm_vendor.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -111,6 +114,8 @@ bool util_uri_is_token_only(P11KitUri *uri);
 typedef struct util_module {
 	void *handle;
 	CK_FUNCTION_LIST_3_0 *functions;
+	/* The "Vendor guardhsm" interface, NULL if the module lacks it. */
+	CK_GUARDHSM_FUNCTION_LIST *vendor;
 	char path[4096];
 	bool initialised;
 } util_module;
@@ -119,8 +124,8 @@ typedef struct util_module {
  * module, else the build tree's next to this program. *origin says which. */
 const char *util_module_path(const char *option, const char **origin);
 
-/* dlopen + C_GetInterface("PKCS 11", 3.0) + C_Initialize. Returns an exit
- * code; reports errors. */
+/* dlopen + C_GetInterface("PKCS 11", 3.0) + C_Initialize, and the vendor
+ * interface if offered. Returns an exit code; reports errors. */
 int util_module_load(const char *option, util_module *module);
 void util_module_unload(util_module *module);
 

@@ -1,5 +1,7 @@
 /* generate: key pairs and secret keys made inside the token, one or many
- * (--count), with a progress bar on a terminal. */
+ * (--count), with a progress bar on a terminal. Many keys go in batches
+ * (--batch-size) through the module's "Vendor guardhsm" interface when it
+ * has one: one durable commit per batch instead of one per key. */
 #include "config.h"
 
 #include "tools/util_keys.h"
@@ -10,6 +12,7 @@
 #include <string.h>
 
 #define COUNT_MAX 1000000UL
+#define BATCH_DEFAULT 256UL
 #define TEMPLATE_MAX 20
 
 typedef struct key_spec {
@@ -118,7 +121,40 @@ typedef struct generate_options {
 	size_t id_length;
 	bool id_given, extractable;
 	unsigned long count;
+	unsigned long batch_size; /* keys per commit; 1: no batches */
 } generate_options;
+
+/* The keys made since the last commit become durable together at the
+ * batch's end; without batches, each on its own. */
+typedef struct batcher {
+	util_module *module;
+	CK_SESSION_HANDLE session;
+	bool enabled, open;
+	unsigned long size, pending, committed;
+} batcher;
+
+static CK_RV batch_start(batcher *batch)
+{
+	if (!batch->enabled || batch->open)
+		return CKR_OK;
+	CK_RV rv = batch->module->vendor->C_GuardhsmBatchBegin(batch->session);
+	batch->open = rv == CKR_OK;
+	return rv;
+}
+
+/* Commits the open batch; on failure its keys are lost (not counted). */
+static CK_RV batch_commit(batcher *batch)
+{
+	CK_RV rv = CKR_OK;
+	if (batch->open)
+		rv = batch->module->vendor->C_GuardhsmBatchEnd(batch->session,
+		                                               CK_TRUE);
+	batch->open = false;
+	if (rv == CKR_OK)
+		batch->committed += batch->pending;
+	batch->pending = 0;
+	return rv;
+}
 
 static const unsigned char rsa_exponent[] = {0x01, 0x00, 0x01};
 
@@ -210,11 +246,21 @@ static int generate(util_module *module, const util_token *token,
 		free(label);
 		return util_error(UTIL_EXIT_FAILED, "out of memory");
 	}
+	batcher batch = {.module = module,
+	                 .session = session,
+	                 .size = options->batch_size};
+	if (options->count > 1 && options->batch_size > 1) {
+		batch.enabled = module->vendor != NULL;
+		if (!batch.enabled)
+			fprintf(stderr,
+			        "note: the module has no batch interface "
+			        "(\"%s\"); each key is committed on its own\n",
+			        GUARDHSM_VENDOR_INTERFACE_NAME);
+	}
 	util_progress progress;
 	util_progress_start(&progress, "generating", options->count);
 	int status = UTIL_EXIT_OK;
-	unsigned long done = 0;
-	for (; done < options->count; done++) {
+	for (unsigned long done = 0; done < options->count; done++) {
 		unsigned long number = done + 1;
 		if (options->id_given)
 			memcpy(id, options->id, options->id_length);
@@ -233,6 +279,12 @@ static int generate(util_module *module, const util_token *token,
 		} else {
 			snprintf(label, label_size, "%s", options->label);
 		}
+		rv = batch_start(&batch);
+		if (rv != CKR_OK) {
+			util_progress_end(&progress);
+			status = util_rv_error(rv, "beginning a batch");
+			break;
+		}
 		rv = generate_one(module, session, spec, label, id, id_length,
 		                  options->extractable);
 		if (rv != CKR_OK) {
@@ -243,9 +295,25 @@ static int generate(util_module *module, const util_token *token,
 			status = util_rv_error(rv, what);
 			break;
 		}
+		batch.pending++;
+		if (!batch.open || batch.pending == batch.size) {
+			rv = batch_commit(&batch);
+			if (rv != CKR_OK) {
+				util_progress_end(&progress);
+				status =
+				        util_rv_error(rv, "committing a batch");
+				break;
+			}
+		}
 		util_progress_update(&progress, number);
 	}
+	/* The last batch, or the keys of one a failure interrupted (the
+	 * failed key undid itself). */
+	rv = batch_commit(&batch);
+	if (rv != CKR_OK && status == UTIL_EXIT_OK)
+		status = util_rv_error(rv, "committing the last batch");
 	util_progress_end(&progress);
+	unsigned long done = batch.committed;
 	const char *kind = spec->pair ? "key pair" : "key";
 	if (status == UTIL_EXIT_OK && options->count == 1) {
 		char *hex = malloc(2 * id_length + 1);
@@ -271,6 +339,7 @@ int util_cmd_generate(int argc, char **argv)
 	        {"label", required_argument, NULL, 'L'},
 	        {"id", required_argument, NULL, 'i'},
 	        {"count", required_argument, NULL, 'n'},
+	        {"batch-size", required_argument, NULL, 'b'},
 	        {"extractable", no_argument, NULL, 'x'},
 	        {"pin-source", required_argument, NULL, 'p'},
 	        {"module", required_argument, NULL, 'm'},
@@ -281,9 +350,10 @@ int util_cmd_generate(int argc, char **argv)
 	           *pin_source = NULL, *module_path = NULL;
 	generate_options options = {0};
 	options.count = 1;
+	options.batch_size = BATCH_DEFAULT;
 	int option;
 	char *end;
-	while ((option = getopt_long(argc, argv, "t:T:L:i:n:xp:m:h", table,
+	while ((option = getopt_long(argc, argv, "t:T:L:i:n:b:xp:m:h", table,
 	                             NULL)) != -1) {
 		switch (option) {
 		case 't':
@@ -305,6 +375,17 @@ int util_cmd_generate(int argc, char **argv)
 			    options.count == 0 || options.count > COUNT_MAX)
 				return util_usage_error(
 				        "--count takes a number "
+				        "from 1 to %lu",
+				        COUNT_MAX);
+			break;
+		case 'b':
+			errno = 0;
+			options.batch_size = strtoul(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || optarg[0] == '-' ||
+			    options.batch_size == 0 ||
+			    options.batch_size > COUNT_MAX)
+				return util_usage_error(
+				        "--batch-size takes a number "
 				        "from 1 to %lu",
 				        COUNT_MAX);
 			break;

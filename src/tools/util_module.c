@@ -94,6 +94,14 @@ int util_module_load(const char *option, util_module *module)
 		return util_rv_error(rv, "C_GetInterface (PKCS 11, 3.0)");
 	}
 	module->functions = interface->pFunctionList;
+	/* Optional: another module, or an older guardhsm, lacks it. */
+	CK_VERSION vendor_version = {GUARDHSM_VENDOR_VERSION_MAJOR,
+	                             GUARDHSM_VENDOR_VERSION_MINOR};
+	interface = NULL;
+	if (get_interface((CK_UTF8CHAR_PTR)GUARDHSM_VENDOR_INTERFACE_NAME,
+	                  &vendor_version, &interface, 0) == CKR_OK &&
+	    interface != NULL)
+		module->vendor = interface->pFunctionList;
 	CK_C_INITIALIZE_ARGS arguments = {0};
 	arguments.flags = CKF_OS_LOCKING_OK;
 	rv = module->functions->C_Initialize(&arguments);
@@ -114,6 +122,7 @@ void util_module_unload(util_module *module)
 		dlclose(module->handle);
 	module->handle = NULL;
 	module->functions = NULL;
+	module->vendor = NULL;
 }
 
 void util_padded_string(const CK_UTF8CHAR *field, size_t size, char *out)

@@ -183,6 +183,56 @@ util 0 "generate --count" generate --token $TOKEN --type ed25519 \
 	--label bulk --count 25 $pin
 has "Generated 25 ed25519 key pairs 'bulk-1' ... 'bulk-25'" "bulk"
 
+# Batches (the module's vendor interface): 600 keys in batches of 256, 5
+# with a commit each; every key is there afterwards.
+util 0 "generate --count in batches" generate --token $TOKEN --type aes:128 \
+	--label batched --count 600 --batch-size 256 $pin
+has "Generated 600 aes:128 keys 'batched-1' ... 'batched-600'" "batched"
+lacks "no batch interface" "the module has the batch interface"
+util 0 "generate --batch-size 1" generate --token $TOKEN --type aes:128 \
+	--label single --count 5 --batch-size 1 $pin
+has "Generated 5 aes:128 keys" "batch size 1"
+util_out "$work/batched.json" list --token $TOKEN --login $pin --json
+json "$work/batched.json" "sum(1 for o in d['objects'] if \
+o['label'].startswith('batched-')) == 600 and sum(1 for o in d['objects'] \
+if o['label'].startswith('single-')) == 5" "batched keys all stored"
+util 2 "bad --batch-size" generate --token $TOKEN --type aes:128 --count 2 \
+	--batch-size 0 $pin
+
+# The progress bar on a terminal (script(1) provides one).
+if command -v script > /dev/null; then
+	echo "+ script: guardhsm-util generate --count 300 --batch-size 64"
+	script -qec "'$util_bin' generate --token $TOKEN --type ed25519 \
+--label bar --count 300 --batch-size 64 $pin" /dev/null > "$out" 2>&1 ||
+		fail "generate on a terminal failed: $(cat "$out")"
+	grep -q "generating \[#*" "$out" || fail "no progress bar on a terminal"
+	grep -q "300/300" "$out" || fail "the progress bar did not reach 300"
+	has "Generated 300 ed25519 key pairs" "generate on a terminal"
+else
+	echo "    (no script(1): progress bar not checked)"
+fi
+
+# kill -9 mid-run keeps exactly the complete batches (of 100 here).
+echo "+ guardhsm-util generate --count 1000000 --batch-size 100 (killed)"
+"$util_bin" generate --token $TOKEN --type ed25519 --label cut \
+	--count 1000000 --batch-size 100 $pin > "$work/cut.out" 2>&1 &
+cut=$!
+tries=0
+until "$util_bin" list --token "$TOKEN;object=cut-1" 2>/dev/null |
+	grep -q cut-1; do
+	tries=$((tries + 1))
+	[ $tries -le 600 ] && kill -0 $cut 2>/dev/null ||
+		fail "the first batch never appeared: $(cat "$work/cut.out")"
+	sleep 0.1
+done
+kill -9 $cut
+wait $cut 2>/dev/null
+util_out "$work/cut.json" list --token $TOKEN --json
+json "$work/cut.json" "(lambda n: n >= 100 and n % 100 == 0)(sum(1 for o in \
+d['objects'] if o['label'].startswith('cut-')))" "only complete batches kept"
+util 0 "check after the kill" check --token $TOKEN $pin
+has " 0 problem\\(s\\)" "clean store after the kill"
+
 util 0 "list objects (public only)" list --token $TOKEN
 has "public +ec:prime256v1 +p256 +01 " "public key listed"
 lacks "^private" "private keys hidden without login"

@@ -23,7 +23,8 @@ INTEGRATION_C_TESTS = \
 	tests/integration/test_p11_crash \
 	tests/integration/test_p11_corrupt \
 	tests/integration/test_p11_fork \
-	tests/integration/test_p11_external
+	tests/integration/test_p11_external \
+	tests/integration/test_p11_batch
 
 INTEGRATION_TESTS = $(INTEGRATION_C_TESTS) tests/integration/pkcs11_tool.sh
 
@@ -81,6 +82,11 @@ tests_integration_test_p11_multiprocess_CFLAGS = $(INTEGRATION_TEST_CFLAGS)
 tests_integration_test_p11_multiprocess_LDADD = $(INTEGRATION_TEST_LDADD)
 EXTRA_tests_integration_test_p11_multiprocess_DEPENDENCIES = \
 	src/pkcs11/guardhsm.la
+
+tests_integration_test_p11_batch_SOURCES = tests/integration/test_p11_batch.c
+tests_integration_test_p11_batch_CFLAGS = $(INTEGRATION_TEST_CFLAGS)
+tests_integration_test_p11_batch_LDADD = $(INTEGRATION_TEST_LDADD)
+EXTRA_tests_integration_test_p11_batch_DEPENDENCIES = src/pkcs11/guardhsm.la
 
 tests_integration_test_p11_crash_SOURCES = tests/integration/test_p11_crash.c
 tests_integration_test_p11_crash_CFLAGS = $(INTEGRATION_TEST_CFLAGS)

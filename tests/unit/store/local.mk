@@ -17,7 +17,8 @@ STORE_UNIT_TESTS = \
 	tests/unit/store/test_multi \
 	tests/unit/store/test_tamper \
 	tests/unit/store/test_record \
-	tests/unit/store/test_format
+	tests/unit/store/test_format \
+	tests/unit/store/test_batch
 
 check_PROGRAMS += $(STORE_UNIT_TESTS)
 TESTS += $(STORE_UNIT_TESTS)
@@ -61,3 +62,7 @@ tests_unit_store_test_format_SOURCES = tests/unit/store/test_format.c \
 	tests/unit/store/record_vectors.h
 tests_unit_store_test_format_CFLAGS = $(STORE_TEST_CFLAGS)
 tests_unit_store_test_format_LDADD = $(STORE_TEST_LDADD)
+
+tests_unit_store_test_batch_SOURCES = tests/unit/store/test_batch.c
+tests_unit_store_test_batch_CFLAGS = $(STORE_TEST_CFLAGS)
+tests_unit_store_test_batch_LDADD = $(STORE_TEST_LDADD)
