@@ -76,8 +76,10 @@ p11-kit/guardhsm.module: $(srcdir)/p11-kit/guardhsm.module.in Makefile
 	sed -e 's|@p11moduledir[@]|$(p11moduledir)|g' \
 		$(srcdir)/p11-kit/guardhsm.module.in > $@
 
-# A module directory holds modules, not libtool archives.
-install-exec-hook:
+# A module directory holds modules, not libtool archives. The module is
+# installed with the data (p11moduledir is not an exec directory), so the
+# .la is removed after it.
+install-data-hook:
 	rm -f $(DESTDIR)$(p11moduledir)/guardhsm.la
 uninstall-hook:
 	rm -f $(DESTDIR)$(p11moduledir)/guardhsm.so
