@@ -66,11 +66,27 @@ static cry_status cipher_shell(size_t key_length,
 	return CRY_OK;
 }
 
+/* Takes a key the caller has sealed or copied (sealed_key, or the status
+ * of making it) into a new cipher. */
+static cry_status adopt_key(cry_cipher *cipher, enc_sealed *sealed_key,
+                            cry_status status, cry_cipher **out)
+{
+	if (status != CRY_OK) {
+		enc_sealed_free(sealed_key);
+		cry_cipher_free(cipher);
+		return status;
+	}
+	cipher->sealed_key = sealed_key;
+	*out = cipher;
+	return CRY_OK;
+}
+
 cry_status cry_cipher_new(const enc_buffer *key,
                           const cry_cipher_params *params, bool encrypt,
                           cry_cipher **out)
 {
 	cry_cipher *cipher = NULL;
+	enc_sealed *sealed = NULL;
 	cry_status status;
 
 	if (out == NULL)
@@ -80,14 +96,8 @@ cry_status cry_cipher_new(const enc_buffer *key,
 	if (status == CRY_OK)
 		status = cipher_shell(enc_size(key), params, encrypt, &cipher);
 	if (status == CRY_OK)
-		status = cry_from_enclave(
-		        enc_seal(key, NULL, 0, &cipher->sealed_key));
-	if (status != CRY_OK) {
-		cry_cipher_free(cipher);
-		return status;
-	}
-	*out = cipher;
-	return CRY_OK;
+		status = cry_from_enclave(enc_seal(key, NULL, 0, &sealed));
+	return adopt_key(cipher, sealed, status, out);
 }
 
 cry_status cry_cipher_new_sealed(const enc_sealed *key,
@@ -95,6 +105,7 @@ cry_status cry_cipher_new_sealed(const enc_sealed *key,
                                  cry_cipher **out)
 {
 	cry_cipher *cipher = NULL;
+	enc_sealed *copy = NULL;
 	cry_status status;
 
 	if (out == NULL)
@@ -106,14 +117,8 @@ cry_status cry_cipher_new_sealed(const enc_sealed *key,
 	/* A copy of the ciphertext: nothing is decrypted until a call needs
 	 * the key. */
 	if (status == CRY_OK)
-		status = cry_from_enclave(
-		        enc_sealed_copy(key, &cipher->sealed_key));
-	if (status != CRY_OK) {
-		cry_cipher_free(cipher);
-		return status;
-	}
-	*out = cipher;
-	return CRY_OK;
+		status = cry_from_enclave(enc_sealed_copy(key, &copy));
+	return adopt_key(cipher, copy, status, out);
 }
 
 void cry_cipher_finish(cry_cipher *cipher)
