@@ -16,7 +16,7 @@ libsodium-dev libssl-dev libsqlite3-dev libp11-kit-dev libcmocka-dev \
 valgrind opensc openssl gdb \
 libengine-pkcs11-openssl libnss3-tools openssh-client openssh-server \
 gnutls-bin python3 python3-pykcs11 python3-cryptography p11-kit \
-p11-kit-modules bsdutils"
+p11-kit-modules bsdutils softhsm2"
 
 gh_say() {
 	printf '\n==> %s\n' "$*"

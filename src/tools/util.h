@@ -113,7 +113,9 @@ bool util_uri_is_token_only(P11KitUri *uri);
 
 typedef struct util_module {
 	void *handle;
-	CK_FUNCTION_LIST_3_0 *functions;
+	/* The tool calls only 2.40 functions: the 3.0 list seen through its
+	 * 2.40 prefix, or a 2.40 module's own list. */
+	CK_FUNCTION_LIST *functions;
 	/* The "Vendor guardhsm" interface, NULL if the module lacks it. */
 	CK_GUARDHSM_FUNCTION_LIST *vendor;
 	char path[4096];
@@ -124,8 +126,9 @@ typedef struct util_module {
  * module, else the build tree's next to this program. *origin says which. */
 const char *util_module_path(const char *option, const char **origin);
 
-/* dlopen + C_GetInterface("PKCS 11", 3.0) + C_Initialize, and the vendor
- * interface if offered. Returns an exit code; reports errors. */
+/* dlopen + C_GetInterface("PKCS 11", 3.0) (a 2.40 module without it:
+ * C_GetFunctionList) + C_Initialize, and the vendor interface if offered.
+ * Returns an exit code; reports errors. */
 int util_module_load(const char *option, util_module *module);
 void util_module_unload(util_module *module);
 

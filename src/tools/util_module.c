@@ -1,6 +1,6 @@
 /* The module, loaded as any client loads it: dlopen, C_GetInterface for
- * the PKCS#11 3.0 function list, C_Initialize. Tokens are found by URI,
- * objects by template. */
+ * the PKCS#11 3.0 function list (C_GetFunctionList for a 2.40 module),
+ * C_Initialize. Tokens are found by URI, objects by template. */
 #include "config.h"
 
 #include "tools/util.h"
@@ -60,6 +60,41 @@ const char *util_module_path(const char *option, const char **origin)
 	return GUARDHSM_INSTALLED_MODULE;
 }
 
+static CK_RV load_3_0(util_module *module, get_interface_fn get_interface)
+{
+	CK_VERSION version = {3, 0};
+	CK_INTERFACE *interface = NULL;
+	CK_RV rv = get_interface((CK_UTF8CHAR_PTR) "PKCS 11", &version,
+	                         &interface, 0);
+	if (rv == CKR_OK && interface == NULL)
+		rv = CKR_GENERAL_ERROR;
+	if (rv != CKR_OK)
+		return rv;
+	/* The 3.0 list begins with the 2.40 list's members. */
+	module->functions = (CK_FUNCTION_LIST *)interface->pFunctionList;
+	/* Optional: another module, or an older guardhsm, lacks it. */
+	CK_VERSION vendor_version = {GUARDHSM_VENDOR_VERSION_MAJOR,
+	                             GUARDHSM_VENDOR_VERSION_MINOR};
+	interface = NULL;
+	if (get_interface((CK_UTF8CHAR_PTR)GUARDHSM_VENDOR_INTERFACE_NAME,
+	                  &vendor_version, &interface, 0) == CKR_OK &&
+	    interface != NULL)
+		module->vendor = interface->pFunctionList;
+	return CKR_OK;
+}
+
+static CK_RV load_2_40(util_module *module)
+{
+	CK_C_GetFunctionList get_list = (CK_C_GetFunctionList)dlsym(
+	        module->handle, "C_GetFunctionList");
+	if (get_list == NULL)
+		return CKR_FUNCTION_NOT_SUPPORTED;
+	CK_RV rv = get_list(&module->functions);
+	if (rv == CKR_OK && module->functions == NULL)
+		rv = CKR_GENERAL_ERROR;
+	return rv;
+}
+
 int util_module_load(const char *option, util_module *module)
 {
 	memset(module, 0, sizeof(*module));
@@ -78,30 +113,15 @@ int util_module_load(const char *option, util_module *module)
 		                  dlerror());
 	get_interface_fn get_interface =
 	        (get_interface_fn)dlsym(module->handle, "C_GetInterface");
-	if (get_interface == NULL) {
+	CK_RV rv = get_interface != NULL ? load_3_0(module, get_interface)
+	                                 : load_2_40(module);
+	if (rv != CKR_OK) {
 		util_module_unload(module);
-		return util_error(UTIL_EXIT_FAILED,
-		                  "%s is not a PKCS#11 3.0 module (no "
-		                  "C_GetInterface)",
-		                  path);
+		return util_rv_error(rv,
+		                     get_interface != NULL
+		                             ? "C_GetInterface (PKCS 11, 3.0)"
+		                             : "C_GetFunctionList");
 	}
-	CK_VERSION version = {3, 0};
-	CK_INTERFACE *interface = NULL;
-	CK_RV rv = get_interface((CK_UTF8CHAR_PTR) "PKCS 11", &version,
-	                         &interface, 0);
-	if (rv != CKR_OK || interface == NULL) {
-		util_module_unload(module);
-		return util_rv_error(rv, "C_GetInterface (PKCS 11, 3.0)");
-	}
-	module->functions = interface->pFunctionList;
-	/* Optional: another module, or an older guardhsm, lacks it. */
-	CK_VERSION vendor_version = {GUARDHSM_VENDOR_VERSION_MAJOR,
-	                             GUARDHSM_VENDOR_VERSION_MINOR};
-	interface = NULL;
-	if (get_interface((CK_UTF8CHAR_PTR)GUARDHSM_VENDOR_INTERFACE_NAME,
-	                  &vendor_version, &interface, 0) == CKR_OK &&
-	    interface != NULL)
-		module->vendor = interface->pFunctionList;
 	CK_C_INITIALIZE_ARGS arguments = {0};
 	arguments.flags = CKF_OS_LOCKING_OK;
 	rv = module->functions->C_Initialize(&arguments);

@@ -642,6 +642,34 @@ if command -v setsid >/dev/null 2>&1; then
 	has "no terminal" "no terminal"
 fi
 
+# ---- Another module: SoftHSM (no batch interface) --------------------------
+# guardhsm-util is a PKCS#11 client like any other: generate --count on a
+# module without the "Vendor guardhsm" interface commits each key itself
+# and says so, and the keys are all there.
+softhsm_module=${SOFTHSM_MODULE:-/usr/lib/softhsm/libsofthsm2.so}
+if [ -r "$softhsm_module" ] && command -v softhsm2-util >/dev/null 2>&1; then
+	mkdir -p "$work/softhsm/tokens"
+	printf 'directories.tokendir = %s\nobjectstore.backend = file\n' \
+		"$work/softhsm/tokens" > "$work/softhsm/softhsm2.conf"
+	SOFTHSM2_CONF=$work/softhsm/softhsm2.conf
+	export SOFTHSM2_CONF
+	softhsm2-util --init-token --free --label other --so-pin "$SO_PIN" \
+		--pin "$USER_PIN" > "$out" 2>&1 ||
+		fail "softhsm2-util --init-token: $(cat "$out")"
+	util 0 "generate --count on SoftHSM" generate --module "$softhsm_module" \
+		--token pkcs11:token=other --type aes:128 --label soft \
+		--count 7 $pin
+	has "Generated 7 aes:128 keys 'soft-1' ... 'soft-7'" "SoftHSM keys"
+	has "no batch interface" "the fallback is announced"
+	util_out "$work/soft.json" list --module "$softhsm_module" \
+		--token pkcs11:token=other --login $pin --json
+	json "$work/soft.json" "sum(1 for o in d['objects'] if \
+o['label'].startswith('soft-')) == 7" "SoftHSM keys all stored"
+	unset SOFTHSM2_CONF
+else
+	echo "    (no SoftHSM: the per-key fallback is not checked)"
+fi
+
 # ---- delete-token ----------------------------------------------------------
 util 4 "delete-token with a wrong SO PIN" delete-token --token $TOKEN \
 	--so-pin-source "file:$work/wrong.pin"
