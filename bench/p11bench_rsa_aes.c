@@ -231,8 +231,8 @@ void bench_run_rsa_decrypt(bench_module *module, const bench_options *options,
 	CK_OBJECT_HANDLE public_key, private_key;
 	if (!open_with_rsa_pair(module, result, &public_key, &private_key))
 		return;
-	CK_RSA_PKCS_OAEP_PARAMS oaep = {CKM_SHA256, CKG_MGF1_SHA256, 0, NULL,
-	                                0};
+	CK_RSA_PKCS_OAEP_PARAMS oaep = {CKM_SHA256, CKG_MGF1_SHA256,
+	                                CKZ_DATA_SPECIFIED, NULL, 0};
 	unsigned char secret[SECRET_BYTES], wrapped[RSA_BYTES],
 	        plain[RSA_BYTES];
 	bench_random(secret, sizeof(secret));
@@ -248,7 +248,11 @@ void bench_run_rsa_decrypt(bench_module *module, const bench_options *options,
 	        .output_capacity = sizeof(wrapped),
 	};
 	if (!p11_once(&state)) {
-		if (bench_unsupported_rv(state.rv))
+		/* SoftHSM 2.6 takes OAEP with SHA-1 only, and says so with
+		 * CKR_ARGUMENTS_BAD: a limit of the module, not a failure. */
+		if (bench_unsupported_rv(state.rv) ||
+		    state.rv == CKR_ARGUMENTS_BAD ||
+		    state.rv == CKR_MECHANISM_PARAM_INVALID)
 			bench_mark_unsupported(result, state.what, state.rv);
 		else
 			bench_check(module, state.rv, state.what);

@@ -68,7 +68,7 @@ typedef struct cry_rsa_key {
 cry_status cry_rsa_read(const enc_buffer *packed, cry_rsa_key *key);
 /* The private key as an OpenSSL RSA, its private BIGNUMs in the secure
  * heap (RSA_free clears them); NULL if out of memory. own_blinding:
- * OpenSSL's blinding is switched off because cry_rsa_sign_raw blinds. */
+ * OpenSSL's blinding is switched off because cry_rsa_private_raw blinds. */
 RSA *cry_rsa_private(const cry_rsa_key *key, bool own_blinding);
 /* A public key from n and e (leading zeros allowed), checked: a modulus of
  * CRY_RSA_MIN_BITS..CRY_RSA_MAX_BITS, odd; 3 <= e < n, odd, and at most
@@ -82,10 +82,13 @@ cry_status cry_rsa_public(const uint8_t *modulus, size_t modulus_length,
 cry_status cry_rsa_store(const BIGNUM *const parts[CRY_RSA_PART_COUNT],
                          enc_buffer **packed);
 /* output = input^d mod n (k bytes each; input < n, else CRY_ERR_INVALID),
- * for signatures: rsa is cry_rsa_private(key, true), and the input is
- * blinded here with a pair kept per thread (rsa_blinding.c). */
-cry_status cry_rsa_sign_raw(RSA *rsa, const cry_rsa_key *key,
-                            const uint8_t *input, uint8_t *output);
+ * for signatures and OAEP/raw decryption: rsa is cry_rsa_private(key,
+ * true), and the input is blinded here with a pair kept per thread
+ * (rsa_blinding.c). output may be secret (a decrypted block): put it in
+ * enclave memory; the unblinded value passes only through the secure
+ * heap. */
+cry_status cry_rsa_private_raw(RSA *rsa, const cry_rsa_key *key,
+                               const uint8_t *input, uint8_t *output);
 /* Whether a < b, both big-endian of length bytes, in constant time. */
 bool cry_rsa_less(const uint8_t *a, const uint8_t *b, size_t length);
 

@@ -1,6 +1,6 @@
 /*
- * guardhsm crypto: the RSA signature primitive, blinded with a pair kept
- * per thread.
+ * guardhsm crypto: the RSA private-key primitive (signatures, OAEP and
+ * raw decryption), blinded with a pair kept per thread.
  *
  * OpenSSL blinds a private-key operation with a pair A = r^e, Ai = r^-1
  * mod n that it makes once per key object and then renews by squaring
@@ -13,8 +13,9 @@
  * (ciphertext in ordinary memory; opened into an enclave buffer only
  * while it is read and renewed). The pair is random, not derived from the
  * key, but it is kept secret like one. A purge or a new enclave makes the
- * sealed pairs unreadable, and a fresh pair is made. Decryption keeps
- * OpenSSL's own blinding (rsa_cipher.c).
+ * sealed pairs unreadable, and a fresh pair is made. PKCS#1 v1.5
+ * decryption keeps OpenSSL's own blinding and implicit rejection
+ * (rsa_cipher.c).
  */
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include "config.h"
@@ -246,8 +247,8 @@ static cry_status slot_pair(blinding_slot *slot, size_t k, const BIGNUM *n,
 	return CRY_OK;
 }
 
-cry_status cry_rsa_sign_raw(RSA *rsa, const cry_rsa_key *key,
-                            const uint8_t *input, uint8_t *output)
+cry_status cry_rsa_private_raw(RSA *rsa, const cry_rsa_key *key,
+                               const uint8_t *input, uint8_t *output)
 {
 	size_t k = key->modulus_bytes;
 	const BIGNUM *n, *e;

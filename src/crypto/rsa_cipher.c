@@ -3,10 +3,14 @@
  *
  * Encryption may be of a key being wrapped, so the padded message is made
  * in an enclave buffer and raised to e with BIGNUMs in the secure heap.
- * Decryption uses OpenSSL's private-key operation with OpenSSL's own
- * blinding and padding checks (constant time; implicit rejection for
- * PKCS#1 v1.5 from OpenSSL 3.2 on), writing into an enclave buffer of k
- * bytes, and then moves the plaintext into one of its exact length.
+ * Decryption writes into an enclave buffer of k bytes, then moves the
+ * plaintext into one of its exact length. PKCS#1 v1.5 uses OpenSSL's
+ * whole private-key operation, with its own blinding and padding check
+ * (implicit rejection from OpenSSL 3.2 on). OAEP and raw decryption use
+ * the blinded private operation that signing uses (cry_rsa_private_raw,
+ * a pair kept per thread instead of a new one per call, which OpenSSL
+ * would make for a key object built in each call) and, for OAEP,
+ * OpenSSL's constant-time padding check.
  */
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include "config.h"
@@ -180,19 +184,20 @@ static cry_status exact(enc_buffer *block, size_t length, enc_buffer **out)
 
 /* OpenSSL's private-key operation into the enclave: the plaintext's
  * length, or -1 for a ciphertext that is not valid. */
-static int decrypt_into(RSA *rsa, const cry_rsa_params *params,
-                        const uint8_t *input, size_t k, enc_buffer *block,
-                        enc_buffer *message)
+static int decrypt_into(RSA *rsa, const cry_rsa_key *key,
+                        const cry_rsa_params *params, const uint8_t *input,
+                        size_t k, enc_buffer *block, enc_buffer *message)
 {
 	if (params->padding == CRY_RSA_PAD_PKCS1)
 		return RSA_private_decrypt((int)k, input, enc_data(message),
 		                           rsa, RSA_PKCS1_PADDING);
-	if (params->padding == CRY_RSA_PAD_NONE)
-		return RSA_private_decrypt((int)k, input, enc_data(message),
-		                           rsa, RSA_NO_PADDING);
-	if (RSA_private_decrypt((int)k, input, enc_data(block), rsa,
-	                        RSA_NO_PADDING) != (int)k)
+	/* c >= n included: not a valid ciphertext. */
+	if (cry_rsa_private_raw(rsa, key, input, enc_data(block)) != CRY_OK)
 		return -1;
+	if (params->padding == CRY_RSA_PAD_NONE) {
+		memcpy(enc_data(message), enc_data(block), k);
+		return (int)k;
+	}
 	return RSA_padding_check_PKCS1_OAEP_mgf1(
 	        enc_data(message), (int)k, enc_data(block), (int)k, (int)k,
 	        params->label, (int)params->label_length,
@@ -220,8 +225,8 @@ cry_status cry_rsa_decrypt(const enc_buffer *packed,
 		return status;
 	if (input_length != k)
 		return CRY_ERR_INVALID;
-	/* OpenSSL blinds this operation itself. */
-	RSA *rsa = cry_rsa_private(&key, false);
+	/* PKCS#1 v1.5: OpenSSL blinds; the others: cry_rsa_private_raw. */
+	RSA *rsa = cry_rsa_private(&key, params->padding != CRY_RSA_PAD_PKCS1);
 	if (rsa == NULL)
 		return CRY_ERR_NOMEM;
 	status = cry_from_enclave(enc_alloc(k, 0, &block));
@@ -231,8 +236,8 @@ cry_status cry_rsa_decrypt(const enc_buffer *packed,
 		/* A ciphertext not below n, or with bad padding, is only
 		 * invalid data: drop OpenSSL's errors about it. */
 		ERR_set_mark();
-		int length =
-		        decrypt_into(rsa, params, input, k, block, message);
+		int length = decrypt_into(rsa, &key, params, input, k, block,
+		                          message);
 		ERR_pop_to_mark();
 		if (length < 0) {
 			status = CRY_ERR_SIGNATURE;

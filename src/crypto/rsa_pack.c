@@ -188,7 +188,7 @@ static cry_status round_trip(const enc_buffer *packed)
 	if (x != NULL && rsa != NULL) {
 		enc_random(x, k);
 		x[0] = 0; /* below n */
-		status = cry_rsa_sign_raw(rsa, &key, x, x + k);
+		status = cry_rsa_private_raw(rsa, &key, x, x + k);
 		if (status == CRY_OK &&
 		    (RSA_public_encrypt((int)k, x + k, x + 2 * k, rsa,
 		                        RSA_NO_PADDING) != (int)k ||

@@ -1,7 +1,7 @@
 /*
  * guardhsm crypto: RSA signatures (PKCS#1 v1.5 with or without a
  * DigestInfo, PSS, raw). The encoded message is built here with OpenSSL's
- * padding functions and signed by cry_rsa_sign_raw (rsa_blinding.c);
+ * padding functions and signed by cry_rsa_private_raw (rsa_blinding.c);
  * verification recovers the encoded message with the public key and
  * compares it with the expected one (PKCS#1 v1.5, raw) or checks it with
  * OpenSSL's PSS verification.
@@ -174,7 +174,7 @@ cry_status cry_rsa_sign(const enc_buffer *packed, const cry_rsa_params *params,
 	                                   (int)params->salt_length) != 1)
 		status = CRY_ERR_INTERNAL;
 	if (status == CRY_OK)
-		status = cry_rsa_sign_raw(rsa, &key, encoded, signature);
+		status = cry_rsa_private_raw(rsa, &key, encoded, signature);
 	RSA_free(rsa); /* clears the private BIGNUMs */
 	if (status != CRY_OK) {
 		memset(signature, 0, k);
