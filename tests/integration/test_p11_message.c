@@ -243,6 +243,21 @@ static void test_iv_generation(void **state)
 		               64, expected);
 		s_same("random IV message", out, 64, expected, 64);
 	}
+	OK(p11v3->C_MessageEncryptFinal(s));
+	/* 94 fixed bits leave a 2-bit counter: 4 messages, then refused
+	 * (an IV must never repeat). */
+	OK(p11v3->C_MessageEncryptInit(s, &gcm_mechanism, key));
+	for (unsigned m = 0; m < 5; m++) {
+		memset(iv, 0xff, sizeof(iv));
+		GUARDHSM_GCM_MESSAGE_PARAMS p = {
+		        iv, sizeof(iv), 94, CKG_GENERATE_COUNTER, tag, 128};
+		CK_ULONG out_length = sizeof(out);
+		RV(p11v3->C_EncryptMessage(s, &p, sizeof(p), NULL, 0, plain, 64,
+		                           out, &out_length),
+		   m < 4 ? CKR_OK : CKR_MECHANISM_PARAM_INVALID);
+		if (m < 4)
+			assert_int_equal(iv[11], 0xfc | m);
+	}
 	/* An unknown generator is refused. */
 	GUARDHSM_GCM_MESSAGE_PARAMS bad = {iv, sizeof(iv), 0, 77, tag, 128};
 	CK_ULONG out_length = sizeof(out);
