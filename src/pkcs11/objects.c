@@ -6,6 +6,8 @@
 #include "pkcs11/keys.h"
 #include "pkcs11/module.h"
 
+#include <stdlib.h>
+
 /* May this session create or change an object of this kind? */
 CK_RV p11_check_write_access(const p11_session *session, bool is_token,
                              bool is_private)
@@ -30,10 +32,20 @@ CK_RV p11_objects_store_new(p11_session *session, tok_object *object,
 	}
 	store_index index;
 	tok_object_index(object, &index);
+	store_attribute *stored;
+	size_t stored_count;
+	uint32_t defaults;
+	CK_RV listed =
+	        tok_object_stored(object, &stored, &stored_count, &defaults);
+	if (listed != CKR_OK) {
+		tok_object_free(object);
+		return listed;
+	}
 	store_object_id id;
-	store_status status = store_object_create(
-	        slot->token, object->is_private, object->attributes,
-	        object->count, &index, object->unique_id, &id);
+	store_status status = store_object_create_ex(
+	        slot->token, object->is_private, defaults, stored, stored_count,
+	        &index, object->unique_id, &id);
+	free(stored);
 	if (status != STORE_OK) {
 		tok_object_free(object);
 		return p11_rv_from_store(status, "storing an object");
@@ -203,11 +215,21 @@ CK_RV C_SetAttributeValue(CK_SESSION_HANDLE handle,
 	if (rv == CKR_OK && ref->is_token) {
 		store_index index;
 		tok_object_index(ref->object, &index);
-		store_status status = store_object_update(
-		        slot->token, ref->store_id, ref->object->attributes,
-		        ref->object->count, &index);
-		if (status != STORE_OK) {
-			rv = p11_rv_from_store(status, "updating an object");
+		store_attribute *stored;
+		size_t stored_count;
+		uint32_t defaults;
+		rv = tok_object_stored(ref->object, &stored, &stored_count,
+		                       &defaults);
+		if (rv == CKR_OK) {
+			store_status status = store_object_update_ex(
+			        slot->token, ref->store_id, defaults, stored,
+			        stored_count, &index);
+			free(stored);
+			if (status != STORE_OK)
+				rv = p11_rv_from_store(status,
+				                       "updating an object");
+		}
+		if (rv != CKR_OK) {
 			/* Forget the changed copy: the store has the truth. */
 			tok_object_free(ref->object);
 			ref->object = NULL;

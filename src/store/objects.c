@@ -18,6 +18,7 @@
  * privacy calls for (the caller holds the mutex). */
 static store_status seal_object(store_token *token, store_object_id id,
                                 bool is_private, const unsigned char *unique_id,
+                                uint32_t defaults,
                                 const store_attribute *attributes, size_t count,
                                 const store_index *index,
                                 unsigned char **record, size_t *record_length,
@@ -28,10 +29,10 @@ static store_status seal_object(store_token *token, store_object_id id,
 	store_status status = store_keys_open(token, is_private, true, &keys);
 	if (status != STORE_OK)
 		return status;
-	status = store_record_encode(store_record_key(&keys, is_private),
-	                             store_keys_scratch(&keys),
-	                             token->token_uid, unique_id, is_private,
-	                             attributes, count, record, record_length);
+	status = store_record_encode(
+	        store_record_key(&keys, is_private), store_keys_scratch(&keys),
+	        token->token_uid, unique_id, is_private, defaults, attributes,
+	        count, record, record_length);
 	if (status == STORE_OK) {
 		status = store_compute_tags(store_index_key(&keys, is_private),
 		                            index, tags);
@@ -61,8 +62,8 @@ static store_status begin_write(store_token *token)
 	return status;
 }
 
-/* Records are written in the newest format only: a format 1 file becomes
- * format 2 with its first record written (in the write transaction; the
+/* Records are written in the newest format only: a format 1 or 2 file
+ * becomes format 3 with its first record written (in the write transaction; the
  * cache follows once it commits). */
 static store_status raise_format_version(store_token *token, bool *raised)
 {
@@ -189,10 +190,22 @@ store_status store_object_create(store_token *token, bool is_private,
                                  unsigned char unique_id[STORE_UNIQUE_ID_BYTES],
                                  store_object_id *id)
 {
+	return store_object_create_ex(token, is_private, 0, attributes, count,
+	                              index, unique_id, id);
+}
+
+store_status
+store_object_create_ex(store_token *token, bool is_private, uint32_t defaults,
+                       const store_attribute *attributes, size_t count,
+                       const store_index *index,
+                       unsigned char unique_id[STORE_UNIQUE_ID_BYTES],
+                       store_object_id *id)
+{
 	if (id != NULL)
 		*id = 0;
 	if (token == NULL || unique_id == NULL ||
-	    (attributes == NULL && count != 0) || !store_index_valid(index))
+	    (attributes == NULL && count != 0) || !store_index_valid(index) ||
+	    (count == 0 && defaults != 0))
 		return STORE_ERR_INVALID;
 	unsigned char object_uid[STORE_UNIQUE_ID_BYTES];
 	memcpy(object_uid, unique_id, sizeof object_uid);
@@ -215,8 +228,8 @@ store_status store_object_create(store_token *token, bool is_private,
 		status = next_id(token, &new_id);
 	if (status == STORE_OK)
 		status = seal_object(token, new_id, is_private, object_uid,
-		                     attributes, count, index, &record,
-		                     &record_length, &tags, mac);
+		                     defaults, attributes, count, index,
+		                     &record, &record_length, &tags, mac);
 	if (status == STORE_OK)
 		status = store_statement(token, STORE_SQL_INSERT,
 		                         "INSERT INTO objects (id, unique_id, "
@@ -259,8 +272,16 @@ store_status store_object_update(store_token *token, store_object_id id,
                                  const store_attribute *attributes,
                                  size_t count, const store_index *index)
 {
+	return store_object_update_ex(token, id, 0, attributes, count, index);
+}
+
+store_status store_object_update_ex(store_token *token, store_object_id id,
+                                    uint32_t defaults,
+                                    const store_attribute *attributes,
+                                    size_t count, const store_index *index)
+{
 	if (token == NULL || id <= 0 || (attributes == NULL && count != 0) ||
-	    !store_index_valid(index))
+	    !store_index_valid(index) || (count == 0 && defaults != 0))
 		return STORE_ERR_INVALID;
 	store_lock(token);
 	unsigned char *record = NULL;
@@ -278,7 +299,7 @@ store_status store_object_update(store_token *token, store_object_id id,
 	if (status == STORE_OK)
 		status = raise_format_version(token, &raised);
 	if (status == STORE_OK)
-		status = seal_object(token, id, is_private, unique_id,
+		status = seal_object(token, id, is_private, unique_id, defaults,
 		                     attributes, count, index, &record,
 		                     &record_length, &tags, mac);
 	if (status == STORE_OK)
@@ -353,11 +374,33 @@ store_status store_object_load(store_token *token, store_object_id id,
                                unsigned char unique_id[STORE_UNIQUE_ID_BYTES],
                                store_attribute **attributes, size_t *count)
 {
+	uint32_t defaults = 0;
+	store_status status = store_object_load_ex(
+	        token, id, is_private, unique_id, &defaults, attributes, count);
+	/* An incomplete list this caller would take for the whole object. */
+	if (status == STORE_OK && defaults != 0) {
+		store_attributes_free(*attributes, *count);
+		*attributes = NULL;
+		*count = 0;
+		status = STORE_ERR_VERSION;
+	}
+	return status;
+}
+
+store_status
+store_object_load_ex(store_token *token, store_object_id id, bool *is_private,
+                     unsigned char unique_id[STORE_UNIQUE_ID_BYTES],
+                     uint32_t *defaults, store_attribute **attributes,
+                     size_t *count)
+{
+	if (defaults != NULL)
+		*defaults = 0;
 	if (attributes != NULL)
 		*attributes = NULL;
 	if (count != NULL)
 		*count = 0;
-	if (token == NULL || id <= 0 || attributes == NULL || count == NULL)
+	if (token == NULL || id <= 0 || attributes == NULL || count == NULL ||
+	    defaults == NULL)
 		return STORE_ERR_INVALID;
 	store_lock(token);
 	sqlite3_stmt *statement = NULL;
@@ -404,8 +447,8 @@ store_status store_object_load(store_token *token, store_object_id id,
 		status = store_record_decode(
 		        store_record_key(&keys, object_private),
 		        store_keys_scratch(&keys), token->token_uid, object_uid,
-		        object_private, record, record_length, attributes,
-		        count);
+		        object_private, record, record_length, defaults,
+		        attributes, count);
 	}
 	if (status == STORE_OK) {
 		if (is_private != NULL)

@@ -331,8 +331,7 @@ static CK_RV add_computed(builder *build)
 	return rv;
 }
 
-/* The number of significant bits of a big-endian unsigned integer. */
-static CK_ULONG bit_length(const unsigned char *value, size_t length)
+CK_ULONG tok_bit_length(const unsigned char *value, size_t length)
 {
 	size_t i = 0;
 
@@ -376,8 +375,8 @@ static CK_RV check_consistency(builder *build)
 	    build->key_type == CKK_RSA && build->origin == TOK_ORIGIN_CREATE) {
 		ptrdiff_t at = tok_attributes_find(build->attributes,
 		                                   build->count, CKA_MODULUS);
-		CK_ULONG bits = bit_length(build->attributes[at].value,
-		                           build->attributes[at].length);
+		CK_ULONG bits = tok_bit_length(build->attributes[at].value,
+		                               build->attributes[at].length);
 
 		if (bits == 0)
 			return CKR_ATTRIBUTE_VALUE_INVALID;
@@ -475,7 +474,7 @@ CK_RV tok_object_set_material(tok_object *object, CK_ATTRIBUTE_TYPE type,
 		rv = put_ulong(&build, CKA_VALUE_LEN, length);
 	} else if (object->object_class == CKO_PUBLIC_KEY &&
 	           type == CKA_MODULUS) {
-		CK_ULONG bits = bit_length(value, length);
+		CK_ULONG bits = tok_bit_length(value, length);
 
 		if (bits == 0)
 			return CKR_ATTRIBUTE_VALUE_INVALID;
