@@ -458,6 +458,8 @@ store_status store_refresh_locked(store_token *token, bool *changed)
 		return status;
 	if (version == token->data_version)
 		return STORE_OK;
+	/* Another connection may have added objects. */
+	token->known_highest_id = -1;
 	bool in_transaction = !sqlite3_get_autocommit(token->database);
 	/* Read the meta rows from one snapshot. */
 	if (!in_transaction &&

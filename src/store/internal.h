@@ -83,6 +83,9 @@ struct store_token {
 	size_t kdf_memlimit;
 	/* Object ids up to this one are used up (objects.c: next_id). */
 	int64_t id_floor;
+	/* At least the highest object id present, while no other connection
+	 * has committed since (-1: unknown; objects.c: next_id). */
+	int64_t known_highest_id;
 	/* Random, replaced by every re-initialisation: a held master key
 	 * belongs to the epoch it was unwrapped in. */
 	unsigned char key_epoch[STORE_EPOCH_BYTES];

@@ -6,7 +6,10 @@
  * Object ids are never reused, without AUTOINCREMENT (whose sqlite_sequence
  * row costs a page written per insert): a new id is one more than the
  * larger of the highest id present and meta "id_floor", and a delete that
- * removes the highest id present raises id_floor to it. */
+ * removes the highest id present raises id_floor to it. The highest id is
+ * remembered from one create to the next while no other connection
+ * commits (a remembered id above the highest present, after a delete,
+ * only skips ids). */
 #include "config.h"
 
 #include "store/internal.h"
@@ -132,13 +135,16 @@ static store_status max_id(store_token *token, store_object_id *highest)
 }
 
 /* The id of a new object (in the write transaction, whose refresh
- * brought token->id_floor up to date). */
+ * brought token->id_floor up to date, and forgot known_highest_id if
+ * another connection committed). */
 static store_status next_id(store_token *token, store_object_id *id)
 {
-	store_object_id highest = 0;
-	store_status status = max_id(token, &highest);
-	if (status != STORE_OK)
-		return status;
+	store_object_id highest = token->known_highest_id;
+	if (highest < 0) {
+		store_status status = max_id(token, &highest);
+		if (status != STORE_OK)
+			return status;
+	}
 	if (token->id_floor > highest)
 		highest = token->id_floor;
 	if (highest < 0 || highest == INT64_MAX)
@@ -258,6 +264,7 @@ store_object_create_ex(store_token *token, bool is_private, uint32_t defaults,
 	if (status == STORE_OK) {
 		if (raised)
 			token->format_version = STORE_FORMAT_VERSION;
+		token->known_highest_id = new_id;
 		memcpy(unique_id, object_uid, sizeof object_uid);
 		if (id != NULL)
 			*id = new_id;

@@ -151,6 +151,7 @@ static store_status new_token(const char *path, store_token **out)
 	}
 	strcpy(token->path, path);
 	token->data_version = -1;
+	token->known_highest_id = -1;
 	*out = token;
 	return STORE_OK;
 }
