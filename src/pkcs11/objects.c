@@ -72,13 +72,19 @@ CK_RV p11_objects_store_new(p11_session *session, tok_object *object,
 	return CKR_OK;
 }
 
+/* A token object is written at once, so its store write's own refresh
+ * stands in for the one before (a SQLite read transaction less per
+ * create); a session object, or a failure before the write, refreshes as
+ * usual. Another process's re-initialisation meanwhile fails a private
+ * object's write (the store logs out) as it would a moment later. */
 CK_RV C_CreateObject(CK_SESSION_HANDLE handle, CK_ATTRIBUTE_PTR template,
                      CK_ULONG count, CK_OBJECT_HANDLE_PTR object_handle)
 {
 	p11_session *session;
-	CK_RV rv = p11_session_get_locked(handle, &session);
+	CK_RV rv = p11_session_get_locked_present(handle, &session);
 	if (rv != CKR_OK)
 		return rv;
+	p11_slot *slot = session->slot;
 	tok_object *object = NULL;
 	if ((template == NULL && count > 0) || object_handle == NULL)
 		rv = CKR_ARGUMENTS_BAD;
@@ -86,7 +92,13 @@ CK_RV C_CreateObject(CK_SESSION_HANDLE handle, CK_ATTRIBUTE_PTR template,
 		rv = tok_object_create_ex(
 		        template, count, TOK_ORIGIN_CREATE, 0,
 		        CK_UNAVAILABLE_INFORMATION, CK_UNAVAILABLE_INFORMATION,
-		        session->slot->login == P11_LOGGED_IN_SO, &object);
+		        slot->login == P11_LOGGED_IN_SO, &object);
+	bool writes = rv == CKR_OK && object->is_token && slot->token != NULL;
+	if (!writes) {
+		CK_RV refreshed = p11_slot_refresh(slot);
+		if (rv == CKR_OK)
+			rv = refreshed;
+	}
 	if (rv == CKR_OK)
 		rv = p11_check_write_access(session, object->is_token,
 		                            object->is_private);
@@ -96,8 +108,10 @@ CK_RV C_CreateObject(CK_SESSION_HANDLE handle, CK_ATTRIBUTE_PTR template,
 		rv = p11_objects_store_new(session, object, object_handle);
 		object = NULL;
 	}
+	if (writes)
+		p11_slot_after_write(slot);
 	tok_object_free(object);
-	p11_slot_unlock(session->slot);
+	p11_slot_unlock(slot);
 	return rv;
 }
 

@@ -68,7 +68,9 @@ struct store_token {
 	pthread_mutex_t mutex; /* serialises every call on this token */
 	sqlite3 *database;     /* NOMUTEX: the mutex above guards it */
 	char path[4096];
-	int64_t data_version;   /* PRAGMA data_version at the last reload */
+	int64_t data_version; /* PRAGMA data_version at the last reload */
+	/* A reload happened that store_token_refresh has not reported. */
+	bool change_unreported;
 	int64_t format_version; /* meta "format_version" */
 
 	/* Cached meta, reloaded by refresh when another connection wrote. */

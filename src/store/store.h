@@ -135,8 +135,16 @@ store_status store_token_get_info(store_token *token, store_token_info *info);
 
 /* If another connection (process) committed since the last call, reloads
  * cached metadata and sets *changed (may be NULL). A cheap PRAGMA
- * data_version when nothing changed. */
+ * data_version when nothing changed. *changed also reports what other
+ * store calls noticed since the last report (each one refreshes: a write
+ * in its own transaction), so no change goes unreported. */
 store_status store_token_refresh(store_token *token, bool *changed);
+
+/* Whether a store call noticed another connection's commit since the last
+ * store_token_refresh or store_token_take_change (and forgets it), without
+ * reading the file: for a caller that lets a write's own refresh stand in
+ * for store_token_refresh (that saves a read transaction). */
+bool store_token_take_change(store_token *token);
 
 /* ---- PINs and login ----------------------------------------------------- */
 
