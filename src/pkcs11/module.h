@@ -122,6 +122,9 @@ CK_RV p11_session_get(CK_SESSION_HANDLE handle, p11_session **session);
 /* The same, plus the slot lock held on return (release with
  * p11_slot_unlock). Refreshes the token from disk. */
 CK_RV p11_session_get_locked(CK_SESSION_HANDLE handle, p11_session **session);
+/* The same with p11_slot_check_present instead of the refresh. */
+CK_RV p11_session_get_locked_present(CK_SESSION_HANDLE handle,
+                                     p11_session **session);
 void p11_slot_unlock(p11_slot *slot);
 /* For calls that run without the slot lock (crypto operations): a
  * reference that keeps the session's memory alive even if another thread
@@ -135,6 +138,13 @@ void p11_slots_free(void);                          /* module lock held */
 CK_RV p11_slot_get(CK_SLOT_ID id, p11_slot **slot); /* module lock held */
 /* Refreshes a slot's token state from disk (slot lock held). */
 CK_RV p11_slot_refresh(p11_slot *slot);
+/* Only the part of p11_slot_refresh that needs no SQLite read transaction:
+ * CKR_TOKEN_NOT_PRESENT if the token file was deleted. A call that writes
+ * to the store at once may take this instead of p11_slot_refresh, then
+ * call p11_slot_after_write: the store's write refreshes in its own
+ * transaction, and after_write applies what it noticed. */
+CK_RV p11_slot_check_present(p11_slot *slot);
+void p11_slot_after_write(p11_slot *slot);
 void p11_copy_padded(CK_UTF8CHAR *dst, size_t size, const char *src,
                      size_t length);
 

@@ -51,9 +51,10 @@ static CK_RV load_token_object(p11_slot *slot, p11_object_ref *ref)
 	unsigned char unique_id[STORE_UNIQUE_ID_BYTES];
 	store_attribute *attributes = NULL;
 	size_t count = 0;
+	uint32_t defaults = 0;
 	store_status status =
-	        store_object_load(slot->token, ref->store_id, &is_private,
-	                          unique_id, &attributes, &count);
+	        store_object_load_ex(slot->token, ref->store_id, &is_private,
+	                             unique_id, &defaults, &attributes, &count);
 	if (status == STORE_ERR_NOT_FOUND) {
 		/* Destroyed by another process since we made the handle. */
 		p11_objects_remove(slot, ref);
@@ -62,8 +63,9 @@ static CK_RV load_token_object(p11_slot *slot, p11_object_ref *ref)
 	if (status != STORE_OK)
 		return p11_rv_from_store(status, "loading an object");
 	tok_object *object;
-	CK_RV rv = tok_object_from_store(ref->store_id, is_private, unique_id,
-	                                 attributes, count, &object);
+	CK_RV rv =
+	        tok_object_from_store_ex(ref->store_id, is_private, unique_id,
+	                                 defaults, attributes, count, &object);
 	if (rv != CKR_OK) {
 		p11_log(P11_LOG_ERROR, "object %lld in %s is malformed",
 		        (long long)ref->store_id, slot->path);

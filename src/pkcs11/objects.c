@@ -6,6 +6,8 @@
 #include "pkcs11/keys.h"
 #include "pkcs11/module.h"
 
+#include <stdlib.h>
+
 /* May this session create or change an object of this kind? */
 CK_RV p11_check_write_access(const p11_session *session, bool is_token,
                              bool is_private)
@@ -30,10 +32,20 @@ CK_RV p11_objects_store_new(p11_session *session, tok_object *object,
 	}
 	store_index index;
 	tok_object_index(object, &index);
+	store_attribute *stored;
+	size_t stored_count;
+	uint32_t defaults;
+	CK_RV listed =
+	        tok_object_stored(object, &stored, &stored_count, &defaults);
+	if (listed != CKR_OK) {
+		tok_object_free(object);
+		return listed;
+	}
 	store_object_id id;
-	store_status status = store_object_create(
-	        slot->token, object->is_private, object->attributes,
-	        object->count, &index, object->unique_id, &id);
+	store_status status = store_object_create_ex(
+	        slot->token, object->is_private, defaults, stored, stored_count,
+	        &index, object->unique_id, &id);
+	free(stored);
 	if (status != STORE_OK) {
 		tok_object_free(object);
 		return p11_rv_from_store(status, "storing an object");
@@ -60,13 +72,19 @@ CK_RV p11_objects_store_new(p11_session *session, tok_object *object,
 	return CKR_OK;
 }
 
+/* A token object is written at once, so its store write's own refresh
+ * stands in for the one before (a SQLite read transaction less per
+ * create); a session object, or a failure before the write, refreshes as
+ * usual. Another process's re-initialisation meanwhile fails a private
+ * object's write (the store logs out) as it would a moment later. */
 CK_RV C_CreateObject(CK_SESSION_HANDLE handle, CK_ATTRIBUTE_PTR template,
                      CK_ULONG count, CK_OBJECT_HANDLE_PTR object_handle)
 {
 	p11_session *session;
-	CK_RV rv = p11_session_get_locked(handle, &session);
+	CK_RV rv = p11_session_get_locked_present(handle, &session);
 	if (rv != CKR_OK)
 		return rv;
+	p11_slot *slot = session->slot;
 	tok_object *object = NULL;
 	if ((template == NULL && count > 0) || object_handle == NULL)
 		rv = CKR_ARGUMENTS_BAD;
@@ -74,7 +92,13 @@ CK_RV C_CreateObject(CK_SESSION_HANDLE handle, CK_ATTRIBUTE_PTR template,
 		rv = tok_object_create_ex(
 		        template, count, TOK_ORIGIN_CREATE, 0,
 		        CK_UNAVAILABLE_INFORMATION, CK_UNAVAILABLE_INFORMATION,
-		        session->slot->login == P11_LOGGED_IN_SO, &object);
+		        slot->login == P11_LOGGED_IN_SO, &object);
+	bool writes = rv == CKR_OK && object->is_token && slot->token != NULL;
+	if (!writes) {
+		CK_RV refreshed = p11_slot_refresh(slot);
+		if (rv == CKR_OK)
+			rv = refreshed;
+	}
 	if (rv == CKR_OK)
 		rv = p11_check_write_access(session, object->is_token,
 		                            object->is_private);
@@ -84,8 +108,10 @@ CK_RV C_CreateObject(CK_SESSION_HANDLE handle, CK_ATTRIBUTE_PTR template,
 		rv = p11_objects_store_new(session, object, object_handle);
 		object = NULL;
 	}
+	if (writes)
+		p11_slot_after_write(slot);
 	tok_object_free(object);
-	p11_slot_unlock(session->slot);
+	p11_slot_unlock(slot);
 	return rv;
 }
 
@@ -203,11 +229,21 @@ CK_RV C_SetAttributeValue(CK_SESSION_HANDLE handle,
 	if (rv == CKR_OK && ref->is_token) {
 		store_index index;
 		tok_object_index(ref->object, &index);
-		store_status status = store_object_update(
-		        slot->token, ref->store_id, ref->object->attributes,
-		        ref->object->count, &index);
-		if (status != STORE_OK) {
-			rv = p11_rv_from_store(status, "updating an object");
+		store_attribute *stored;
+		size_t stored_count;
+		uint32_t defaults;
+		rv = tok_object_stored(ref->object, &stored, &stored_count,
+		                       &defaults);
+		if (rv == CKR_OK) {
+			store_status status = store_object_update_ex(
+			        slot->token, ref->store_id, defaults, stored,
+			        stored_count, &index);
+			free(stored);
+			if (status != STORE_OK)
+				rv = p11_rv_from_store(status,
+				                       "updating an object");
+		}
+		if (rv != CKR_OK) {
 			/* Forget the changed copy: the store has the truth. */
 			tok_object_free(ref->object);
 			ref->object = NULL;

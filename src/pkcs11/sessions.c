@@ -37,7 +37,8 @@ CK_RV p11_session_get(CK_SESSION_HANDLE handle, p11_session **session)
 	return *session != NULL ? CKR_OK : CKR_SESSION_HANDLE_INVALID;
 }
 
-CK_RV p11_session_get_locked(CK_SESSION_HANDLE handle, p11_session **session)
+static CK_RV get_locked(CK_SESSION_HANDLE handle, p11_session **session,
+                        CK_RV (*refresh)(p11_slot *slot))
 {
 	CK_RV rv = p11_check_initialised();
 	if (rv != CKR_OK)
@@ -53,12 +54,23 @@ CK_RV p11_session_get_locked(CK_SESSION_HANDLE handle, p11_session **session)
 	p11_slot *slot = (*session)->slot;
 	p11_mutex_lock(slot->lock);
 	p11_mutex_unlock(p11_state.lock);
-	rv = p11_slot_refresh(slot);
+	rv = refresh(slot);
 	if (rv != CKR_OK) {
 		p11_mutex_unlock(slot->lock);
 		return rv;
 	}
 	return CKR_OK;
+}
+
+CK_RV p11_session_get_locked(CK_SESSION_HANDLE handle, p11_session **session)
+{
+	return get_locked(handle, session, p11_slot_refresh);
+}
+
+CK_RV p11_session_get_locked_present(CK_SESSION_HANDLE handle,
+                                     p11_session **session)
+{
+	return get_locked(handle, session, p11_slot_check_present);
 }
 
 void p11_slot_unlock(p11_slot *slot)

@@ -151,7 +151,7 @@ CK_RV p11_slot_get(CK_SLOT_ID id, p11_slot **slot)
 	return CKR_OK;
 }
 
-CK_RV p11_slot_refresh(p11_slot *slot)
+CK_RV p11_slot_check_present(p11_slot *slot)
 {
 	if (slot->removed)
 		return CKR_TOKEN_NOT_PRESENT;
@@ -171,10 +171,12 @@ CK_RV p11_slot_refresh(p11_slot *slot)
 		slot->login = P11_LOGGED_OUT;
 		return CKR_TOKEN_NOT_PRESENT;
 	}
-	bool changed = false;
-	store_status status = store_token_refresh(slot->token, &changed);
-	if (status != STORE_OK)
-		return p11_rv_from_store(status, "refreshing the token");
+	return CKR_OK;
+}
+
+/* What another process's commit means here. */
+static void apply_change(p11_slot *slot, bool changed)
+{
 	if (changed)
 		p11_objects_flush_cache(slot);
 	/* Another process re-initialised the token: the store dropped our
@@ -183,7 +185,25 @@ CK_RV p11_slot_refresh(p11_slot *slot)
 		p11_objects_forget_private(slot);
 		slot->login = P11_LOGGED_OUT;
 	}
+}
+
+CK_RV p11_slot_refresh(p11_slot *slot)
+{
+	CK_RV rv = p11_slot_check_present(slot);
+	if (rv != CKR_OK || slot->token == NULL)
+		return rv;
+	bool changed = false;
+	store_status status = store_token_refresh(slot->token, &changed);
+	if (status != STORE_OK)
+		return p11_rv_from_store(status, "refreshing the token");
+	apply_change(slot, changed);
 	return CKR_OK;
+}
+
+void p11_slot_after_write(p11_slot *slot)
+{
+	if (slot->token != NULL)
+		apply_change(slot, store_token_take_change(slot->token));
 }
 
 CK_RV C_GetSlotList(CK_BBOOL token_present, CK_SLOT_ID_PTR list,

@@ -473,6 +473,8 @@ store_status store_refresh_locked(store_token *token, bool *changed)
 		return status;
 	if (version == token->data_version)
 		return STORE_OK;
+	/* Another connection may have added objects. */
+	token->known_highest_id = -1;
 	bool in_transaction = !sqlite3_get_autocommit(token->database);
 	/* Read the meta rows from one snapshot. */
 	if (!in_transaction &&
@@ -486,6 +488,7 @@ store_status store_refresh_locked(store_token *token, bool *changed)
 	if (status != STORE_OK)
 		return status;
 	token->data_version = version;
+	token->change_unreported = true;
 	if (changed != NULL)
 		*changed = true;
 	return STORE_OK;
@@ -498,7 +501,23 @@ store_status store_token_refresh(store_token *token, bool *changed)
 	if (token == NULL)
 		return STORE_ERR_INVALID;
 	store_lock(token);
-	store_status status = store_refresh_locked(token, changed);
+	store_status status = store_refresh_locked(token, NULL);
+	if (status == STORE_OK) {
+		if (changed != NULL)
+			*changed = token->change_unreported;
+		token->change_unreported = false;
+	}
 	store_unlock(token);
 	return status;
+}
+
+bool store_token_take_change(store_token *token)
+{
+	if (token == NULL)
+		return false;
+	store_lock(token);
+	bool changed = token->change_unreported;
+	token->change_unreported = false;
+	store_unlock(token);
+	return changed;
 }

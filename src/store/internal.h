@@ -16,11 +16,12 @@
 #include <sodium.h>
 #include <sqlite3.h>
 
-/* The token file's format: 2 since records moved to version 2 (record.c).
- * Format 1 files are still read; the first object written to one raises
- * it to 2, so older builds refuse the file (STORE_ERR_VERSION) rather than
- * find records they cannot read. */
-#define STORE_FORMAT_VERSION 2
+/* The token file's format: 3 since records moved to version 3 (record.c:
+ * records relative to the caller's defaults), 2 for version 2 records.
+ * Format 1 and 2 files are still read; the first object written to one
+ * raises it to 3, so older builds refuse the file (STORE_ERR_VERSION)
+ * rather than find records they cannot read. */
+#define STORE_FORMAT_VERSION 3
 #define STORE_FORMAT_VERSION_OLDEST 1
 #define STORE_UID_BYTES 16
 #define STORE_MASTER_BYTES crypto_kdf_KEYBYTES /* 32 */
@@ -71,7 +72,9 @@ struct store_token {
 	pthread_mutex_t mutex; /* serialises every call on this token */
 	sqlite3 *database;     /* NOMUTEX: the mutex above guards it */
 	char path[4096];
-	int64_t data_version;   /* PRAGMA data_version at the last reload */
+	int64_t data_version; /* PRAGMA data_version at the last reload */
+	/* A reload happened that store_token_refresh has not reported. */
+	bool change_unreported;
 	int64_t format_version; /* meta "format_version" */
 
 	/* Cached meta, reloaded by refresh when another connection wrote. */
@@ -86,6 +89,9 @@ struct store_token {
 	size_t kdf_memlimit;
 	/* Object ids up to this one are used up (objects.c: next_id). */
 	int64_t id_floor;
+	/* At least the highest object id present, while no other connection
+	 * has committed since (-1: unknown; objects.c: next_id). */
+	int64_t known_highest_id;
 	/* Random, replaced by every re-initialisation: a held master key
 	 * belongs to the epoch it was unwrapped in. */
 	unsigned char key_epoch[STORE_EPOCH_BYTES];
@@ -250,22 +256,24 @@ store_status store_objects_delete_all(store_token *token, int64_t *floor_id);
 
 /* ---- record.c ----------------------------------------------------------- */
 
-/* Seals attributes into a new malloc'd record. scratch: 32 bytes of
- * writable enclave memory for the record's subkey, wiped on return. */
-store_status
-store_record_encode(const unsigned char *record_key, unsigned char *scratch,
-                    const unsigned char *token_uid,
-                    const unsigned char *unique_id, bool is_private,
-                    const store_attribute *attributes, size_t count,
-                    unsigned char **record, size_t *record_length);
-/* Authenticates and opens a record of version 2 or 1; STORE_ERR_CORRUPT
- * on any defect. scratch as for store_record_encode. */
+/* Seals attributes into a new malloc'd record (version 3) relative to the
+ * caller's defaults (store_object_create_ex; 0 if the list is complete,
+ * and then only with count > 0). scratch: 32 bytes of writable enclave
+ * memory for the record's subkey, wiped on return. */
+store_status store_record_encode(
+        const unsigned char *record_key, unsigned char *scratch,
+        const unsigned char *token_uid, const unsigned char *unique_id,
+        bool is_private, uint32_t defaults, const store_attribute *attributes,
+        size_t count, unsigned char **record, size_t *record_length);
+/* Authenticates and opens a record of version 3, 2 or 1 (the last two:
+ * *defaults 0); STORE_ERR_CORRUPT on any defect. scratch as for
+ * store_record_encode. */
 store_status store_record_decode(const unsigned char *record_key,
                                  unsigned char *scratch,
                                  const unsigned char *token_uid,
                                  const unsigned char *unique_id,
                                  bool is_private, const unsigned char *record,
-                                 size_t record_length,
+                                 size_t record_length, uint32_t *defaults,
                                  store_attribute **attributes, size_t *count);
 /* record_v1.c: the same for version 1 records only. */
 store_status
@@ -274,7 +282,7 @@ store_record_decode_v1(const unsigned char *record_key,
                        const unsigned char *unique_id, bool is_private,
                        const unsigned char *record, size_t record_length,
                        store_attribute **attributes, size_t *count);
-/* The random part of a version 2 record's nonces. */
+/* The random part of a version 2 or 3 record's nonces. */
 #define STORE_RECORD_NONCE_BASE_BYTES 20
 
 typedef struct index_tags {

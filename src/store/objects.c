@@ -6,7 +6,10 @@
  * Object ids are never reused, without AUTOINCREMENT (whose sqlite_sequence
  * row costs a page written per insert): a new id is one more than the
  * larger of the highest id present and meta "id_floor", and a delete that
- * removes the highest id present raises id_floor to it. */
+ * removes the highest id present raises id_floor to it. The highest id is
+ * remembered from one create to the next while no other connection
+ * commits (a remembered id above the highest present, after a delete,
+ * only skips ids). */
 #include "config.h"
 
 #include "store/internal.h"
@@ -18,6 +21,7 @@
  * privacy calls for (the caller holds the mutex). */
 static store_status seal_object(store_token *token, store_object_id id,
                                 bool is_private, const unsigned char *unique_id,
+                                uint32_t defaults,
                                 const store_attribute *attributes, size_t count,
                                 const store_index *index,
                                 unsigned char **record, size_t *record_length,
@@ -28,10 +32,10 @@ static store_status seal_object(store_token *token, store_object_id id,
 	store_status status = store_keys_open(token, is_private, true, &keys);
 	if (status != STORE_OK)
 		return status;
-	status = store_record_encode(store_record_key(&keys, is_private),
-	                             store_keys_scratch(&keys),
-	                             token->token_uid, unique_id, is_private,
-	                             attributes, count, record, record_length);
+	status = store_record_encode(
+	        store_record_key(&keys, is_private), store_keys_scratch(&keys),
+	        token->token_uid, unique_id, is_private, defaults, attributes,
+	        count, record, record_length);
 	if (status == STORE_OK) {
 		status = store_compute_tags(store_index_key(&keys, is_private),
 		                            index, tags);
@@ -61,8 +65,8 @@ static store_status begin_write(store_token *token)
 	return status;
 }
 
-/* Records are written in the newest format only: a format 1 file becomes
- * format 2 with its first record written (in the write transaction; the
+/* Records are written in the newest format only: a format 1 or 2 file
+ * becomes format 3 with its first record written (in the write transaction; the
  * cache follows once it commits). */
 static store_status raise_format_version(store_token *token, bool *raised)
 {
@@ -131,13 +135,16 @@ static store_status max_id(store_token *token, store_object_id *highest)
 }
 
 /* The id of a new object (in the write transaction, whose refresh
- * brought token->id_floor up to date). */
+ * brought token->id_floor up to date, and forgot known_highest_id if
+ * another connection committed). */
 static store_status next_id(store_token *token, store_object_id *id)
 {
-	store_object_id highest = 0;
-	store_status status = max_id(token, &highest);
-	if (status != STORE_OK)
-		return status;
+	store_object_id highest = token->known_highest_id;
+	if (highest < 0) {
+		store_status status = max_id(token, &highest);
+		if (status != STORE_OK)
+			return status;
+	}
 	if (token->id_floor > highest)
 		highest = token->id_floor;
 	if (highest < 0 || highest == INT64_MAX)
@@ -189,10 +196,22 @@ store_status store_object_create(store_token *token, bool is_private,
                                  unsigned char unique_id[STORE_UNIQUE_ID_BYTES],
                                  store_object_id *id)
 {
+	return store_object_create_ex(token, is_private, 0, attributes, count,
+	                              index, unique_id, id);
+}
+
+store_status
+store_object_create_ex(store_token *token, bool is_private, uint32_t defaults,
+                       const store_attribute *attributes, size_t count,
+                       const store_index *index,
+                       unsigned char unique_id[STORE_UNIQUE_ID_BYTES],
+                       store_object_id *id)
+{
 	if (id != NULL)
 		*id = 0;
 	if (token == NULL || unique_id == NULL ||
-	    (attributes == NULL && count != 0) || !store_index_valid(index))
+	    (attributes == NULL && count != 0) || !store_index_valid(index) ||
+	    (count == 0 && defaults != 0))
 		return STORE_ERR_INVALID;
 	unsigned char object_uid[STORE_UNIQUE_ID_BYTES];
 	memcpy(object_uid, unique_id, sizeof object_uid);
@@ -215,8 +234,8 @@ store_status store_object_create(store_token *token, bool is_private,
 		status = next_id(token, &new_id);
 	if (status == STORE_OK)
 		status = seal_object(token, new_id, is_private, object_uid,
-		                     attributes, count, index, &record,
-		                     &record_length, &tags, mac);
+		                     defaults, attributes, count, index,
+		                     &record, &record_length, &tags, mac);
 	if (status == STORE_OK)
 		status = store_statement(token, STORE_SQL_INSERT,
 		                         "INSERT INTO objects (id, unique_id, "
@@ -245,6 +264,7 @@ store_status store_object_create(store_token *token, bool is_private,
 	if (status == STORE_OK) {
 		if (raised)
 			token->format_version = STORE_FORMAT_VERSION;
+		token->known_highest_id = new_id;
 		memcpy(unique_id, object_uid, sizeof object_uid);
 		if (id != NULL)
 			*id = new_id;
@@ -259,8 +279,16 @@ store_status store_object_update(store_token *token, store_object_id id,
                                  const store_attribute *attributes,
                                  size_t count, const store_index *index)
 {
+	return store_object_update_ex(token, id, 0, attributes, count, index);
+}
+
+store_status store_object_update_ex(store_token *token, store_object_id id,
+                                    uint32_t defaults,
+                                    const store_attribute *attributes,
+                                    size_t count, const store_index *index)
+{
 	if (token == NULL || id <= 0 || (attributes == NULL && count != 0) ||
-	    !store_index_valid(index))
+	    !store_index_valid(index) || (count == 0 && defaults != 0))
 		return STORE_ERR_INVALID;
 	store_lock(token);
 	unsigned char *record = NULL;
@@ -278,7 +306,7 @@ store_status store_object_update(store_token *token, store_object_id id,
 	if (status == STORE_OK)
 		status = raise_format_version(token, &raised);
 	if (status == STORE_OK)
-		status = seal_object(token, id, is_private, unique_id,
+		status = seal_object(token, id, is_private, unique_id, defaults,
 		                     attributes, count, index, &record,
 		                     &record_length, &tags, mac);
 	if (status == STORE_OK)
@@ -353,11 +381,33 @@ store_status store_object_load(store_token *token, store_object_id id,
                                unsigned char unique_id[STORE_UNIQUE_ID_BYTES],
                                store_attribute **attributes, size_t *count)
 {
+	uint32_t defaults = 0;
+	store_status status = store_object_load_ex(
+	        token, id, is_private, unique_id, &defaults, attributes, count);
+	/* An incomplete list this caller would take for the whole object. */
+	if (status == STORE_OK && defaults != 0) {
+		store_attributes_free(*attributes, *count);
+		*attributes = NULL;
+		*count = 0;
+		status = STORE_ERR_VERSION;
+	}
+	return status;
+}
+
+store_status
+store_object_load_ex(store_token *token, store_object_id id, bool *is_private,
+                     unsigned char unique_id[STORE_UNIQUE_ID_BYTES],
+                     uint32_t *defaults, store_attribute **attributes,
+                     size_t *count)
+{
+	if (defaults != NULL)
+		*defaults = 0;
 	if (attributes != NULL)
 		*attributes = NULL;
 	if (count != NULL)
 		*count = 0;
-	if (token == NULL || id <= 0 || attributes == NULL || count == NULL)
+	if (token == NULL || id <= 0 || attributes == NULL || count == NULL ||
+	    defaults == NULL)
 		return STORE_ERR_INVALID;
 	store_lock(token);
 	sqlite3_stmt *statement = NULL;
@@ -404,8 +454,8 @@ store_status store_object_load(store_token *token, store_object_id id,
 		status = store_record_decode(
 		        store_record_key(&keys, object_private),
 		        store_keys_scratch(&keys), token->token_uid, object_uid,
-		        object_private, record, record_length, attributes,
-		        count);
+		        object_private, record, record_length, defaults,
+		        attributes, count);
 	}
 	if (status == STORE_OK) {
 		if (is_private != NULL)

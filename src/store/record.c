@@ -1,18 +1,27 @@
 /*
- * The sealed record (version 2): every attribute of an object encrypted on
+ * The sealed record (version 3): every attribute of an object encrypted on
  * its own with XChaCha20-Poly1305 under the token's record key.
  *
- *   version u8 (2) | nonce_base[20] | count varint |
+ *   version u8 (3) | nonce_base[20] | defaults varint | count varint |
  *   count x ( type varint | size varint | ciphertext[length + 16] )
  *
- * Varints are LEB128, minimal; size is length << 1 | sensitive. Attribute
- * number i (from 0) is sealed with the 24-byte nonce nonce_base || i u32
- * LE and the associated data
- *   "guardhsm-attr-v2" || token_uid || unique_id || private u8 ||
- *   type u64 LE || count u32 LE || flags u8 (bit 0: sensitive)
+ * Varints are LEB128, minimal; size is length << 1 | sensitive. defaults
+ * is the caller's number for the rules its attribute list is relative to
+ * (the token layer stores only the attributes whose value differs from
+ * what its defaults table, version `defaults`, would give; 0: the list is
+ * complete). Attribute number i (from 0) is sealed with the 24-byte nonce
+ * nonce_base || i u32 LE and the associated data
+ *   "guardhsm-attr-v3" || token_uid || unique_id || private u8 ||
+ *   type u64 LE || count u32 LE || flags u8 (bit 0: sensitive) ||
+ *   defaults u32 LE
  * so an attribute cannot move to another token, object, type, position,
  * record size or record write, nor lose its sensitive flag (which would
- * bring a secret back in ordinary memory), undetected.
+ * bring a secret back in ordinary memory), nor the record change the
+ * defaults its missing attributes are read with, undetected.
+ *
+ * Version 2 is the same without the defaults field, with "guardhsm-attr-v2"
+ * and without the last 4 bytes of associated data; it is still read (as
+ * defaults 0), never written.
  *
  * Nonce uniqueness under one key: nonce_base is 160 fresh random bits for
  * every record written, and within a record the index i differs for every
@@ -32,7 +41,7 @@
  * XChaCha20-Poly1305 with the nonce above (the unit tests check this
  * against libsodium's XChaCha20-Poly1305).
  *
- * Version 1 records (record_v1.c) are still read; only version 2 is
+ * Version 1 records (record_v1.c) are still read; only version 3 is
  * written.
  */
 #include "config.h"
@@ -42,7 +51,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define RECORD_VERSION 2
+#define RECORD_VERSION 3
+#define RECORD_VERSION_2 2
 #define FLAG_SENSITIVE 0x01u
 #define NONCE_BASE_BYTES STORE_RECORD_NONCE_BASE_BYTES
 #define HCHACHA_INPUT_BYTES crypto_core_hchacha20_INPUTBYTES /* 16 */
@@ -51,7 +61,7 @@
 #define TAG_BYTES crypto_aead_chacha20poly1305_ietf_ABYTES
 #define VARINT_MAX_BYTES 10
 _Static_assert(SUBKEY_BYTES == STORE_SCRATCH_BYTES, "the subkey fills scratch");
-/* version, nonce base and a one-byte count */
+/* version, nonce base and a one-byte count (version 3: and defaults) */
 #define RECORD_MIN_BYTES (1 + NONCE_BASE_BYTES + 1)
 /* type and size of one byte each, and the tag */
 #define ATTRIBUTE_MIN_BYTES (1 + 1 + TAG_BYTES)
@@ -59,29 +69,48 @@ _Static_assert(SUBKEY_BYTES == STORE_SCRATCH_BYTES, "the subkey fills scratch");
  * the ciphertext length an int for SQLite. */
 #define LENGTH_MAX ((UINT32_MAX >> 1) - TAG_BYTES)
 
-static const char attribute_context[] = "guardhsm-attr-v2";
-#define CONTEXT_BYTES (sizeof(attribute_context) - 1)
+static const char context_v3[] = "guardhsm-attr-v3";
+static const char context_v2[] = "guardhsm-attr-v2";
+#define CONTEXT_BYTES (sizeof(context_v3) - 1)
+_Static_assert(sizeof(context_v2) == sizeof(context_v3), "one context size");
+/* Version 2's associated data is this without the defaults u32. */
 #define AD_BYTES                                                               \
 	(CONTEXT_BYTES + STORE_UID_BYTES + STORE_UNIQUE_ID_BYTES + 1 + 8 + 4 + \
-	 1)
+	 1 + 4)
+#define AD_V2_BYTES (AD_BYTES - 4)
 
-static void build_ad(unsigned char ad[AD_BYTES], const unsigned char *token_uid,
-                     const unsigned char *unique_id, bool is_private,
-                     uint64_t type, uint32_t count, unsigned flags)
+/* What every attribute of one record shares. */
+typedef struct record_context {
+	unsigned version;
+	const unsigned char *token_uid;
+	const unsigned char *unique_id;
+	bool is_private;
+	uint32_t count;
+	uint32_t defaults;
+} record_context;
+
+/* Builds an attribute's associated data; returns its length. */
+static size_t build_ad(unsigned char ad[AD_BYTES], const record_context *record,
+                       uint64_t type, unsigned flags)
 {
 	unsigned char *at = ad;
-	memcpy(at, attribute_context, CONTEXT_BYTES);
+	memcpy(at, record->version == RECORD_VERSION ? context_v3 : context_v2,
+	       CONTEXT_BYTES);
 	at += CONTEXT_BYTES;
-	memcpy(at, token_uid, STORE_UID_BYTES);
+	memcpy(at, record->token_uid, STORE_UID_BYTES);
 	at += STORE_UID_BYTES;
-	memcpy(at, unique_id, STORE_UNIQUE_ID_BYTES);
+	memcpy(at, record->unique_id, STORE_UNIQUE_ID_BYTES);
 	at += STORE_UNIQUE_ID_BYTES;
-	*at++ = is_private ? 1 : 0;
+	*at++ = record->is_private ? 1 : 0;
 	store_put_u64(at, type);
 	at += 8;
-	store_put_u32(at, count);
+	store_put_u32(at, record->count);
 	at += 4;
-	*at = (unsigned char)flags;
+	*at++ = (unsigned char)flags;
+	if (record->version != RECORD_VERSION)
+		return AD_V2_BYTES;
+	store_put_u32(at, record->defaults);
+	return AD_BYTES;
 }
 
 /* ---- varints ------------------------------------------------------------ */
@@ -185,7 +214,7 @@ static store_status attribute_length(const store_attribute *attribute,
 /* Encrypts one attribute's value to out (ciphertext || tag). */
 static store_status seal_value(const store_attribute *attribute, size_t length,
                                const unsigned char *nonce,
-                               const unsigned char *ad,
+                               const unsigned char *ad, size_t ad_length,
                                const unsigned char *subkey, unsigned char *out)
 {
 	static const unsigned char empty[1];
@@ -193,7 +222,7 @@ static store_status seal_value(const store_attribute *attribute, size_t length,
 		const unsigned char *plain =
 		        length == 0 ? empty : attribute->value;
 		crypto_aead_chacha20poly1305_ietf_encrypt(out, NULL, plain,
-		                                          length, ad, AD_BYTES,
+		                                          length, ad, ad_length,
 		                                          NULL, nonce, subkey);
 		return STORE_OK;
 	}
@@ -212,7 +241,7 @@ static store_status seal_value(const store_attribute *attribute, size_t length,
 		return status;
 	}
 	crypto_aead_chacha20poly1305_ietf_encrypt(out, NULL, enc_data(plain),
-	                                          length, ad, AD_BYTES, NULL,
+	                                          length, ad, ad_length, NULL,
 	                                          nonce, subkey);
 	enc_free(plain);
 	return STORE_OK;
@@ -222,12 +251,14 @@ store_status
 store_record_encode(const unsigned char *record_key, unsigned char *scratch,
                     const unsigned char *token_uid,
                     const unsigned char *unique_id, bool is_private,
-                    const store_attribute *attributes, size_t count,
-                    unsigned char **record, size_t *record_length)
+                    uint32_t defaults, const store_attribute *attributes,
+                    size_t count, unsigned char **record, size_t *record_length)
 {
 	*record = NULL;
 	*record_length = 0;
-	if ((attributes == NULL && count != 0) || count > UINT32_MAX)
+	/* defaults is authenticated only through the attributes' data. */
+	if ((attributes == NULL && count != 0) || count > UINT32_MAX ||
+	    (count == 0 && defaults != 0))
 		return STORE_ERR_INVALID;
 	/* Types are unique in a record (the associated data names them). */
 	for (size_t i = 0; i < count; i++)
@@ -235,7 +266,8 @@ store_record_encode(const unsigned char *record_key, unsigned char *scratch,
 			if (attributes[i].type == attributes[j].type)
 				return STORE_ERR_INVALID;
 
-	size_t total = 1 + NONCE_BASE_BYTES + varint_length(count);
+	size_t total = 1 + NONCE_BASE_BYTES + varint_length(defaults) +
+	               varint_length(count);
 	for (size_t i = 0; i < count; i++) {
 		size_t length;
 		store_status status = attribute_length(&attributes[i], &length);
@@ -258,7 +290,14 @@ store_record_encode(const unsigned char *record_key, unsigned char *scratch,
 	out[0] = RECORD_VERSION;
 	unsigned char *nonce_base = out + 1;
 	randombytes_buf(nonce_base, NONCE_BASE_BYTES);
-	unsigned char *at = put_varint(nonce_base + NONCE_BASE_BYTES, count);
+	unsigned char *at = put_varint(nonce_base + NONCE_BASE_BYTES, defaults);
+	at = put_varint(at, count);
+	record_context context = {.version = RECORD_VERSION,
+	                          .token_uid = token_uid,
+	                          .unique_id = unique_id,
+	                          .is_private = is_private,
+	                          .count = (uint32_t)count,
+	                          .defaults = defaults};
 	record_subkey(record_key, nonce_base, scratch);
 	store_status status = STORE_OK;
 	for (size_t i = 0; i < count && status == STORE_OK; i++) {
@@ -271,9 +310,10 @@ store_record_encode(const unsigned char *record_key, unsigned char *scratch,
 		unsigned char nonce[IETF_NONCE_BYTES];
 		attribute_nonce(nonce, nonce_base, (uint32_t)i);
 		unsigned char ad[AD_BYTES];
-		build_ad(ad, token_uid, unique_id, is_private, attribute->type,
-		         (uint32_t)count, flags);
-		status = seal_value(attribute, length, nonce, ad, scratch, at);
+		size_t ad_length =
+		        build_ad(ad, &context, attribute->type, flags);
+		status = seal_value(attribute, length, nonce, ad, ad_length,
+		                    scratch, at);
 		at += length + TAG_BYTES;
 	}
 	sodium_memzero(scratch, SUBKEY_BYTES);
@@ -309,7 +349,7 @@ void store_attributes_free(store_attribute *attributes, size_t count)
 static store_status open_value(store_attribute *attribute, size_t length,
                                const unsigned char *ciphertext,
                                const unsigned char *nonce,
-                               const unsigned char *ad,
+                               const unsigned char *ad, size_t ad_length,
                                const unsigned char *subkey)
 {
 	unsigned long long ciphertext_length =
@@ -318,7 +358,7 @@ static store_status open_value(store_attribute *attribute, size_t length,
 		unsigned char empty[1];
 		if (crypto_aead_chacha20poly1305_ietf_decrypt(
 		            empty, NULL, NULL, ciphertext, ciphertext_length,
-		            ad, AD_BYTES, nonce, subkey) != 0)
+		            ad, ad_length, nonce, subkey) != 0)
 			return STORE_ERR_CORRUPT;
 		return STORE_OK;
 	}
@@ -328,7 +368,7 @@ static store_status open_value(store_attribute *attribute, size_t length,
 			return STORE_ERR_NOMEM;
 		if (crypto_aead_chacha20poly1305_ietf_decrypt(
 		            value, NULL, NULL, ciphertext, ciphertext_length,
-		            ad, AD_BYTES, nonce, subkey) != 0) {
+		            ad, ad_length, nonce, subkey) != 0) {
 			free(value);
 			return STORE_ERR_CORRUPT;
 		}
@@ -344,7 +384,7 @@ static store_status open_value(store_attribute *attribute, size_t length,
 		return status;
 	if (crypto_aead_chacha20poly1305_ietf_decrypt(
 	            enc_data(plain), NULL, NULL, ciphertext, ciphertext_length,
-	            ad, AD_BYTES, nonce, subkey) != 0)
+	            ad, ad_length, nonce, subkey) != 0)
 		status = STORE_ERR_CORRUPT;
 	else
 		status = store_enclave_status(
@@ -355,27 +395,40 @@ static store_status open_value(store_attribute *attribute, size_t length,
 	return status;
 }
 
-static store_status decode_v2(const unsigned char *record_key,
-                              unsigned char *scratch,
-                              const unsigned char *token_uid,
-                              const unsigned char *unique_id, bool is_private,
-                              const unsigned char *record, size_t record_length,
-                              store_attribute **attributes, size_t *count)
+/* Versions 3 and 2 (which lacks the defaults field). */
+static store_status
+decode_v3(const unsigned char *record_key, unsigned char *scratch,
+          const unsigned char *token_uid, const unsigned char *unique_id,
+          bool is_private, const unsigned char *record, size_t record_length,
+          uint32_t *defaults, store_attribute **attributes, size_t *count)
 {
 	if (record_length < RECORD_MIN_BYTES)
 		return STORE_ERR_CORRUPT;
 	const unsigned char *nonce_base = record + 1;
 	size_t offset = 1 + NONCE_BASE_BYTES;
-	uint64_t stored_count;
-	if (!get_varint(record, record_length, &offset, &stored_count))
+	record_context context = {.version = record[0],
+	                          .token_uid = token_uid,
+	                          .unique_id = unique_id,
+	                          .is_private = is_private};
+	uint64_t stored_defaults = 0, stored_count;
+	if ((context.version == RECORD_VERSION &&
+	     (!get_varint(record, record_length, &offset, &stored_defaults) ||
+	      stored_defaults > UINT32_MAX)) ||
+	    !get_varint(record, record_length, &offset, &stored_count))
 		return STORE_ERR_CORRUPT;
+	context.defaults = (uint32_t)stored_defaults;
 	/* Every attribute takes at least ATTRIBUTE_MIN_BYTES: this bounds the
 	 * allocation by the blob's real size. */
 	if (stored_count > UINT32_MAX ||
 	    stored_count > (record_length - offset) / ATTRIBUTE_MIN_BYTES)
 		return STORE_ERR_CORRUPT;
+	/* With no attribute nothing authenticates the defaults: the encoder
+	 * never writes such a record. */
 	if (stored_count == 0)
-		return offset == record_length ? STORE_OK : STORE_ERR_CORRUPT;
+		return offset == record_length && stored_defaults == 0
+		               ? STORE_OK
+		               : STORE_ERR_CORRUPT;
+	context.count = (uint32_t)stored_count;
 	store_attribute *list = calloc((size_t)stored_count, sizeof(*list));
 	if (list == NULL)
 		return STORE_ERR_NOMEM;
@@ -403,10 +456,9 @@ static store_status decode_v2(const unsigned char *record_key,
 		unsigned char nonce[IETF_NONCE_BYTES];
 		attribute_nonce(nonce, nonce_base, done);
 		unsigned char ad[AD_BYTES];
-		build_ad(ad, token_uid, unique_id, is_private, type,
-		         (uint32_t)stored_count, flags);
+		size_t ad_length = build_ad(ad, &context, type, flags);
 		status = open_value(&list[done], length, record + offset, nonce,
-		                    ad, scratch);
+		                    ad, ad_length, scratch);
 		offset += length + TAG_BYTES;
 	}
 	sodium_memzero(scratch, SUBKEY_BYTES);
@@ -418,6 +470,7 @@ static store_status decode_v2(const unsigned char *record_key,
 	}
 	*attributes = list;
 	*count = (size_t)stored_count;
+	*defaults = context.defaults;
 	return STORE_OK;
 }
 
@@ -426,18 +479,20 @@ store_status store_record_decode(const unsigned char *record_key,
                                  const unsigned char *token_uid,
                                  const unsigned char *unique_id,
                                  bool is_private, const unsigned char *record,
-                                 size_t record_length,
+                                 size_t record_length, uint32_t *defaults,
                                  store_attribute **attributes, size_t *count)
 {
 	*attributes = NULL;
 	*count = 0;
+	*defaults = 0;
 	if (record == NULL || record_length == 0)
 		return STORE_ERR_CORRUPT;
 	switch (record[0]) {
 	case RECORD_VERSION:
-		return decode_v2(record_key, scratch, token_uid, unique_id,
-		                 is_private, record, record_length, attributes,
-		                 count);
+	case RECORD_VERSION_2:
+		return decode_v3(record_key, scratch, token_uid, unique_id,
+		                 is_private, record, record_length, defaults,
+		                 attributes, count);
 	case 1:
 		return store_record_decode_v1(record_key, token_uid, unique_id,
 		                              is_private, record, record_length,

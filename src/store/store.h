@@ -23,8 +23,9 @@
  *
  * Records: each attribute is sealed on its own with XChaCha20-Poly1305, the
  * associated data binding it to the token, the object's unique id, its
- * attribute type and the record's attribute count, so attributes cannot be
- * moved between objects or types, dropped or altered undetected.
+ * attribute type, the record's attribute count and the caller's defaults
+ * version the list is relative to, so attributes cannot be moved between
+ * objects or types, dropped or altered undetected.
  *
  * Sensitive attributes never appear in ordinary memory: on load they are
  * decrypted into an enclave buffer and resealed as an enc_sealed; on save
@@ -136,8 +137,16 @@ store_status store_token_get_info(store_token *token, store_token_info *info);
 
 /* If another connection (process) committed since the last call, reloads
  * cached metadata and sets *changed (may be NULL). A cheap PRAGMA
- * data_version when nothing changed. */
+ * data_version when nothing changed. *changed also reports what other
+ * store calls noticed since the last report (each one refreshes: a write
+ * in its own transaction), so no change goes unreported. */
 store_status store_token_refresh(store_token *token, bool *changed);
+
+/* Whether a store call noticed another connection's commit since the last
+ * store_token_refresh or store_token_take_change (and forgets it), without
+ * reading the file: for a caller that lets a write's own refresh stand in
+ * for store_token_refresh (that saves a read transaction). */
+bool store_token_take_change(store_token *token);
 
 /* ---- PINs and login ----------------------------------------------------- */
 
@@ -202,19 +211,47 @@ store_status store_object_create(store_token *token, bool is_private,
                                  unsigned char unique_id[STORE_UNIQUE_ID_BYTES],
                                  store_object_id *id);
 
+/* store_object_create for a list relative to the caller's defaults:
+ * defaults is the caller's number (not 0) for the rules that give the
+ * attributes it left out (the token layer's defaults table version), or 0
+ * for a complete list. It is sealed with the record, bound to every
+ * attribute, and given back by store_object_load_ex, so a record cannot
+ * be read with other defaults than it was written with. A list relative
+ * to defaults must not be empty (STORE_ERR_INVALID). */
+store_status
+store_object_create_ex(store_token *token, bool is_private, uint32_t defaults,
+                       const store_attribute *attributes, size_t count,
+                       const store_index *index,
+                       unsigned char unique_id[STORE_UNIQUE_ID_BYTES],
+                       store_object_id *id);
+
 /* Replaces all attributes of an object (after C_SetAttributeValue). */
 store_status store_object_update(store_token *token, store_object_id id,
                                  const store_attribute *attributes,
                                  size_t count, const store_index *index);
+/* The same relative to defaults (see store_object_create_ex). */
+store_status store_object_update_ex(store_token *token, store_object_id id,
+                                    uint32_t defaults,
+                                    const store_attribute *attributes,
+                                    size_t count, const store_index *index);
 
 store_status store_object_delete(store_token *token, store_object_id id);
 
 /* Loads and authenticates an object. Private ones need the master key.
- * *attributes is malloc'd; free with store_attributes_free. */
+ * *attributes is malloc'd; free with store_attributes_free. Only for
+ * complete lists: a record written relative to defaults gives
+ * STORE_ERR_VERSION (use store_object_load_ex). */
 store_status store_object_load(store_token *token, store_object_id id,
                                bool *is_private,
                                unsigned char unique_id[STORE_UNIQUE_ID_BYTES],
                                store_attribute **attributes, size_t *count);
+/* Any record: *defaults is what it was written with (0: complete list;
+ * records of the formats before 3 are complete). */
+store_status
+store_object_load_ex(store_token *token, store_object_id id, bool *is_private,
+                     unsigned char unique_id[STORE_UNIQUE_ID_BYTES],
+                     uint32_t *defaults, store_attribute **attributes,
+                     size_t *count);
 void store_attributes_free(store_attribute *attributes, size_t count);
 
 /* The ids of objects whose index values equal every field present in

@@ -151,6 +151,7 @@ static store_status new_token(const char *path, store_token **out)
 	}
 	strcpy(token->path, path);
 	token->data_version = -1;
+	token->known_highest_id = -1;
 	*out = token;
 	return STORE_OK;
 }
@@ -390,6 +391,8 @@ store_token_create(const char *directory, const char label[STORE_LABEL_BYTES],
 		remove_files(path);
 		return status;
 	}
+	/* What a new handle first reads is no change to report. */
+	token->change_unreported = false;
 	*out = token;
 	return STORE_OK;
 }
@@ -414,6 +417,8 @@ store_status store_token_open(const char *path, store_token **out)
 		free_token(token);
 		return status;
 	}
+	/* What a new handle first reads is no change to report. */
+	token->change_unreported = false;
 	*out = token;
 	return STORE_OK;
 }

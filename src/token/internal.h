@@ -186,4 +186,14 @@ void tok_unique_id_text(const tok_object *object,
  * "assign one"). */
 void tok_unique_id_fresh(unsigned char unique_id[STORE_UNIQUE_ID_BYTES]);
 
+/* The number of significant bits of a big-endian unsigned integer. */
+CK_ULONG tok_bit_length(const unsigned char *value, size_t length);
+
+/* defaults.c: gives back what a list stored relative to defaults (a
+ * TOK_DEFAULTS_VERSION, or 0: complete) left out, appended unsorted; the
+ * list stays the caller's also on failure. CKR_DEVICE_ERROR for an unknown
+ * version or a list without a supported class. */
+CK_RV tok_defaults_expand(uint32_t defaults, bool is_private,
+                          store_attribute **attributes, size_t *count);
+
 #endif /* GUARDHSM_TOKEN_INTERNAL_H */

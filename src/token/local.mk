@@ -8,6 +8,7 @@ src_token_libtoken_la_SOURCES = \
 	src/token/internal.h \
 	src/token/attribute_table.c \
 	src/token/attribute_list.c \
+	src/token/defaults.c \
 	src/token/encoding.c \
 	src/token/object.c \
 	src/token/object_access.c \

@@ -15,6 +15,7 @@
 typedef struct builder {
 	store_attribute *attributes;
 	size_t count;
+	size_t capacity; /* entries allocated (0: exactly count) */
 	CK_OBJECT_CLASS object_class;
 	CK_KEY_TYPE key_type;
 	unsigned groups;
@@ -28,6 +29,57 @@ static bool has(const builder *build, CK_ATTRIBUTE_TYPE type)
 	return tok_attributes_find(build->attributes, build->count, type) >= 0;
 }
 
+/* tok_attributes_put into the room reserve_room() made, without a
+ * realloc per attribute (a new object gets some 30 of them). */
+static CK_RV builder_put(builder *build, store_attribute *item)
+{
+	if (build->count >= build->capacity) {
+		CK_RV rv = tok_attributes_put(&build->attributes, &build->count,
+		                              item);
+		build->capacity = build->count;
+		return rv;
+	}
+	size_t low = 0, high = build->count;
+	while (low < high) {
+		size_t middle = low + (high - low) / 2;
+		if (build->attributes[middle].type < item->type)
+			low = middle + 1;
+		else
+			high = middle;
+	}
+	store_attribute *at = &build->attributes[low];
+	if (low < build->count && at->type == item->type) {
+		tok_attribute_clear(at);
+		*at = *item;
+		return CKR_OK;
+	}
+	memmove(at + 1, at, (build->count - low) * sizeof(*at));
+	*at = *item;
+	build->count++;
+	return CKR_OK;
+}
+
+static void count_rule(const tok_rule *rule, void *context)
+{
+	(void)rule;
+	(*(size_t *)context)++;
+}
+
+/* Room for the template, every attribute of the object's groups and the
+ * computed ones, so that building never reallocates. */
+static CK_RV reserve_room(builder *build, CK_ULONG template_count)
+{
+	size_t rules = 0;
+	tok_rules_each(build->groups, count_rule, &rules);
+	size_t capacity = (size_t)template_count + rules + 8;
+	store_attribute *room = malloc(capacity * sizeof(*room));
+	if (room == NULL)
+		return CKR_HOST_MEMORY;
+	build->attributes = room;
+	build->capacity = capacity;
+	return CKR_OK;
+}
+
 static CK_RV put_plain(builder *build, CK_ATTRIBUTE_TYPE type,
                        const void *value, size_t length)
 {
@@ -36,7 +88,7 @@ static CK_RV put_plain(builder *build, CK_ATTRIBUTE_TYPE type,
 
 	if (rv != CKR_OK)
 		return rv;
-	return tok_attributes_put(&build->attributes, &build->count, &item);
+	return builder_put(build, &item);
 }
 
 static CK_RV put_ulong(builder *build, CK_ATTRIBUTE_TYPE type, CK_ULONG value)
@@ -211,8 +263,7 @@ static CK_RV take_entry(builder *build, const CK_ATTRIBUTE *template,
 		                                entry->ulValueLen, &item);
 		if (rv != CKR_OK)
 			return rv;
-		return tok_attributes_put(&build->attributes, &build->count,
-		                          &item);
+		return builder_put(build, &item);
 	}
 
 	unsigned char *encoded;
@@ -238,7 +289,7 @@ static CK_RV take_entry(builder *build, const CK_ATTRIBUTE *template,
 	store_attribute item = {.type = tok_ulong_to_portable(entry->type),
 	                        .value = encoded,
 	                        .length = length};
-	return tok_attributes_put(&build->attributes, &build->count, &item);
+	return builder_put(build, &item);
 }
 
 /* ---- Required attributes, defaults, consistency ------------------------- */
@@ -331,8 +382,7 @@ static CK_RV add_computed(builder *build)
 	return rv;
 }
 
-/* The number of significant bits of a big-endian unsigned integer. */
-static CK_ULONG bit_length(const unsigned char *value, size_t length)
+CK_ULONG tok_bit_length(const unsigned char *value, size_t length)
 {
 	size_t i = 0;
 
@@ -376,8 +426,8 @@ static CK_RV check_consistency(builder *build)
 	    build->key_type == CKK_RSA && build->origin == TOK_ORIGIN_CREATE) {
 		ptrdiff_t at = tok_attributes_find(build->attributes,
 		                                   build->count, CKA_MODULUS);
-		CK_ULONG bits = bit_length(build->attributes[at].value,
-		                           build->attributes[at].length);
+		CK_ULONG bits = tok_bit_length(build->attributes[at].value,
+		                               build->attributes[at].length);
 
 		if (bits == 0)
 			return CKR_ATTRIBUTE_VALUE_INVALID;
@@ -420,6 +470,8 @@ CK_RV tok_object_create_ex(const CK_ATTRIBUTE *template, CK_ULONG count,
 	                 .key_gen_mechanism = key_gen_mechanism};
 	CK_RV rv = identify(template, count, default_class, default_key_type,
 	                    &build);
+	if (rv == CKR_OK)
+		rv = reserve_room(&build, count);
 	for (CK_ULONG i = 0; rv == CKR_OK && i < count; i++)
 		rv = take_entry(&build, template, i, so_session);
 	if (rv == CKR_OK) {
@@ -475,7 +527,7 @@ CK_RV tok_object_set_material(tok_object *object, CK_ATTRIBUTE_TYPE type,
 		rv = put_ulong(&build, CKA_VALUE_LEN, length);
 	} else if (object->object_class == CKO_PUBLIC_KEY &&
 	           type == CKA_MODULUS) {
-		CK_ULONG bits = bit_length(value, length);
+		CK_ULONG bits = tok_bit_length(value, length);
 
 		if (bits == 0)
 			return CKR_ATTRIBUTE_VALUE_INVALID;

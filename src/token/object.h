@@ -103,6 +103,26 @@ CK_RV tok_object_from_store(
         const unsigned char unique_id[STORE_UNIQUE_ID_BYTES],
         store_attribute *attributes, size_t count, tok_object **out);
 
+/* The version of the defaults a stored list may leave out (defaults.c);
+ * a new version whenever one of them changes. */
+#define TOK_DEFAULTS_VERSION 1
+
+/* tok_object_from_store for a list stored relative to defaults (what
+ * store_object_load_ex gives): the attributes it left out are given back.
+ * CKR_DEVICE_ERROR for a defaults version this build does not know. */
+CK_RV tok_object_from_store_ex(
+        store_object_id id, bool is_private,
+        const unsigned char unique_id[STORE_UNIQUE_ID_BYTES], uint32_t defaults,
+        store_attribute *attributes, size_t count, tok_object **out);
+
+/* What to store of a token object: *list (malloc'd; free() it, not its
+ * entries, which point into object) holds the attributes whose value
+ * differs from the defaults of *defaults (TOK_DEFAULTS_VERSION), or all
+ * of them with *defaults 0 when leaving some out would not load back the
+ * same object. For store_object_create_ex / _update_ex. */
+CK_RV tok_object_stored(const tok_object *object, store_attribute **list,
+                        size_t *count, uint32_t *defaults);
+
 /* C_GetAttributeValue for one object: the length-query protocol (pValue
  * NULL: length only), CKR_ATTRIBUTE_SENSITIVE for sensitive or
  * unextractable values, CKR_ATTRIBUTE_TYPE_INVALID for types the object

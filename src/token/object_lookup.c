@@ -77,6 +77,15 @@ CK_RV tok_object_from_store(
         const unsigned char unique_id[STORE_UNIQUE_ID_BYTES],
         store_attribute *attributes, size_t count, tok_object **out)
 {
+	return tok_object_from_store_ex(id, is_private, unique_id, 0,
+	                                attributes, count, out);
+}
+
+CK_RV tok_object_from_store_ex(
+        store_object_id id, bool is_private,
+        const unsigned char unique_id[STORE_UNIQUE_ID_BYTES], uint32_t defaults,
+        store_attribute *attributes, size_t count, tok_object **out)
+{
 	CK_OBJECT_CLASS object_class;
 	CK_KEY_TYPE key_type;
 
@@ -88,6 +97,15 @@ CK_RV tok_object_from_store(
 	*out = NULL;
 	if (count > 0)
 		qsort(attributes, count, sizeof(*attributes), compare_types);
+	if (defaults != 0) {
+		CK_RV rv = tok_defaults_expand(defaults, is_private,
+		                               &attributes, &count);
+		if (rv != CKR_OK) {
+			tok_attributes_free(attributes, count);
+			return rv == CKR_HOST_MEMORY ? rv : CKR_DEVICE_ERROR;
+		}
+		qsort(attributes, count, sizeof(*attributes), compare_types);
+	}
 	if (!record_valid(attributes, count, is_private, &object_class,
 	                  &key_type)) {
 		tok_attributes_free(attributes, count);

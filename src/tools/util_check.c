@@ -74,9 +74,11 @@ static int check_objects(store_token *token, bool logged_in, uint64_t stored,
 		unsigned char unique_id[STORE_UNIQUE_ID_BYTES];
 		store_attribute *attributes = NULL;
 		size_t attribute_count = 0;
-		status =
-		        store_object_load(token, ids[i], &is_private, unique_id,
-		                          &attributes, &attribute_count);
+		/* Only authenticated here, so any defaults version will do. */
+		uint32_t defaults;
+		status = store_object_load_ex(token, ids[i], &is_private,
+		                              unique_id, &defaults, &attributes,
+		                              &attribute_count);
 		store_attributes_free(attributes, attribute_count);
 		if (status != STORE_OK) {
 			util_progress_end(&progress);

@@ -280,6 +280,73 @@ static void test_attribute_changed_by_another_process(void **state)
 	assert_int_equal(found[0], o);
 }
 
+/* Forks a child that re-initialises the token (C_InitToken). */
+static void reinitialise_in_child(void)
+{
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		CHILD_RV(p11->C_Initialize(NULL), CKR_OK);
+		CHILD_RV(h_init_token(H.slot, H_SO_PIN, "reborn"), CKR_OK);
+		CHILD_RV(p11->C_Finalize(NULL), CKR_OK);
+		_exit(0);
+	}
+	h_wait_child_ok(pid);
+}
+
+/* C_CreateObject lets its store write stand in for the refresh before it:
+ * what that write notices still applies. After another process changed
+ * an object, a create shows the new value at once; after it
+ * re-initialised the token, a private create fails as logged out (and the
+ * session is), a public one lands in the new token, and the old objects
+ * are gone. */
+static void test_create_after_another_process(void **state)
+{
+	(void)state;
+	CK_SESSION_HANDLE s = h_open(H.slot, true);
+	assert_rv(h_login(s, CKU_USER, H_USER_PIN), CKR_OK);
+	CK_OBJECT_HANDLE o = h_create_data(s, true, false, "before", "d");
+	assert_string_equal(h_get_label(s, o), "before");
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		CHILD_RV(p11->C_Initialize(NULL), CKR_OK);
+		CK_SESSION_HANDLE cs;
+		CHILD_RV(p11->C_OpenSession(H.slot,
+		                            CKF_SERIAL_SESSION | CKF_RW_SESSION,
+		                            NULL, NULL, &cs),
+		         CKR_OK);
+		CK_ATTRIBUTE template[] = {H_ATTR_STR(CKA_LABEL, "before")};
+		CK_OBJECT_HANDLE found;
+		CK_ULONG n = 0;
+		CHILD_RV(p11->C_FindObjectsInit(cs, template, 1), CKR_OK);
+		CHILD_RV(p11->C_FindObjects(cs, &found, 1, &n), CKR_OK);
+		CHILD_RV(p11->C_FindObjectsFinal(cs), CKR_OK);
+		CHILD_CHECK(n == 1, "found %lu", (unsigned long)n);
+		CK_ATTRIBUTE change[] = {H_ATTR_STR(CKA_LABEL, "after")};
+		CHILD_RV(p11->C_SetAttributeValue(cs, found, change, 1),
+		         CKR_OK);
+		CHILD_RV(p11->C_Finalize(NULL), CKR_OK);
+		_exit(0);
+	}
+	h_wait_child_ok(pid);
+	CK_OBJECT_HANDLE second = h_create_data(s, true, true, "second", "d");
+	assert_string_equal(h_get_label(s, o), "after");
+	assert_string_equal(h_get_label(s, second), "second");
+
+	reinitialise_in_child();
+	CK_OBJECT_HANDLE third;
+	assert_rv(h_create_data_rv(s, true, true, "third", "d", &third),
+	          CKR_USER_NOT_LOGGED_IN);
+	assert_int_equal(h_session_state(s), CKS_RW_PUBLIC_SESSION);
+	assert_rv(h_create_data_rv(s, true, false, "public", "d", &third),
+	          CKR_OK);
+	CK_OBJECT_HANDLE found[4];
+	assert_int_equal(h_find(s, NULL, 0, found, 4), 1);
+	assert_int_equal(found[0], third);
+	assert_string_equal(h_get_label(s, third), "public");
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, h_setup_token, h_teardown)
@@ -291,6 +358,7 @@ int main(void)
 	                h_teardown),
 	        T(test_object_destroyed_by_another_process),
 	        T(test_attribute_changed_by_another_process),
+	        T(test_create_after_another_process),
 	};
 	return cmocka_run_group_tests(tests, h_group_setup_template,
 	                              h_group_teardown);

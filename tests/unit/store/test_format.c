@@ -1,10 +1,12 @@
-/* Token files of format 1 (version 1 records) after the move to format 2:
- * they open, their records load, the first object written raises the
- * file to format 2 (so older builds refuse it rather than misread it), an
- * update rewrites a record as version 2, and formats outside 1..2 are
- * refused. The version 1 record is built from its documented layout under
- * the public record key, derived here from the file's public secret the
- * way src/store/keys.c documents it. */
+/* Token files of formats 1 and 2 (version 1 and 2 records) after the move
+ * to format 3: they open, their records load (as complete lists), the
+ * first object written raises the file to format 3 (so older builds
+ * refuse it rather than misread it), an update rewrites a record as
+ * version 3, and formats outside 1..3 are refused. The old records are
+ * built from their documented layouts under the public record key,
+ * derived here from the file's public secret the way src/store/keys.c
+ * documents it. Records written relative to defaults load only through
+ * store_object_load_ex. */
 #include "config.h"
 
 #include "helpers.h"
@@ -73,8 +75,10 @@ static void raw_set_record(const char *path, store_object_id id,
 
 static const unsigned char secret[16] = "format-1 secret";
 
-/* A format 1 file: one public object whose record is version 1. */
-static store_object_id make_format_1_file(const char *path, store_token *token)
+/* A format 1 or 2 file: one public object whose record is version 1 or 2
+ * (format). */
+static store_object_id make_old_file(const char *path, store_token *token,
+                                     int format)
 {
 	store_attribute placeholder = plain_attribute(0x3, "new", 3);
 	unsigned char unique_id[STORE_UNIQUE_ID_BYTES] = {0};
@@ -99,15 +103,21 @@ static store_object_id make_format_1_file(const char *path, store_token *token)
 	         .value = secret,
 	         .length = sizeof secret},
 	};
-	size_t length;
-	unsigned char *record = vector_v1_record(key, token_uid, unique_id,
-	                                         false, attributes, 2, &length);
+	size_t length = 0;
+	unsigned char *record =
+	        format == 1 ? vector_v1_record(key, token_uid, unique_id, false,
+	                                       attributes, 2, &length)
+	                    : vector_v2_record(key, token_uid, unique_id, false,
+	                                       attributes, 2, &length);
 	assert_non_null(record);
 	raw_set_record(path, id, record, length);
 	free(record);
 	sodium_memzero(key, sizeof key);
-	raw_sql(path,
-	        "UPDATE meta SET value = 1 WHERE name = 'format_version'");
+	char sql[128];
+	snprintf(sql, sizeof sql,
+	         "UPDATE meta SET value = %d WHERE name = 'format_version'",
+	         format);
+	raw_sql(path, sql);
 	return id;
 }
 
@@ -115,9 +125,11 @@ static void check_old_object(store_token *token, store_object_id id)
 {
 	store_attribute *attributes = NULL;
 	size_t count = 0;
-	assert_int_equal(
-	        store_object_load(token, id, NULL, NULL, &attributes, &count),
-	        STORE_OK);
+	uint32_t defaults = 1;
+	assert_int_equal(store_object_load_ex(token, id, NULL, NULL, &defaults,
+	                                      &attributes, &count),
+	                 STORE_OK);
+	assert_int_equal(defaults, 0);
 	assert_int_equal(count, 2);
 	assert_int_equal(attributes[0].type, 0x3);
 	assert_int_equal(attributes[0].length, 19);
@@ -129,37 +141,43 @@ static void check_old_object(store_token *token, store_object_id id)
 	assert_memory_equal(enc_data(opened), secret, sizeof secret);
 	enc_free(opened);
 	store_attributes_free(attributes, count);
+	/* Complete, so the plain load reads it too. */
+	assert_int_equal(
+	        store_object_load(token, id, NULL, NULL, &attributes, &count),
+	        STORE_OK);
+	assert_int_equal(count, 2);
+	store_attributes_free(attributes, count);
 }
 
 static const char version_sql[] =
         "SELECT value FROM meta WHERE name = 'format_version'";
 
-static void test_format_1_file(void **state)
+static void check_old_file(void **state, int format)
 {
 	store_token *token =
 	        create_token_with_user(fixture_directory(state), 0);
 	char path[4096];
 	token_path(token, path);
-	assert_int_equal(raw_integer(path, version_sql), 2);
-	store_object_id old_id = make_format_1_file(path, token);
+	assert_int_equal(raw_integer(path, version_sql), 3);
+	store_object_id old_id = make_old_file(path, token, format);
 
-	/* Opened, read and logged into, it stays format 1. */
+	/* Opened, read and logged into, it keeps its format. */
 	assert_int_equal(store_token_open(path, &token), STORE_OK);
 	check_old_object(token, old_id);
 	assert_int_equal(store_login(token, STORE_USER, PIN(TEST_USER_PIN)),
 	                 STORE_OK);
 	check_old_object(token, old_id);
-	assert_int_equal(raw_integer(path, version_sql), 1);
+	assert_int_equal(raw_integer(path, version_sql), format);
 
-	/* The first record written makes it format 2, in the same
+	/* The first record written makes it format 3, in the same
 	 * transaction. */
-	store_attribute attribute = plain_attribute(0x3, "format 2", 8);
+	store_attribute attribute = plain_attribute(0x3, "format 3", 8);
 	unsigned char unique_id[STORE_UNIQUE_ID_BYTES] = {0};
 	store_object_id new_id = 0;
 	assert_int_equal(store_object_create(token, true, &attribute, 1, NULL,
 	                                     unique_id, &new_id),
 	                 STORE_OK);
-	assert_int_equal(raw_integer(path, version_sql), 2);
+	assert_int_equal(raw_integer(path, version_sql), 3);
 	check_old_object(token, old_id);
 	char sql[128];
 	snprintf(sql, sizeof sql,
@@ -168,35 +186,96 @@ static void test_format_1_file(void **state)
 	         (long long)old_id);
 	unsigned char version[2];
 	raw_blob(path, sql, version, 2);
-	assert_memory_equal(version, "01", 2);
+	assert_memory_equal(version, format == 1 ? "01" : "02", 2);
 
-	/* An update rewrites the old record as version 2. */
+	/* An update rewrites the old record as version 3. */
 	assert_int_equal(
 	        store_object_update(token, old_id, &attribute, 1, NULL),
 	        STORE_OK);
 	raw_blob(path, sql, version, 2);
-	assert_memory_equal(version, "02", 2);
+	assert_memory_equal(version, "03", 2);
+	store_token_close(token);
+}
+
+static void test_format_1_file(void **state)
+{
+	check_old_file(state, 1);
+}
+
+static void test_format_2_file(void **state)
+{
+	check_old_file(state, 2);
+}
+
+/* A record written relative to defaults gives them back through
+ * store_object_load_ex only; the plain load refuses it rather than give
+ * an incomplete list. An empty list cannot be relative to defaults. */
+static void test_defaults(void **state)
+{
+	store_token *token =
+	        create_token_with_user(fixture_directory(state), 0);
+	store_attribute attribute = plain_attribute(0x3, "compact", 7);
+	unsigned char unique_id[STORE_UNIQUE_ID_BYTES] = {0};
+	store_object_id id = 0;
+	assert_int_equal(store_object_create_ex(token, false, 42, &attribute, 1,
+	                                        NULL, unique_id, &id),
+	                 STORE_OK);
+	store_attribute *attributes = NULL;
+	size_t count = 0;
+	uint32_t defaults = 0;
+	assert_int_equal(store_object_load_ex(token, id, NULL, NULL, &defaults,
+	                                      &attributes, &count),
+	                 STORE_OK);
+	assert_int_equal(defaults, 42);
+	assert_int_equal(count, 1);
+	store_attributes_free(attributes, count);
+	assert_int_equal(
+	        store_object_load(token, id, NULL, NULL, &attributes, &count),
+	        STORE_ERR_VERSION);
+	assert_null(attributes);
+	assert_int_equal(count, 0);
+	/* Rewritten as a complete list, the plain load reads it again. */
+	assert_int_equal(store_object_update(token, id, &attribute, 1, NULL),
+	                 STORE_OK);
+	assert_int_equal(
+	        store_object_load(token, id, NULL, NULL, &attributes, &count),
+	        STORE_OK);
+	store_attributes_free(attributes, count);
+	assert_int_equal(
+	        store_object_update_ex(token, id, 9, &attribute, 1, NULL),
+	        STORE_OK);
+	assert_int_equal(store_object_load_ex(token, id, NULL, NULL, &defaults,
+	                                      &attributes, &count),
+	                 STORE_OK);
+	assert_int_equal(defaults, 9);
+	store_attributes_free(attributes, count);
+	assert_int_equal(store_object_update_ex(token, id, 9, NULL, 0, NULL),
+	                 STORE_ERR_INVALID);
+	memset(unique_id, 0, sizeof unique_id);
+	assert_int_equal(store_object_create_ex(token, false, 1, NULL, 0, NULL,
+	                                        unique_id, &id),
+	                 STORE_ERR_INVALID);
 	store_token_close(token);
 }
 
 /* An update (not only a create) raises the format too; formats outside
- * 1..2 are refused at open. */
+ * 1..3 are refused at open. */
 static void test_update_raises_and_bounds(void **state)
 {
 	store_token *token =
 	        create_token_with_user(fixture_directory(state), 0);
 	char path[4096];
 	token_path(token, path);
-	store_object_id old_id = make_format_1_file(path, token);
+	store_object_id old_id = make_old_file(path, token, 1);
 	assert_int_equal(store_token_open(path, &token), STORE_OK);
 	store_attribute attribute = plain_attribute(0x3, "updated", 7);
 	assert_int_equal(
 	        store_object_update(token, old_id, &attribute, 1, NULL),
 	        STORE_OK);
-	assert_int_equal(raw_integer(path, version_sql), 2);
+	assert_int_equal(raw_integer(path, version_sql), 3);
 	store_token_close(token);
 
-	static const char *const refused[] = {"0", "-1", "3"};
+	static const char *const refused[] = {"0", "-1", "4"};
 	for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
 		char sql[128];
 		snprintf(sql, sizeof sql,
@@ -209,16 +288,26 @@ static void test_update_raises_and_bounds(void **state)
 		                 STORE_ERR_VERSION);
 		assert_null(token);
 	}
-	raw_sql(path, "UPDATE meta SET value = 2 WHERE name = "
-	              "'format_version'");
-	assert_int_equal(store_token_open(path, &token), STORE_OK);
-	store_token_close(token);
+	for (int format = 1; format <= 3; format++) {
+		char sql[128];
+		snprintf(sql, sizeof sql,
+		         "UPDATE meta SET value = %d WHERE name = "
+		         "'format_version'",
+		         format);
+		raw_sql(path, sql);
+		assert_int_equal(store_token_open(path, &token), STORE_OK);
+		store_token_close(token);
+	}
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test_setup_teardown(test_format_1_file, store_setup,
+	                                        store_teardown),
+	        cmocka_unit_test_setup_teardown(test_format_2_file, store_setup,
+	                                        store_teardown),
+	        cmocka_unit_test_setup_teardown(test_defaults, store_setup,
 	                                        store_teardown),
 	        cmocka_unit_test_setup_teardown(test_update_raises_and_bounds,
 	                                        store_setup, store_teardown),

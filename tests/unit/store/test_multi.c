@@ -126,6 +126,69 @@ static int child_creates(const char *path)
 	return result;
 }
 
+/* What any store call notices of another connection's commits (a write
+ * refreshes in its own transaction, a load or find before reading) is
+ * reported once, by store_token_refresh or store_token_take_change,
+ * whichever asks first: a caller that skips the refresh before a write
+ * still learns of the change. */
+static void test_changes_are_reported_once(void **state)
+{
+	store_token *first =
+	        create_token_with_user(fixture_directory(state), 0);
+	char path[4096];
+	token_path(first, path);
+	store_token *second = NULL;
+	assert_int_equal(store_token_open(path, &second), STORE_OK);
+	bool changed = true;
+	assert_int_equal(store_token_refresh(second, &changed), STORE_OK);
+	assert_false(changed);
+	assert_false(store_token_take_change(second));
+
+	store_attribute attribute = plain_attribute(3, "noticed", 7);
+	unsigned char unique_id[STORE_UNIQUE_ID_BYTES] = {0};
+	store_object_id id;
+	assert_int_equal(store_object_create(first, false, &attribute, 1, NULL,
+	                                     unique_id, &id),
+	                 STORE_OK);
+	/* second's own create notices first's. */
+	memset(unique_id, 0, sizeof unique_id);
+	store_object_id own;
+	assert_int_equal(store_object_create(second, false, &attribute, 1, NULL,
+	                                     unique_id, &own),
+	                 STORE_OK);
+	assert_true(own > id);
+	assert_true(store_token_take_change(second));
+	assert_false(store_token_take_change(second));
+	assert_int_equal(store_token_refresh(second, &changed), STORE_OK);
+	assert_false(changed);
+	/* Its own commits are no change. */
+	assert_false(store_token_take_change(first));
+
+	/* A load notices; the next refresh reports it. */
+	memset(unique_id, 0, sizeof unique_id);
+	assert_int_equal(store_object_create(first, false, &attribute, 1, NULL,
+	                                     unique_id, &id),
+	                 STORE_OK);
+	store_attribute *loaded = NULL;
+	size_t count = 0;
+	assert_int_equal(
+	        store_object_load(second, id, NULL, NULL, &loaded, &count),
+	        STORE_OK);
+	store_attributes_free(loaded, count);
+	assert_int_equal(store_token_refresh(second, &changed), STORE_OK);
+	assert_true(changed);
+	assert_int_equal(store_token_refresh(second, &changed), STORE_OK);
+	assert_false(changed);
+	/* And the ids a handle remembers follow the other's creates. */
+	memset(unique_id, 0, sizeof unique_id);
+	assert_int_equal(store_object_create(second, false, &attribute, 1, NULL,
+	                                     unique_id, &own),
+	                 STORE_OK);
+	assert_true(own > id);
+	store_token_close(second);
+	store_token_close(first);
+}
+
 static void test_two_processes(void **state)
 {
 	store_token *token =
@@ -258,6 +321,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test_setup_teardown(test_two_handles, store_setup,
 	                                        store_teardown),
+	        cmocka_unit_test_setup_teardown(test_changes_are_reported_once,
+	                                        store_setup, store_teardown),
 	        cmocka_unit_test_setup_teardown(test_two_processes, store_setup,
 	                                        store_teardown),
 	        cmocka_unit_test_setup_teardown(test_threads_share_handle,

@@ -1,12 +1,12 @@
 /* The sealed record (src/store/record.c, record_v1.c) below the token:
- * round trips; every attribute of a version 2 record is exactly
+ * round trips; every attribute of a version 3 record is exactly
  * XChaCha20-Poly1305 under the record key with the nonce nonce_base || i
  * and the documented associated data (checked with libsodium's own
  * XChaCha20-Poly1305); nonces never repeat under one key; ciphertexts
  * swapped between attributes, types, objects, tokens, visibilities or
- * record writes are refused; only minimal varints parse; the subkey
- * scratch is wiped; version 1 records (built here from their documented
- * layout) still decode. */
+ * record writes, or a changed defaults version, are refused; only minimal
+ * varints parse; the subkey scratch is wiped; version 1 and 2 records
+ * (built here from their documented layouts) still decode. */
 #include "config.h"
 
 #include "helpers.h"
@@ -24,6 +24,9 @@ static const unsigned char object_a[16] = "object-a-0123456";
 static const unsigned char object_b[16] = "object-b-0123456";
 static const unsigned char secret[24] = "a sensitive value here!";
 static char long_value[300];
+/* The defaults version the tests write records with: any number will do
+ * for the store. */
+#define DEFAULTS 7
 
 /* Attributes covering one- and multi-byte varints (types and lengths),
  * an empty value and a sensitive one. *sealed: free with
@@ -64,6 +67,7 @@ static unsigned char *encode(enc_buffer *scratch,
 	unsigned char *record = NULL;
 	assert_int_equal(store_record_encode(record_key, enc_data(scratch),
 	                                     token_uid, unique_id, is_private,
+	                                     count == 0 ? 0 : DEFAULTS,
 	                                     attributes, count, &record,
 	                                     length),
 	                 STORE_OK);
@@ -76,14 +80,24 @@ static store_status decode(enc_buffer *scratch, const unsigned char *tuid,
 {
 	store_attribute *attributes = NULL;
 	size_t count = 0;
+	uint32_t defaults = 1234;
 	store_status status = store_record_decode(
 	        record_key, enc_data(scratch), tuid, unique_id, is_private,
-	        record, length, &attributes, &count);
+	        record, length, &defaults, &attributes, &count);
 	store_attributes_free(attributes, count);
+	if (status == STORE_OK)
+		assert_int_equal(defaults,
+		                 record[0] == 3 && count > 0 ? DEFAULTS : 0);
+	else
+		assert_int_equal(defaults, 0);
 	return status;
 }
 
-/* ---- an independent parser of the version 2 layout -------------------- */
+static void expect_corrupt(enc_buffer *scratch, const unsigned char *record,
+                           size_t length, const unsigned char *unique_id,
+                           bool is_private);
+
+/* ---- an independent parser of the version 3 layout -------------------- */
 
 typedef struct parsed_attribute {
 	uint64_t type;
@@ -104,11 +118,12 @@ static uint64_t read_varint(const unsigned char *in, size_t *offset)
 	}
 }
 
-static size_t parse_v2(const unsigned char *record, size_t length,
+static size_t parse_v3(const unsigned char *record, size_t length,
                        parsed_attribute *out, size_t capacity)
 {
-	assert_int_equal(record[0], 2);
+	assert_int_equal(record[0], 3);
 	size_t offset = 1 + NONCE_BASE;
+	assert_int_equal(read_varint(record, &offset), DEFAULTS);
 	uint64_t count = read_varint(record, &offset);
 	assert_true(count <= capacity);
 	for (uint64_t i = 0; i < count; i++) {
@@ -139,12 +154,14 @@ static void test_round_trip(void **state)
 		                               attributes, count, &length);
 		store_attribute *loaded = NULL;
 		size_t loaded_count = 0;
-		assert_int_equal(store_record_decode(record_key,
-		                                     enc_data(scratch),
-		                                     token_uid, object_a,
-		                                     is_private, record, length,
-		                                     &loaded, &loaded_count),
-		                 STORE_OK);
+		uint32_t defaults = 0;
+		assert_int_equal(
+		        store_record_decode(record_key, enc_data(scratch),
+		                            token_uid, object_a, is_private,
+		                            record, length, &defaults, &loaded,
+		                            &loaded_count),
+		        STORE_OK);
+		assert_int_equal(defaults, DEFAULTS);
 		assert_int_equal(loaded_count, count);
 		for (size_t i = 0; i < count; i++) {
 			assert_int_equal(loaded[i].type, attributes[i].type);
@@ -166,23 +183,32 @@ static void test_round_trip(void **state)
 		assert_memory_equal(enc_data(opened), secret, sizeof secret);
 		enc_free(opened);
 		store_attributes_free(loaded, loaded_count);
-		/* Version, nonce base, count; the values; a tag each; the
-		 * types (1, 1, 1, 5 and 5 bytes) and sizes (1, 1, 1, 2, 1):
-		 * version 1 spent 53 bytes on each attribute. */
+		/* Version, nonce base, defaults, count; the values; a tag
+		 * each; the types (1, 1, 1, 5 and 5 bytes) and sizes (1, 1, 1,
+		 * 2, 1): version 1 spent 53 bytes on each attribute. */
 		size_t values = 8 + 7 + sizeof secret + sizeof long_value;
-		assert_int_equal(length, 1 + NONCE_BASE + 1 + values +
+		assert_int_equal(length, 1 + NONCE_BASE + 1 + 1 + values +
 		                                 count * TAG + 13 + 6);
 		free(record);
 	}
-	/* No attributes at all. */
+	/* No attributes at all: then nothing would authenticate a defaults
+	 * version, so there is none. */
 	size_t length;
 	unsigned char *record =
 	        encode(scratch, object_a, false, NULL, 0, &length);
-	assert_int_equal(length, 1 + NONCE_BASE + 1);
+	assert_int_equal(length, 1 + NONCE_BASE + 2);
 	assert_int_equal(
 	        decode(scratch, token_uid, object_a, false, record, length),
 	        STORE_OK);
+	record[1 + NONCE_BASE] = 1;
+	expect_corrupt(scratch, record, length, object_a, false);
 	free(record);
+	unsigned char *refused = NULL;
+	assert_int_equal(store_record_encode(record_key, enc_data(scratch),
+	                                     token_uid, object_a, false, 1,
+	                                     NULL, 0, &refused, &length),
+	                 STORE_ERR_INVALID);
+	assert_null(refused);
 	enc_sealed_free(sealed);
 	enc_free(scratch);
 }
@@ -201,7 +227,7 @@ static void test_attributes_are_xchacha20poly1305(void **state)
 	unsigned char *record =
 	        encode(scratch, object_b, true, attributes, count, &length);
 	parsed_attribute parsed[5];
-	assert_int_equal(parse_v2(record, length, parsed, 5), count);
+	assert_int_equal(parse_v3(record, length, parsed, 5), count);
 	for (size_t i = 0; i < count; i++) {
 		assert_int_equal(parsed[i].type, attributes[i].type);
 		size_t value_length = (size_t)(parsed[i].size >> 1);
@@ -210,9 +236,9 @@ static void test_attributes_are_xchacha20poly1305(void **state)
 		unsigned char nonce[24];
 		memcpy(nonce, record + 1, NONCE_BASE);
 		vector_put_le(nonce + NONCE_BASE, i, 4);
-		unsigned char ad[VECTOR_AD_BYTES];
-		vector_ad(ad, "guardhsm-attr-v2", token_uid, object_b, true,
-		          parsed[i].type, (uint32_t)count, flags);
+		unsigned char ad[VECTOR_AD_V3_BYTES];
+		vector_ad_v3(ad, token_uid, object_b, true, parsed[i].type,
+		             (uint32_t)count, flags, DEFAULTS);
 		unsigned char plain[sizeof long_value];
 		assert_int_equal(crypto_aead_xchacha20poly1305_ietf_decrypt(
 		                         plain, NULL, NULL,
@@ -304,8 +330,8 @@ static void test_swaps_are_detected(void **state)
 	        encode(scratch, object_b, true, attributes, 2, &length_b);
 	assert_int_equal(length_a, length_b);
 	parsed_attribute pa[2], pb[2];
-	parse_v2(record_a, length_a, pa, 2);
-	parse_v2(record_b, length_b, pb, 2);
+	parse_v3(record_a, length_a, pa, 2);
+	parse_v3(record_b, length_b, pb, 2);
 	size_t sealed_bytes = 9 + TAG;
 
 	/* Between the two types of one record. */
@@ -353,6 +379,14 @@ static void test_swaps_are_detected(void **state)
 	assert_int_equal(
 	        decode(scratch, token_uid, object_a, true, copy, length_a),
 	        STORE_OK);
+	/* Other defaults (the one-byte varint after the nonce base): the
+	 * record would load with attributes it never had. */
+	for (unsigned defaults = 0; defaults < 0x80; defaults++) {
+		if (defaults == DEFAULTS)
+			continue;
+		copy[1 + NONCE_BASE] = (unsigned char)defaults;
+		expect_corrupt(scratch, copy, length_a, object_a, true);
+	}
 	free(copy);
 	free(old);
 	free(record_a);
@@ -385,7 +419,9 @@ static void test_only_minimal_varints(void **state)
 	size_t length;
 	unsigned char *record =
 	        encode(scratch, object_a, false, &attribute, 1, &length);
-	size_t count_at = 1 + NONCE_BASE;
+	size_t defaults_at = 1 + NONCE_BASE;
+	size_t count_at = defaults_at + 1;
+	assert_int_equal(record[defaults_at], DEFAULTS);
 	assert_int_equal(record[count_at], 1);
 	assert_int_equal(record[count_at + 1], 0x3);
 	static const unsigned char long_one[] = {0x81, 0x00};
@@ -399,6 +435,18 @@ static void test_only_minimal_varints(void **state)
 	unsigned char *bad = with_inserted(record, length, count_at, long_one,
 	                                   sizeof long_one, 1);
 	expect_corrupt(scratch, bad, length + 1, object_a, false);
+	free(bad);
+	static const unsigned char long_defaults[] = {0x80 | DEFAULTS, 0x00};
+	bad = with_inserted(record, length, defaults_at, long_defaults,
+	                    sizeof long_defaults, 1);
+	expect_corrupt(scratch, bad, length + 1, object_a, false);
+	free(bad);
+	/* Defaults past 32 bits. */
+	static const unsigned char huge_defaults[] = {0x80, 0x80, 0x80, 0x80,
+	                                              0x10};
+	bad = with_inserted(record, length, defaults_at, huge_defaults,
+	                    sizeof huge_defaults, 1);
+	expect_corrupt(scratch, bad, length + 4, object_a, false);
 	free(bad);
 	bad = with_inserted(record, length, count_at + 1, long_three,
 	                    sizeof long_three, 1);
@@ -419,7 +467,7 @@ static void test_only_minimal_varints(void **state)
 	free(bad);
 	/* Unknown versions. */
 	for (int version = 0; version < 256; version++) {
-		if (version == 1 || version == 2)
+		if (version >= 1 && version <= 3)
 			continue;
 		record[0] = (unsigned char)version;
 		expect_corrupt(scratch, record, length, object_a, false);
@@ -478,10 +526,13 @@ static void test_version_1_records(void **state)
 	assert_non_null(record);
 	store_attribute *loaded = NULL;
 	size_t count = 0;
+	uint32_t defaults = 1;
 	assert_int_equal(store_record_decode(record_key, enc_data(scratch),
 	                                     token_uid, object_a, true, record,
-	                                     length, &loaded, &count),
+	                                     length, &defaults, &loaded,
+	                                     &count),
 	                 STORE_OK);
+	assert_int_equal(defaults, 0);
 	assert_int_equal(count, 3);
 	assert_int_equal(loaded[0].type, 0x3);
 	assert_memory_equal(loaded[0].value, "old label", 9);
@@ -505,6 +556,74 @@ static void test_version_1_records(void **state)
 	enc_free(scratch);
 }
 
+/* Version 2 records, as format 2 files hold them, decode as complete
+ * lists (defaults 0); damaged, they are refused. */
+static void test_version_2_records(void **state)
+{
+	(void)state;
+	enc_buffer *scratch = new_scratch();
+	static const unsigned char empty[1];
+	memset(long_value, 'y', sizeof long_value);
+	const vector_attribute attributes[4] = {
+	        {.type = 0x3, .value = "v2 label", .length = 8},
+	        {.type = 0x11,
+	         .sensitive = true,
+	         .value = secret,
+	         .length = sizeof secret},
+	        {.type = 0x180, .value = empty, .length = 0},
+	        {.type = 0x80000001u,
+	         .value = long_value,
+	         .length = sizeof long_value},
+	};
+	size_t length;
+	unsigned char *record = vector_v2_record(
+	        record_key, token_uid, object_a, true, attributes, 4, &length);
+	assert_non_null(record);
+	store_attribute *loaded = NULL;
+	size_t count = 0;
+	uint32_t defaults = 1;
+	assert_int_equal(store_record_decode(record_key, enc_data(scratch),
+	                                     token_uid, object_a, true, record,
+	                                     length, &defaults, &loaded,
+	                                     &count),
+	                 STORE_OK);
+	assert_int_equal(defaults, 0);
+	assert_int_equal(count, 4);
+	assert_int_equal(loaded[0].type, 0x3);
+	assert_memory_equal(loaded[0].value, "v2 label", 8);
+	assert_true(loaded[1].sensitive);
+	assert_null(loaded[1].value);
+	enc_buffer *opened = NULL;
+	assert_int_equal(enc_open(loaded[1].sealed, NULL, 0, 0, &opened),
+	                 ENC_OK);
+	assert_memory_equal(enc_data(opened), secret, sizeof secret);
+	enc_free(opened);
+	assert_int_equal(loaded[2].length, 0);
+	assert_int_equal(loaded[3].type, 0x80000001u);
+	assert_memory_equal(loaded[3].value, long_value, sizeof long_value);
+	store_attributes_free(loaded, count);
+	/* Bound to the object; every byte counts; a version 2 record does
+	 * not pass for version 3 (nor the other way round). */
+	expect_corrupt(scratch, record, length, object_b, true);
+	for (size_t i = 0; i < length; i++) {
+		record[i] ^= 0x01;
+		expect_corrupt(scratch, record, length, object_a, true);
+		record[i] ^= 0x01;
+	}
+	record[0] = 3;
+	expect_corrupt(scratch, record, length, object_a, true);
+	free(record);
+	store_attribute attribute = plain_attribute(0x3, "value", 5);
+	record = encode(scratch, object_a, false, &attribute, 1, &length);
+	/* Drop the defaults byte and call it version 2. */
+	memmove(record + 1 + NONCE_BASE, record + 2 + NONCE_BASE,
+	        length - 2 - NONCE_BASE);
+	record[0] = 2;
+	expect_corrupt(scratch, record, length - 1, object_a, false);
+	free(record);
+	enc_free(scratch);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -522,6 +641,8 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_scratch_is_wiped,
 	                                        store_setup, store_teardown),
 	        cmocka_unit_test_setup_teardown(test_version_1_records,
+	                                        store_setup, store_teardown),
+	        cmocka_unit_test_setup_teardown(test_version_2_records,
 	                                        store_setup, store_teardown),
 	};
 	return cmocka_run_group_tests_name("store records", tests, NULL, NULL);

@@ -359,7 +359,7 @@ static void test_meta_damage(void **state)
 	              STORE_ERR_CORRUPT);
 	raw_sql(path, "DELETE FROM meta; INSERT INTO meta SELECT * FROM saved");
 	reopen_expect(path,
-	              "UPDATE meta SET value = 3 WHERE name = 'format_version'",
+	              "UPDATE meta SET value = 4 WHERE name = 'format_version'",
 	              STORE_ERR_VERSION);
 	raw_sql(path, "DELETE FROM meta; INSERT INTO meta SELECT * FROM saved");
 	assert_int_equal(store_token_open(path, &token), STORE_OK);

@@ -13,7 +13,8 @@ TOKEN_UNIT_TESTS = \
 	tests/unit/token/test_get \
 	tests/unit/token/test_modify \
 	tests/unit/token/test_find \
-	tests/unit/token/test_encoding
+	tests/unit/token/test_encoding \
+	tests/unit/token/test_defaults
 
 check_PROGRAMS += $(TOKEN_UNIT_TESTS)
 TESTS += $(TOKEN_UNIT_TESTS)
@@ -43,6 +44,10 @@ tests_unit_token_test_find_LDADD = $(TOKEN_TEST_LDADD)
 tests_unit_token_test_encoding_SOURCES = tests/unit/token/test_encoding.c
 tests_unit_token_test_encoding_CFLAGS = $(TOKEN_TEST_CFLAGS)
 tests_unit_token_test_encoding_LDADD = $(TOKEN_TEST_LDADD)
+
+tests_unit_token_test_defaults_SOURCES = tests/unit/token/test_defaults.c
+tests_unit_token_test_defaults_CFLAGS = $(TOKEN_TEST_CFLAGS)
+tests_unit_token_test_defaults_LDADD = $(TOKEN_TEST_LDADD)
 
 # `make check-valgrind-token`: the token tests under valgrind.
 .PHONY: check-valgrind-token
