@@ -8,6 +8,8 @@
 
 #include "helpers.h"
 
+#include "store/internal.h" /* STORE_FORMAT_VERSION */
+
 #include <signal.h>
 #include <sqlite3.h>
 #include <string.h>
@@ -184,7 +186,7 @@ static void test_rollback(void **state)
 	assert_true(next > highest);
 	/* ... and that write raised the format again: the cache was not
 	 * left believing the batch's raise. */
-	assert_int_equal(raw_integer(path, format_sql), 2);
+	assert_int_equal(raw_integer(path, format_sql), STORE_FORMAT_VERSION);
 
 	/* The same holds across a reopen (the floor is in the file). */
 	assert_int_equal(store_batch_begin(token), STORE_OK);
@@ -231,7 +233,7 @@ static void test_failing_write(void **state)
 	assert_true(exists(token, kept));
 	assert_true(exists(token, before));
 	assert_true(exists(token, after));
-	assert_int_equal(raw_integer(path, format_sql), 2);
+	assert_int_equal(raw_integer(path, format_sql), STORE_FORMAT_VERSION);
 	store_token_close(token);
 }
 
