@@ -244,12 +244,10 @@ static void test_object_destroyed_by_another_process(void **state)
 	assert_int_equal(h_find_label(s, "doomed", found, 2), 0);
 }
 
-static void test_attribute_changed_by_another_process(void **state)
+/* Forks a child that finds the one object labelled from (public, on the
+ * token) and relabels it to. */
+static void relabel_in_child(const char *from, const char *to)
 {
-	(void)state;
-	CK_SESSION_HANDLE s = h_open(H.slot, true);
-	CK_OBJECT_HANDLE o = h_create_data(s, true, false, "old label", "d");
-	assert_string_equal(h_get_label(s, o), "old label");
 	pid_t pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
@@ -259,20 +257,31 @@ static void test_attribute_changed_by_another_process(void **state)
 		                            CKF_SERIAL_SESSION | CKF_RW_SESSION,
 		                            NULL, NULL, &cs),
 		         CKR_OK);
-		CK_ATTRIBUTE template[] = {H_ATTR_STR(CKA_LABEL, "old label")};
+		CK_ATTRIBUTE template[] = {
+		        {CKA_LABEL, (void *)from, (CK_ULONG)strlen(from)}};
 		CK_OBJECT_HANDLE found;
 		CK_ULONG n = 0;
 		CHILD_RV(p11->C_FindObjectsInit(cs, template, 1), CKR_OK);
 		CHILD_RV(p11->C_FindObjects(cs, &found, 1, &n), CKR_OK);
 		CHILD_RV(p11->C_FindObjectsFinal(cs), CKR_OK);
 		CHILD_CHECK(n == 1, "found %lu", (unsigned long)n);
-		CK_ATTRIBUTE change[] = {H_ATTR_STR(CKA_LABEL, "new label")};
+		CK_ATTRIBUTE change[] = {
+		        {CKA_LABEL, (void *)to, (CK_ULONG)strlen(to)}};
 		CHILD_RV(p11->C_SetAttributeValue(cs, found, change, 1),
 		         CKR_OK);
 		CHILD_RV(p11->C_Finalize(NULL), CKR_OK);
 		_exit(0);
 	}
 	h_wait_child_ok(pid);
+}
+
+static void test_attribute_changed_by_another_process(void **state)
+{
+	(void)state;
+	CK_SESSION_HANDLE s = h_open(H.slot, true);
+	CK_OBJECT_HANDLE o = h_create_data(s, true, false, "old label", "d");
+	assert_string_equal(h_get_label(s, o), "old label");
+	relabel_in_child("old label", "new label");
 	/* This process's handle shows the new value (not a stale cache). */
 	assert_string_equal(h_get_label(s, o), "new label");
 	CK_OBJECT_HANDLE found[2];
@@ -307,29 +316,7 @@ static void test_create_after_another_process(void **state)
 	assert_rv(h_login(s, CKU_USER, H_USER_PIN), CKR_OK);
 	CK_OBJECT_HANDLE o = h_create_data(s, true, false, "before", "d");
 	assert_string_equal(h_get_label(s, o), "before");
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		CHILD_RV(p11->C_Initialize(NULL), CKR_OK);
-		CK_SESSION_HANDLE cs;
-		CHILD_RV(p11->C_OpenSession(H.slot,
-		                            CKF_SERIAL_SESSION | CKF_RW_SESSION,
-		                            NULL, NULL, &cs),
-		         CKR_OK);
-		CK_ATTRIBUTE template[] = {H_ATTR_STR(CKA_LABEL, "before")};
-		CK_OBJECT_HANDLE found;
-		CK_ULONG n = 0;
-		CHILD_RV(p11->C_FindObjectsInit(cs, template, 1), CKR_OK);
-		CHILD_RV(p11->C_FindObjects(cs, &found, 1, &n), CKR_OK);
-		CHILD_RV(p11->C_FindObjectsFinal(cs), CKR_OK);
-		CHILD_CHECK(n == 1, "found %lu", (unsigned long)n);
-		CK_ATTRIBUTE change[] = {H_ATTR_STR(CKA_LABEL, "after")};
-		CHILD_RV(p11->C_SetAttributeValue(cs, found, change, 1),
-		         CKR_OK);
-		CHILD_RV(p11->C_Finalize(NULL), CKR_OK);
-		_exit(0);
-	}
-	h_wait_child_ok(pid);
+	relabel_in_child("before", "after");
 	CK_OBJECT_HANDLE second = h_create_data(s, true, true, "second", "d");
 	assert_string_equal(h_get_label(s, o), "after");
 	assert_string_equal(h_get_label(s, second), "second");
