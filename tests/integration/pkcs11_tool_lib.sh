@@ -82,6 +82,15 @@ run() {
 	return $status
 }
 
+# flip_byte FILE OFFSET: flips the lowest bit of one byte in place (a
+# changed byte for sure, unlike writing a fixed value there).
+flip_byte() {
+	flip_value=$(od -An -tu1 -j"$2" -N1 "$1" | tr -d ' ')
+	[ -n "$flip_value" ] || fail "flip_byte: $1 has no byte $2"
+	printf "\\$(printf '%03o' $((flip_value ^ 1)))" |
+		dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
+}
+
 fail() {
 	echo "FAIL: $*"
 	failures=$((failures + 1))
