@@ -17,7 +17,10 @@
  * with a register write (no system call, no TLB shootdown on the other
  * cores, and other threads stay locked out while it is open). Elsewhere,
  * and under valgrind (which does not emulate the key register), mprotect
- * switches the page between no-access and read-write. */
+ * switches the page between no-access and read-write; with a
+ * reprotect_delay_ms, the page goes back to no-access that long after its
+ * last use rather than at once (reprotect.c), so a busy key costs no
+ * system call. The whole key is wiped after every use either way. */
 #include "config.h"
 
 #include "enclave/internal.h"
@@ -41,6 +44,7 @@ static struct {
 	pthread_mutex_t lock;
 	enc_buffer page;    /* a guarded buffer holding a key_page */
 	int protection_key; /* -1: mprotect instead */
+	uint64_t close_at;  /* ms: a deferred close is due (0: none) */
 	bool ready;
 	_Atomic uint64_t epoch;
 	_Atomic uint64_t rekeys;
@@ -87,7 +91,8 @@ static void drop_protection_key(void)
 #endif
 }
 
-/* Opens the page for this thread (coffer lock held). */
+/* Opens the page for this thread (coffer lock held). A page whose close
+ * was deferred is still open. */
 static enc_status open_page(void)
 {
 #ifdef PKEY_DISABLE_ACCESS
@@ -95,10 +100,13 @@ static enc_status open_page(void)
 		return pkey_set(coffer.protection_key, 0) == 0 ? ENC_OK
 		                                               : ENC_ERR_SYSTEM;
 #endif
+	if (coffer.page.access == ENC_READWRITE)
+		return ENC_OK;
 	return enc_guarded_protect(&coffer.page, ENC_READWRITE);
 }
 
-static void close_page(void)
+/* Closes the page now (coffer lock held). */
+static void close_page_now(void)
 {
 #ifdef PKEY_DISABLE_ACCESS
 	if (coffer.protection_key >= 0) {
@@ -106,7 +114,20 @@ static void close_page(void)
 		return;
 	}
 #endif
-	enc_guarded_protect(&coffer.page, ENC_NOACCESS);
+	coffer.close_at = 0;
+	if (coffer.page.access != ENC_NOACCESS)
+		enc_guarded_protect(&coffer.page, ENC_NOACCESS);
+}
+
+/* After a use: now, or reprotect_delay_ms from now (coffer lock held). */
+static void close_page(void)
+{
+	if (coffer.protection_key < 0 && enc_reprotect_defer()) {
+		coffer.close_at =
+		        enc_now_ms() + enc_global.config.reprotect_delay_ms;
+		return;
+	}
+	close_page_now();
 }
 
 static void hash_half(unsigned char out[ENC_KEY_BYTES],
@@ -156,6 +177,7 @@ enc_status enc_coffer_init(void)
 	pthread_mutex_lock(&coffer.lock);
 	fresh_halves(halves());
 	enc_guarded_protect(&coffer.page, ENC_NOACCESS);
+	coffer.close_at = 0;
 	adopt_protection_key();
 	/* A new key: nothing sealed before (say, by a parent) opens under it.
 	 */
@@ -170,6 +192,7 @@ void enc_coffer_shutdown(void)
 	pthread_mutex_lock(&coffer.lock);
 	bool was_ready = coffer.ready;
 	coffer.ready = false;
+	coffer.close_at = 0;
 	pthread_mutex_unlock(&coffer.lock);
 	/* Released outside the coffer lock: a canary failure purges, and the
 	 * purge takes that lock. */
@@ -196,11 +219,40 @@ void enc_coffer_replace(void)
 	if (coffer.ready) {
 		if (open_page() == ENC_OK) {
 			fresh_halves(halves());
-			close_page();
+			close_page_now();
 		}
 		atomic_fetch_add(&coffer.epoch, 1);
 	}
 	pthread_mutex_unlock(&coffer.lock);
+}
+
+uint64_t enc_coffer_close_due(uint64_t now, bool force, bool *busy)
+{
+	if (force)
+		pthread_mutex_lock(&coffer.lock);
+	else if (pthread_mutex_trylock(&coffer.lock) != 0) {
+		*busy = true;
+		return UINT64_MAX;
+	}
+	uint64_t next = UINT64_MAX;
+	if (coffer.ready && coffer.close_at != 0) {
+		if (force || coffer.close_at <= now) {
+			close_page_now();
+			enc_reprotect_count_close();
+		} else {
+			next = coffer.close_at;
+		}
+	}
+	pthread_mutex_unlock(&coffer.lock);
+	return next;
+}
+
+bool enc_coffer_open_deferred(void)
+{
+	pthread_mutex_lock(&coffer.lock);
+	bool open = coffer.ready && coffer.close_at != 0;
+	pthread_mutex_unlock(&coffer.lock);
+	return open;
 }
 
 uint64_t enc_coffer_epoch(void)

@@ -74,6 +74,15 @@ typedef struct enc_config {
 	/* The split key is re-randomised when it is used and this many
 	 * milliseconds have passed since the last time. 0: 500. */
 	unsigned rekey_interval_ms;
+	/* 0 (the default): a page goes back to no-access as soon as no
+	 * buffer on it is in use. N (up to 10,000): a slab page, or the key
+	 * page where there is no CPU protection key, stays open for N ms
+	 * after its last use, so that operations in quick succession cost no
+	 * mprotect (two per use otherwise, each a TLB shootdown); a
+	 * background thread, started the first time a close is deferred,
+	 * closes it. Plaintext is wiped as soon as it is freed either way;
+	 * only the page protection is late. See docs/SECURITY.md. */
+	unsigned reprotect_delay_ms;
 	/* Warnings and errors; NULL: written to stderr. */
 	enc_log_fn log;
 	void *log_context;
@@ -209,9 +218,16 @@ typedef struct enc_stats {
 	bool secretmem;         /* the slab uses memfd_secret */
 	bool protection_key;    /* the key page is guarded by a CPU memory
 	                           protection key, not only mprotect */
+	size_t deferred_pages;  /* pages left open after their last use,
+	                           due to close (reprotect_delay_ms) */
+	uint64_t deferred_closes; /* deferred closes carried out so far */
 } enc_stats;
 
 enc_status enc_get_stats(enc_stats *stats);
+
+/* Closes at once every page left open by reprotect_delay_ms (a host that
+ * goes idle, or a test, need not wait). */
+void enc_reprotect_now(void);
 
 /* ---- Constant-time helpers --------------------------------------------- */
 

@@ -133,6 +133,29 @@ enc_status enc_slab_protect(enc_buffer *buffer, enc_access access);
 void enc_slab_purge(void);    /* wipe every chunk; retire them */
 void enc_slab_shutdown(void); /* unmap every chunk */
 
+/* ---- reprotect.c: deferred re-protection -------------------------------- */
+
+uint64_t enc_now_ms(void); /* CLOCK_MONOTONIC */
+/* A page's owner (coffer lock or enclave lock held) is about to close a
+ * page: true if it may leave it open and note that it is due to close
+ * reprotect_delay_ms from now (the closer thread is running and told);
+ * false: close it at once. */
+bool enc_reprotect_defer(void);
+void enc_reprotect_count_close(void);
+uint64_t enc_reprotect_closes(void);
+/* Stops and joins the closer thread (pages it has not closed stay open:
+ * the caller is about to purge or unmap them). */
+void enc_reprotect_stop(void);
+void enc_reprotect_after_fork(void); /* in the child */
+
+/* Close what is due at now (everything if force) and return when the next
+ * deferred close is due (UINT64_MAX: none). The caller holds neither lock;
+ * unless force they are only tried, and *busy set if taken. */
+uint64_t enc_coffer_close_due(uint64_t now, bool force, bool *busy);
+uint64_t enc_slab_close_due(uint64_t now, bool force, bool *busy);
+bool enc_coffer_open_deferred(void);  /* the key page awaits its close */
+size_t enc_slab_deferred_pages(void); /* lock held */
+
 /* ---- coffer.c: the split sealing key ------------------------------------ */
 
 enc_status enc_coffer_init(void); /* lock held */

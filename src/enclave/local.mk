@@ -11,6 +11,7 @@ src_enclave_libenclave_la_SOURCES = \
 	src/enclave/slab.c \
 	src/enclave/buffer.c \
 	src/enclave/coffer.c \
+	src/enclave/reprotect.c \
 	src/enclave/sealed.c \
 	src/enclave/purge.c \
 	src/enclave/harden.c \

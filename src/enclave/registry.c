@@ -12,6 +12,7 @@
 
 #define DEFAULT_BUDGET_WHEN_UNLIMITED ((size_t)64 << 20)
 #define DEFAULT_REKEY_INTERVAL_MS 500
+#define ENC_MAX_REPROTECT_DELAY_MS 10000u
 
 enc_state enc_global = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
@@ -95,6 +96,7 @@ static void atfork_child(void)
 	if (atomic_load(&enc_global.init_count) > 0)
 		atomic_store(&enc_global.forked, true);
 	enc_coffer_after_fork();
+	enc_reprotect_after_fork();
 }
 
 static void register_atfork(void)
@@ -170,7 +172,8 @@ void enc_registry_remove(enc_buffer *buffer)
 static enc_status check_config(const enc_config *config)
 {
 	if (config->secretmem > ENC_SECRETMEM_REQUIRE ||
-	    config->rekey_interval_ms > 3600u * 1000u)
+	    config->rekey_interval_ms > 3600u * 1000u ||
+	    config->reprotect_delay_ms > ENC_MAX_REPROTECT_DELAY_MS)
 		return ENC_ERR_INVALID;
 	return ENC_OK;
 }
@@ -246,6 +249,9 @@ void enc_shutdown(void)
 		enc_unlock();
 		return;
 	}
+	/* The closer thread only tries the locks, so it can be joined with
+	 * them held; what it has not closed is purged or unmapped below. */
+	enc_reprotect_stop();
 	/* In a forked child the pages are zero or unmapped: touch none. */
 	if (!forked)
 		enc_purge_locked();
@@ -279,7 +285,10 @@ enc_status enc_get_stats(enc_stats *stats)
 	stats->slab_buffers = enc_global.slab_buffers;
 	stats->slab_chunks = enc_global.slab_chunks;
 	stats->secretmem = enc_global.secretmem;
+	stats->deferred_pages = enc_slab_deferred_pages();
 	enc_unlock();
+	stats->deferred_pages += enc_coffer_open_deferred() ? 1 : 0;
+	stats->deferred_closes = enc_reprotect_closes();
 	stats->key_epoch = enc_coffer_epoch();
 	stats->rekeys = enc_coffer_rekeys();
 	stats->protection_key = enc_coffer_uses_protection_key();

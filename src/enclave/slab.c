@@ -4,7 +4,9 @@
  * A chunk is a few pages between guard pages, cut into slots of one size
  * class; each slot is followed by a canary, and its data sits flush against
  * that canary. A page's protection is the most open state among the live
- * slots that touch it, so it is no-access whenever they all rest. */
+ * slots that touch it, so it is no-access whenever they all rest (with a
+ * reprotect_delay_ms, that long after they all came to rest: see
+ * reprotect.c). */
 #include "config.h"
 
 #include "enclave/internal.h"
@@ -34,14 +36,21 @@ struct enc_slab_chunk {
 	uint16_t page_readers[MAX_CHUNK_PAGES];
 	uint16_t page_live[MAX_CHUNK_PAGES]; /* live slots touching the page */
 	enc_access page_access[MAX_CHUNK_PAGES];
+	/* ms: the page is still open after its slots came to rest and is due
+	 * to close then (0: not deferred). */
+	uint64_t page_close_at[MAX_CHUNK_PAGES];
 	unsigned char canary[ENC_CANARY_BYTES];
-	bool retired; /* purged: never used for new slots */
+	bool retired;  /* purged: never used for new slots */
+	bool deferred; /* on deferred_chunks */
 	enc_slab_chunk *prev, *next;
+	enc_slab_chunk *deferred_prev, *deferred_next;
 };
 
 /* Per class, chunks with a free slot come before full ones. */
 static enc_slab_chunk *class_chunks[CLASS_COUNT];
 static enc_slab_chunk *retired_chunks;
+/* Chunks with a page whose close is deferred. */
+static enc_slab_chunk *deferred_chunks;
 /* At most one empty chunk per class, and SPARE_LIMIT in all (the most
  * recently emptied), is kept, so a loop that opens, uses and frees
  * secrets of a few sizes (a key, a cipher state) does not map and lock a
@@ -84,6 +93,33 @@ static void list_push_back(enc_slab_chunk **list, enc_slab_chunk *chunk)
 	last->next = chunk;
 	chunk->prev = last;
 	chunk->next = NULL;
+}
+
+static void defer_list_add(enc_slab_chunk *chunk)
+{
+	if (chunk->deferred)
+		return;
+	chunk->deferred = true;
+	chunk->deferred_prev = NULL;
+	chunk->deferred_next = deferred_chunks;
+	if (deferred_chunks != NULL)
+		deferred_chunks->deferred_prev = chunk;
+	deferred_chunks = chunk;
+}
+
+static void defer_list_remove(enc_slab_chunk *chunk)
+{
+	if (!chunk->deferred)
+		return;
+	if (chunk->deferred_prev != NULL)
+		chunk->deferred_prev->deferred_next = chunk->deferred_next;
+	else
+		deferred_chunks = chunk->deferred_next;
+	if (chunk->deferred_next != NULL)
+		chunk->deferred_next->deferred_prev = chunk->deferred_prev;
+	chunk->deferred_prev = chunk->deferred_next = NULL;
+	chunk->deferred = false;
+	memset(chunk->page_close_at, 0, sizeof(chunk->page_close_at));
 }
 
 static unsigned char *slot_start(const enc_slab_chunk *chunk, uint32_t index)
@@ -151,8 +187,21 @@ static void count_access(enc_slab_chunk *chunk, size_t page, enc_access access,
 		chunk->page_readers[page] += delta;
 }
 
+static enc_status set_page_access(enc_slab_chunk *chunk, size_t p,
+                                  enc_access access)
+{
+	size_t page = enc_page_size();
+	enc_status status = enc_region_protect(
+	        chunk->region.interior + p * page, page, access);
+	if (status == ENC_OK)
+		chunk->page_access[p] = access;
+	return status;
+}
+
 /* Moves one slot from one access state to another and mprotects each of
- * its pages whose most open state changed. */
+ * its pages whose most open state changed. A page that would go back to
+ * no-access may be left open for reprotect_delay_ms instead; a page that
+ * must become more open, or read-only, changes at once. */
 static enc_status change_slot_access(enc_slab_chunk *chunk, uint32_t index,
                                      enc_access from, enc_access to)
 {
@@ -167,14 +216,66 @@ static enc_status change_slot_access(enc_slab_chunk *chunk, uint32_t index,
 		enc_access wanted = most_open(chunk, p);
 		if (wanted == chunk->page_access[p])
 			continue;
-		enc_status changed = enc_region_protect(
-		        chunk->region.interior + p * page, page, wanted);
-		if (changed == ENC_OK)
-			chunk->page_access[p] = wanted;
-		else
+		if (wanted == ENC_NOACCESS && enc_reprotect_defer()) {
+			chunk->page_close_at[p] =
+			        enc_now_ms() +
+			        enc_global.config.reprotect_delay_ms;
+			defer_list_add(chunk);
+			continue;
+		}
+		enc_status changed = set_page_access(chunk, p, wanted);
+		if (changed != ENC_OK)
 			status = changed;
 	}
 	return status;
+}
+
+uint64_t enc_slab_close_due(uint64_t now, bool force, bool *busy)
+{
+	if (force)
+		enc_lock();
+	else if (pthread_mutex_trylock(&enc_global.lock) != 0) {
+		*busy = true;
+		return UINT64_MAX;
+	}
+	uint64_t next = UINT64_MAX;
+	enc_slab_chunk *chunk = deferred_chunks;
+	while (chunk != NULL) {
+		enc_slab_chunk *following = chunk->deferred_next;
+		bool pending = false;
+		for (size_t p = 0; p < MAX_CHUNK_PAGES; p++) {
+			uint64_t due = chunk->page_close_at[p];
+			if (due == 0)
+				continue;
+			if (!force && due > now) {
+				pending = true;
+				next = due < next ? due : next;
+				continue;
+			}
+			chunk->page_close_at[p] = 0;
+			/* In use again since: its users will defer anew. */
+			if (most_open(chunk, p) != ENC_NOACCESS ||
+			    chunk->page_access[p] == ENC_NOACCESS)
+				continue;
+			if (set_page_access(chunk, p, ENC_NOACCESS) == ENC_OK)
+				enc_reprotect_count_close();
+		}
+		if (!pending)
+			defer_list_remove(chunk);
+		chunk = following;
+	}
+	enc_unlock();
+	return next;
+}
+
+size_t enc_slab_deferred_pages(void)
+{
+	size_t count = 0;
+	for (enc_slab_chunk *chunk = deferred_chunks; chunk != NULL;
+	     chunk = chunk->deferred_next)
+		for (size_t p = 0; p < MAX_CHUNK_PAGES; p++)
+			count += chunk->page_close_at[p] != 0;
+	return count;
 }
 
 static enc_status create_chunk(unsigned class_index, enc_slab_chunk **out)
@@ -228,6 +329,7 @@ static enc_status create_chunk(unsigned class_index, enc_slab_chunk **out)
 
 static void destroy_chunk(enc_slab_chunk *chunk, bool wipe)
 {
+	defer_list_remove(chunk);
 	if (chunk->region.locked)
 		enc_budget_release(chunk->region.interior_bytes);
 	else
@@ -428,6 +530,7 @@ static void wipe_chunk(enc_slab_chunk *chunk)
 	memset(chunk->page_live, 0, sizeof(chunk->page_live));
 	for (size_t p = 0; p < MAX_CHUNK_PAGES; p++)
 		chunk->page_access[p] = ENC_NOACCESS;
+	defer_list_remove(chunk);
 }
 
 void enc_slab_purge(void)

@@ -25,7 +25,8 @@ ENCLAVE_UNIT_TESTS = \
 	tests/unit/enclave/test_threads \
 	tests/unit/enclave/test_fork \
 	tests/unit/enclave/test_constant_time \
-	tests/unit/enclave/test_harden
+	tests/unit/enclave/test_harden \
+	tests/unit/enclave/test_reprotect
 
 check_PROGRAMS += $(ENCLAVE_UNIT_TESTS)
 TESTS += $(ENCLAVE_UNIT_TESTS)
@@ -86,6 +87,12 @@ tests_unit_enclave_test_constant_time_LDADD = $(ENCLAVE_TEST_LDADD)
 tests_unit_enclave_test_harden_SOURCES = tests/unit/enclave/test_harden.c
 tests_unit_enclave_test_harden_CFLAGS = $(ENCLAVE_TEST_CFLAGS)
 tests_unit_enclave_test_harden_LDADD = $(ENCLAVE_TEST_LDADD)
+
+tests_unit_enclave_test_reprotect_SOURCES = tests/unit/enclave/test_reprotect.c
+tests_unit_enclave_test_reprotect_CFLAGS = $(ENCLAVE_TEST_CFLAGS)
+tests_unit_enclave_test_reprotect_LDADD = $(ENCLAVE_TEST_LDADD)
+# Counts the enclave's mprotect calls.
+tests_unit_enclave_test_reprotect_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=mprotect
 
 # Death tests need real signals: under AddressSanitizer, leave SIGSEGV,
 # SIGBUS and SIGABRT to the kernel.
