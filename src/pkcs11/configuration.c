@@ -11,6 +11,11 @@
 
 #define DEFAULT_PIN_TRIES 10
 #define MAX_PIN_TRIES 100
+/* Long enough that a busy key (a TLS server's, a signing loop's) stays
+ * open between operations; short enough that an idle one is closed
+ * before a person notices a pause. */
+#define DEFAULT_REPROTECT_DELAY_MS 20
+#define MAX_REPROTECT_DELAY_MS 10000
 
 static int copy_path(char *dst, const char *a, const char *b)
 {
@@ -41,6 +46,7 @@ void p11_config_defaults(p11_config *config)
 	config->enclave_budget = 0;
 	config->secure_heap = 256 * 1024;
 	config->secretmem = ENC_SECRETMEM_OFF;
+	config->reprotect_delay_ms = DEFAULT_REPROTECT_DELAY_MS;
 	config->kdf = P11_KDF_INTERACTIVE;
 }
 
@@ -104,6 +110,7 @@ static const char *const key_names[P11_CONFIG_KEY_COUNT] = {
         [P11_CONFIG_ENCLAVE_BUDGET] = "enclave_budget",
         [P11_CONFIG_SECURE_HEAP] = "openssl_secure_heap",
         [P11_CONFIG_SECRETMEM] = "secretmem",
+        [P11_CONFIG_REPROTECT_DELAY] = "enclave_reprotect_delay",
 };
 
 const char *p11_config_key_name(p11_config_key key)
@@ -173,6 +180,19 @@ static const char *apply(p11_config *config, const char *key, const char *value)
 		config->secretmem = (enc_secretmem_mode)mode;
 		return NULL;
 	}
+	if (strcmp(key, "enclave_reprotect_delay") == 0) {
+		char *end;
+		errno = 0;
+		long ms = strtol(value, &end, 10);
+		if (end != value && strcmp(end, "ms") == 0)
+			end += 2;
+		if (errno != 0 || end == value || *end != '\0' || ms < 0 ||
+		    ms > MAX_REPROTECT_DELAY_MS)
+			return "must be a number of milliseconds from 0 to "
+			       "10000 (e.g. 20 or 20ms)";
+		config->reprotect_delay_ms = (unsigned)ms;
+		return NULL;
+	}
 	if (strcmp(key, "pin_kdf") == 0) {
 		int strength = parse_choice(value, kdf_names, 3);
 		if (strength < 0)
@@ -182,7 +202,7 @@ static const char *apply(p11_config *config, const char *key, const char *value)
 	}
 	return "unknown key (known: store_path, log_level, log_file, "
 	       "pin_tries, enclave_budget, openssl_secure_heap, secretmem, "
-	       "pin_kdf)";
+	       "enclave_reprotect_delay, pin_kdf)";
 }
 
 int p11_config_read_file(p11_config *config, const char *path, char *error,
@@ -311,6 +331,10 @@ int p11_config_format(const p11_config *config, p11_config_key key, char *value,
 	case P11_CONFIG_SECRETMEM:
 		text = secretmem_names[config->secretmem];
 		break;
+	case P11_CONFIG_REPROTECT_DELAY:
+		written = snprintf(value, size, "%ums",
+		                   config->reprotect_delay_ms);
+		return written >= 0 && (size_t)written < size ? 0 : -1;
 	default:
 		return -1;
 	}

@@ -29,6 +29,7 @@ typedef enum p11_config_key {
 	P11_CONFIG_ENCLAVE_BUDGET,
 	P11_CONFIG_SECURE_HEAP,
 	P11_CONFIG_SECRETMEM,
+	P11_CONFIG_REPROTECT_DELAY,
 	P11_CONFIG_KEY_COUNT,
 } p11_config_key;
 
@@ -44,6 +45,7 @@ typedef struct p11_config {
 	size_t enclave_budget;              /* 0: from RLIMIT_MEMLOCK */
 	size_t secure_heap;                 /* OpenSSL's, if we set it up */
 	enc_secretmem_mode secretmem;
+	unsigned reprotect_delay_ms; /* the enclave's reprotect_delay_ms */
 	p11_kdf_strength kdf;
 	/* Where the values came from: the file read (empty: none was), and
 	 * per key the line of it that set the key (0: the default). */

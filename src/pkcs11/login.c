@@ -124,6 +124,10 @@ CK_RV C_Logout(CK_SESSION_HANDLE handle)
 		slot->login = P11_LOGGED_OUT;
 	}
 	p11_slot_unlock(slot);
+	/* A logout is a pause: close now what enclave_reprotect_delay left
+	 * open for the next operation. */
+	if (rv == CKR_OK)
+		enc_reprotect_now();
 	return rv;
 }
 

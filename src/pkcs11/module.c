@@ -84,6 +84,7 @@ static CK_RV start_enclave(const p11_config *config, size_t heap_locked)
 	enc_config_default(&enclave);
 	enclave.locked_budget = enclave_budget(config, heap_locked);
 	enclave.secretmem = config->secretmem;
+	enclave.reprotect_delay_ms = config->reprotect_delay_ms;
 	enc_status status = enc_init(&enclave);
 	if (status == ENC_OK)
 		return CKR_OK;

@@ -64,6 +64,7 @@ static void test_defaults_follow_xdg(void **state)
 	assert_int_equal(config.log_level, P11_LOG_WARNING);
 	assert_int_equal(config.kdf, P11_KDF_INTERACTIVE);
 	assert_int_equal(config.secretmem, ENC_SECRETMEM_OFF);
+	assert_int_equal(config.reprotect_delay_ms, 20);
 }
 
 static void test_every_key(void **state)
@@ -77,6 +78,7 @@ static void test_every_key(void **state)
 	             "pin_tries = 3\n"
 	             "enclave_budget = 16M\n"
 	             "secretmem = auto\n"
+	             "enclave_reprotect_delay = 0\n"
 	             "pin_kdf = moderate\n");
 	p11_config config;
 	char error[512];
@@ -87,6 +89,7 @@ static void test_every_key(void **state)
 	assert_int_equal(config.pin_tries, 3);
 	assert_int_equal(config.enclave_budget, 16u << 20);
 	assert_int_equal(config.secretmem, ENC_SECRETMEM_AUTO);
+	assert_int_equal(config.reprotect_delay_ms, 0);
 	assert_int_equal(config.kdf, P11_KDF_MODERATE);
 	assert_string_equal(config.source_file, path);
 }
@@ -117,6 +120,14 @@ static void test_errors_are_clear(void **state)
 	expect_error("enclave_budget = 12Q\n", "enclave_budget", 1);
 	expect_error("enclave_budget = -5\n", "enclave_budget", 1);
 	expect_error("secretmem = maybe\n", "secretmem", 1);
+	expect_error("enclave_reprotect_delay = 10001\n",
+	             "enclave_reprotect_delay", 1);
+	expect_error("enclave_reprotect_delay = -1\n",
+	             "enclave_reprotect_delay", 1);
+	expect_error("enclave_reprotect_delay = 20s\n",
+	             "enclave_reprotect_delay", 1);
+	expect_error("enclave_reprotect_delay = ms\n",
+	             "enclave_reprotect_delay", 1);
 	expect_error("store_path = relative/dir\n", "absolute", 1);
 	expect_error("just words\n", "key = value", 1);
 	expect_error("pin_kdf = weak\n", "pin_kdf", 1);
@@ -174,6 +185,10 @@ static void test_sources_and_formatting(void **state)
 	                                   sizeof(value)),
 	                 0);
 	assert_string_equal(value, "");
+	assert_int_equal(p11_config_format(&config, P11_CONFIG_REPROTECT_DELAY,
+	                                   value, sizeof(value)),
+	                 0);
+	assert_string_equal(value, "20ms");
 	/* Too small a buffer, or no such key: an error, not a truncation. */
 	assert_int_equal(
 	        p11_config_format(&config, P11_CONFIG_PIN_KDF, value, 4), -1);
