@@ -67,7 +67,7 @@ cry_status cry_aead_key_open(const enc_sealed *sealed, cry_cipher_mode mode,
 		    crypto_aead_aes256gcm_beforenm(enc_data(key->state),
 		                                   enc_data(key->key)) != 0)
 			status = CRY_ERR_INTERNAL;
-		cry_wipe_vector_registers();
+		enc_wipe_vector_registers();
 	}
 	if (status != CRY_OK) {
 		cry_aead_key_free(key);
@@ -226,7 +226,7 @@ cry_status cry_aead_seal_message(cry_aead_key *key,
 		        out, tag, NULL, in, length, message->aad,
 		        message->aad_length, NULL, message->nonce,
 		        enc_data(key->state));
-		cry_wipe_vector_registers();
+		enc_wipe_vector_registers();
 	} else {
 		result = chacha_encrypt(key, message, in, length, out, tag);
 	}
@@ -262,7 +262,7 @@ cry_status cry_aead_open_message(cry_aead_key *key,
 			        out, NULL, in, length, tag_copy, message->aad,
 			        message->aad_length, message->nonce,
 			        enc_data(key->state));
-			cry_wipe_vector_registers();
+			enc_wipe_vector_registers();
 		} else {
 			result = chacha_decrypt(key, message, in, length,
 			                        tag_copy, out);

@@ -63,7 +63,7 @@ cry_status cry_aead_sodium_gcm_expand(enc_buffer *buffer, size_t key_offset)
 	result = crypto_aead_aes256gcm_beforenm(
 	        (crypto_aead_aes256gcm_state *)state, state + key_offset);
 	sodium_memzero(state + key_offset, crypto_aead_aes256gcm_KEYBYTES);
-	cry_wipe_vector_registers();
+	enc_wipe_vector_registers();
 	return result != 0 ? CRY_ERR_INTERNAL : CRY_OK;
 }
 
@@ -143,7 +143,7 @@ static cry_status sodium_encrypt(cry_cipher *cipher, const uint8_t *in,
 		result = crypto_aead_xchacha20poly1305_ietf_encrypt_detached(
 		        out, tag, NULL, in, length, aad, aad_length, NULL,
 		        cipher->nonce, key);
-	cry_wipe_vector_registers();
+	enc_wipe_vector_registers();
 	cry_cipher_key_close(cipher);
 	return result != 0 ? CRY_ERR_INTERNAL : CRY_OK;
 }
@@ -178,7 +178,7 @@ static cry_status sodium_decrypt(cry_cipher *cipher, const uint8_t *in,
 		result = crypto_aead_xchacha20poly1305_ietf_decrypt_detached(
 		        plain, NULL, in, length, tag, aad, aad_length,
 		        cipher->nonce, key);
-	cry_wipe_vector_registers();
+	enc_wipe_vector_registers();
 	cry_cipher_key_close(cipher);
 	return result != 0 ? CRY_ERR_SIGNATURE : CRY_OK;
 }

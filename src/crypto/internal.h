@@ -18,9 +18,6 @@
 #define CRY_MAX_BLOCK_LENGTH 144
 
 bool cry_curve_valid(cry_curve curve);
-/* Clears the SIMD registers (xmm0-15) after code that leaves key-derived
- * values in them (library.c). */
-void cry_wipe_vector_registers(void);
 cry_status cry_from_enclave(enc_status status);
 
 /* A key buffer must exist, hold exactly size bytes (0: any size) and be

@@ -6,9 +6,41 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #define KNOWN_ALLOC_FLAGS (ENC_ALLOC_GUARDED | ENC_ALLOC_ALIGNED)
+/* Freed handles kept for reuse (lock held), so a loop that allocates and
+ * frees one buffer per operation does not go through malloc each time.
+ * They hold no secret: the data is in the enclave's pages. */
+#define SPARE_HANDLES 32
+
+static enc_buffer *spare_handles[SPARE_HANDLES];
+static size_t spare_count;
+
+static enc_buffer *new_handle(void)
+{
+	if (spare_count == 0)
+		return calloc(1, sizeof(enc_buffer));
+	enc_buffer *buffer = spare_handles[--spare_count];
+	memset(buffer, 0, sizeof(*buffer));
+	return buffer;
+}
+
+static void drop_handle(enc_buffer *buffer)
+{
+	buffer->magic = 0;
+	if (spare_count < SPARE_HANDLES)
+		spare_handles[spare_count++] = buffer;
+	else
+		free(buffer);
+}
+
+void enc_buffer_spares_release(void)
+{
+	while (spare_count > 0)
+		free(spare_handles[--spare_count]);
+}
 
 /* A handle that is not ours (or freed twice) means memory corruption in the
  * host: stopping is safer than guessing. */
@@ -34,11 +66,12 @@ enc_status enc_alloc(size_t size, unsigned flags, enc_buffer **out)
 	enc_status status = enc_ready();
 	if (status != ENC_OK)
 		return status;
-	enc_buffer *buffer = calloc(1, sizeof(*buffer));
-	if (buffer == NULL)
-		return ENC_ERR_NOMEM;
-
 	enc_lock();
+	enc_buffer *buffer = new_handle();
+	if (buffer == NULL) {
+		enc_unlock();
+		return ENC_ERR_NOMEM;
+	}
 	status = ENC_ERR_UNSUPPORTED;
 	if (size <= ENC_SLAB_MAX && !(flags & ENC_ALLOC_GUARDED))
 		status = enc_slab_alloc(size, flags, buffer);
@@ -50,13 +83,12 @@ enc_status enc_alloc(size_t size, unsigned flags, enc_buffer **out)
 	if (status == ENC_OK) {
 		buffer->magic = ENC_BUFFER_MAGIC;
 		enc_registry_add(buffer);
+	} else {
+		drop_handle(buffer);
 	}
 	enc_unlock();
-
-	if (status != ENC_OK) {
-		free(buffer);
+	if (status != ENC_OK)
 		return status;
-	}
 	*out = buffer;
 	return ENC_OK;
 }
@@ -80,9 +112,8 @@ void enc_free(enc_buffer *buffer)
 	} else {
 		enc_slab_release(buffer);
 	}
+	drop_handle(buffer);
 	enc_unlock();
-	buffer->magic = 0;
-	free(buffer);
 }
 
 void *enc_data(const enc_buffer *buffer)

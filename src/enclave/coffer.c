@@ -38,6 +38,8 @@ typedef struct key_page {
 	unsigned char right[ENC_KEY_BYTES];
 	unsigned char key[ENC_KEY_BYTES];     /* only during one call */
 	unsigned char scratch[ENC_KEY_BYTES]; /* hashes of halves */
+	/* The caller's: an expanded key, only during one call. */
+	_Alignas(16) unsigned char cipher[ENC_COFFER_SCRATCH_BYTES];
 } key_page;
 
 static struct {
@@ -293,7 +295,8 @@ enc_status enc_coffer_with_key(enc_keyed_fn fn, void *context)
 	hash_half(page->key, page->right);
 	for (size_t i = 0; i < ENC_KEY_BYTES; i++)
 		page->key[i] ^= page->left[i];
-	enc_status status = fn(page->key, atomic_load(&coffer.epoch), context);
+	enc_status status = fn(page->key, atomic_load(&coffer.epoch),
+	                       page->cipher, context);
 	sodium_memzero(page->key, ENC_KEY_BYTES);
 	close_page();
 	pthread_mutex_unlock(&coffer.lock);

@@ -40,3 +40,35 @@ void enc_random(void *data, size_t n)
 		abort();
 	randombytes_buf(data, n);
 }
+
+/* libsodium's AES-GCM leaves round keys in the SSE registers when it
+ * returns, and a core dump (or gcore) saves every thread's registers:
+ * callers clear them after each use. All of xmm0-15 are caller-saved in
+ * the System V ABI, so nothing of the caller's is lost. */
+void enc_wipe_vector_registers(void)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+#define ENC_XMM_CLOBBERS                                                       \
+	"xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7",        \
+	        "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14",   \
+	        "xmm15"
+	if (__builtin_cpu_supports("avx")) {
+		__asm__ volatile("vzeroall" ::: ENC_XMM_CLOBBERS, "memory");
+	} else {
+		__asm__ volatile(
+		        "pxor %%xmm0, %%xmm0\n\tpxor %%xmm1, %%xmm1\n\t"
+		        "pxor %%xmm2, %%xmm2\n\tpxor %%xmm3, %%xmm3\n\t"
+		        "pxor %%xmm4, %%xmm4\n\tpxor %%xmm5, %%xmm5\n\t"
+		        "pxor %%xmm6, %%xmm6\n\tpxor %%xmm7, %%xmm7\n\t"
+		        "pxor %%xmm8, %%xmm8\n\tpxor %%xmm9, %%xmm9\n\t"
+		        "pxor %%xmm10, %%xmm10\n\t"
+		        "pxor %%xmm11, %%xmm11\n\t"
+		        "pxor %%xmm12, %%xmm12\n\t"
+		        "pxor %%xmm13, %%xmm13\n\t"
+		        "pxor %%xmm14, %%xmm14\n\t"
+		        "pxor %%xmm15, %%xmm15" ::
+		                : ENC_XMM_CLOBBERS, "memory");
+	}
+#undef ENC_XMM_CLOBBERS
+#endif
+}

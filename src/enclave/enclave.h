@@ -9,8 +9,9 @@
  *    at rest. Small buffers share locked pages in a slab so that a process
  *    with a small RLIMIT_MEMLOCK can still work; large ones get their own
  *    mapping;
- *  - sealed secrets (enc_sealed): XChaCha20-Poly1305 ciphertext kept in
- *    ordinary memory, opened straight into an enc_buffer;
+ *  - sealed secrets (enc_sealed): AES-256-GCM or XChaCha20-Poly1305
+ *    ciphertext (enc_config.seal_cipher) kept in ordinary memory, opened
+ *    straight into an enc_buffer;
  *  - purge: wipe every live buffer and replace the sealing key.
  *
  * All functions are thread-safe. After fork() the child's enclave is
@@ -53,6 +54,15 @@ typedef enum enc_secretmem_mode {
 	ENC_SECRETMEM_REQUIRE, /* memfd_secret or enc_init fails */
 } enc_secretmem_mode;
 
+/* The AEAD that seals secrets in memory. */
+typedef enum enc_seal_cipher {
+	/* AES-256-GCM where the CPU has AES-NI and PCLMUL (a third of the
+	 * instructions per seal or open), else XChaCha20-Poly1305. */
+	ENC_SEAL_AUTO = 0,
+	ENC_SEAL_XCHACHA20POLY1305,
+	ENC_SEAL_AES256GCM, /* enc_init fails if the CPU cannot */
+} enc_seal_cipher;
+
 typedef enum enc_log_level {
 	ENC_LOG_ERROR = 0,
 	ENC_LOG_WARNING,
@@ -83,6 +93,7 @@ typedef struct enc_config {
 	 * closes it. Plaintext is wiped as soon as it is freed either way;
 	 * only the page protection is late. See docs/SECURITY.md. */
 	unsigned reprotect_delay_ms;
+	enc_seal_cipher seal_cipher;
 	/* Warnings and errors; NULL: written to stderr. */
 	enc_log_fn log;
 	void *log_context;
@@ -220,7 +231,8 @@ typedef struct enc_stats {
 	                           protection key, not only mprotect */
 	size_t deferred_pages;  /* pages left open after their last use,
 	                           due to close (reprotect_delay_ms) */
-	uint64_t deferred_closes; /* deferred closes carried out so far */
+	uint64_t deferred_closes;    /* deferred closes carried out so far */
+	enc_seal_cipher seal_cipher; /* the one in use (never AUTO) */
 } enc_stats;
 
 enc_status enc_get_stats(enc_stats *stats);
@@ -246,6 +258,11 @@ void enc_wipe(void *data, size_t n);
 
 /* Fills data with n bytes from the system's CSPRNG. */
 void enc_random(void *data, size_t n);
+
+/* Clears the CPU's vector registers (x86-64: xmm0-15 and their upper
+ * halves), all caller-saved, where AES-NI code leaves round keys that a
+ * core dump would save. */
+void enc_wipe_vector_registers(void);
 
 #ifdef __cplusplus
 }

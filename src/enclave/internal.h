@@ -13,6 +13,9 @@
 #define ENC_SEALED_NONCE_BYTES crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
 #define ENC_SEALED_TAG_BYTES crypto_aead_xchacha20poly1305_ietf_ABYTES
 #define ENC_KEY_BYTES crypto_aead_xchacha20poly1305_ietf_KEYBYTES
+/* Room on the key page for a cipher's expanded key (libsodium's
+ * crypto_aead_aes256gcm_state), wiped after every use. */
+#define ENC_COFFER_SCRATCH_BYTES 512
 
 /* ---- pages.c: mappings with guard pages --------------------------------- */
 
@@ -89,7 +92,8 @@ typedef struct enc_state {
 	size_t slab_buffers;
 	size_t slab_chunks;
 	bool secretmem;
-	enc_buffer *buffers; /* every live buffer */
+	enc_seal_cipher seal_cipher; /* chosen at enc_init, never AUTO */
+	enc_buffer *buffers;         /* every live buffer */
 } enc_state;
 
 extern enc_state enc_global;
@@ -105,6 +109,7 @@ void enc_log(enc_log_level level, const char *format, ...)
 enc_status enc_budget_reserve(size_t bytes);
 void enc_budget_release(size_t bytes);
 void enc_registry_add(enc_buffer *buffer);    /* lock held */
+void enc_buffer_spares_release(void);         /* lock held */
 void enc_registry_remove(enc_buffer *buffer); /* lock held */
 
 /* ---- purge.c ------------------------------------------------------------- */
@@ -170,9 +175,12 @@ const void *enc_coffer_page(void);
 uint64_t enc_coffer_rekeys(void);
 
 /* Runs fn with the whole key, which exists only for the call, inside the
- * coffer's guarded page. Returns fn's status. */
+ * coffer's guarded page (wiped afterwards), with ENC_COFFER_SCRATCH_BYTES
+ * of 16-byte aligned scratch on the same page, which fn must wipe if it
+ * used it. Returns fn's status. */
 typedef enc_status (*enc_keyed_fn)(const unsigned char key[ENC_KEY_BYTES],
-                                   uint64_t epoch, void *context);
+                                   uint64_t epoch, unsigned char *scratch,
+                                   void *context);
 enc_status enc_coffer_with_key(enc_keyed_fn fn, void *context);
 
 #endif /* GUARDHSM_ENCLAVE_INTERNAL_H */

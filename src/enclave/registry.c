@@ -172,6 +172,7 @@ void enc_registry_remove(enc_buffer *buffer)
 static enc_status check_config(const enc_config *config)
 {
 	if (config->secretmem > ENC_SECRETMEM_REQUIRE ||
+	    config->seal_cipher > ENC_SEAL_AES256GCM ||
 	    config->rekey_interval_ms > 3600u * 1000u ||
 	    config->reprotect_delay_ms > ENC_MAX_REPROTECT_DELAY_MS)
 		return ENC_ERR_INVALID;
@@ -217,6 +218,15 @@ enc_status enc_init(const enc_config *config)
 			        "memfd_secret unavailable: the "
 			        "slab uses mlock'd anonymous memory");
 	}
+	bool gcm = crypto_aead_aes256gcm_is_available() != 0;
+	if (chosen.seal_cipher == ENC_SEAL_AES256GCM && !gcm) {
+		enc_unlock();
+		return ENC_ERR_UNSUPPORTED;
+	}
+	enc_global.seal_cipher =
+	        chosen.seal_cipher == ENC_SEAL_XCHACHA20POLY1305 || !gcm
+	                ? ENC_SEAL_XCHACHA20POLY1305
+	                : ENC_SEAL_AES256GCM;
 	enc_status status = enc_coffer_init();
 	if (status == ENC_OK)
 		atomic_store(&enc_global.init_count, 1);
@@ -256,6 +266,7 @@ void enc_shutdown(void)
 	if (!forked)
 		enc_purge_locked();
 	release_all_buffers(false);
+	enc_buffer_spares_release();
 	enc_slab_shutdown();
 	enc_coffer_shutdown();
 	enc_config_default(&enc_global.config);
@@ -289,6 +300,7 @@ enc_status enc_get_stats(enc_stats *stats)
 	enc_unlock();
 	stats->deferred_pages += enc_coffer_open_deferred() ? 1 : 0;
 	stats->deferred_closes = enc_reprotect_closes();
+	stats->seal_cipher = enc_global.seal_cipher;
 	stats->key_epoch = enc_coffer_epoch();
 	stats->rekeys = enc_coffer_rekeys();
 	stats->protection_key = enc_coffer_uses_protection_key();

@@ -365,6 +365,79 @@ static void test_bad_arguments(void **state)
 	enc_sealed_free(NULL);
 }
 
+static int setup_with(enc_seal_cipher cipher)
+{
+	enc_config config;
+	enc_config_default(&config);
+	config.seal_cipher = cipher;
+	enc_status status = enc_init(&config);
+	if (status != ENC_OK) {
+		print_error("enc_init: %s\n", enc_strerror(status));
+		return -1;
+	}
+	if (get_stats().seal_cipher != cipher) {
+		print_error("seal cipher %d, asked for %d\n",
+		            (int)get_stats().seal_cipher, (int)cipher);
+		return -1;
+	}
+	return 0;
+}
+
+static int xchacha_setup(void **state)
+{
+	(void)state;
+	return setup_with(ENC_SEAL_XCHACHA20POLY1305);
+}
+
+static int gcm_setup(void **state)
+{
+	(void)state;
+	return setup_with(ENC_SEAL_AES256GCM);
+}
+
+/* AES-256-GCM seals take counter nonces: consecutive seals differ, and
+ * the field's unused bytes are zero. */
+static void test_gcm_nonces_count(void **state)
+{
+	(void)state;
+	if (get_stats().seal_cipher != ENC_SEAL_AES256GCM)
+		skip();
+	unsigned char plain[8] = {1};
+	enc_sealed *first = NULL, *second = NULL;
+	assert_int_equal(enc_seal_bytes(plain, sizeof plain, NULL, 0, &first),
+	                 ENC_OK);
+	assert_int_equal(enc_seal_bytes(plain, sizeof plain, NULL, 0, &second),
+	                 ENC_OK);
+	const unsigned char *a = first->nonce, *b = second->nonce;
+	uint64_t count_a = 0, count_b = 0;
+	for (int i = 7; i >= 0; i--) {
+		count_a = count_a << 8 | a[i];
+		count_b = count_b << 8 | b[i];
+	}
+	assert_true(count_b > count_a);
+	assert_true(all_zero(a + 12, sizeof first->nonce - 12));
+	assert_true(all_zero(b + 12, sizeof second->nonce - 12));
+	enc_sealed_free(first);
+	enc_sealed_free(second);
+}
+
+static void test_unavailable_cipher_refused(void **state)
+{
+	(void)state;
+	enc_config bad;
+	enc_config_default(&bad);
+	bad.seal_cipher = (enc_seal_cipher)7;
+	assert_int_equal(enc_init(&bad), ENC_ERR_INVALID);
+	if (crypto_aead_aes256gcm_is_available())
+		skip();
+	enc_config config;
+	enc_config_default(&config);
+	config.seal_cipher = ENC_SEAL_AES256GCM;
+	enc_shutdown();
+	assert_int_equal(enc_init(&config), ENC_ERR_UNSUPPORTED);
+	assert_int_equal(enc_init(NULL), ENC_OK);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -378,7 +451,20 @@ int main(void)
 	        cmocka_unit_test(test_associated_data_must_match),
 	        cmocka_unit_test(test_tampering_fails_authentication),
 	        cmocka_unit_test(test_bad_arguments),
+	        cmocka_unit_test(test_gcm_nonces_count),
+	        cmocka_unit_test(test_unavailable_cipher_refused),
 	};
 
-	return cmocka_run_group_tests(tests, enclave_setup, enclave_teardown);
+	/* Every test under each sealing cipher: the default (AES-256-GCM
+	 * where the CPU has AES-NI) and XChaCha20-Poly1305. */
+	int failures = cmocka_run_group_tests_name(
+	        "default cipher", tests, enclave_setup, enclave_teardown);
+	failures += cmocka_run_group_tests_name(
+	        "xchacha20poly1305", tests, xchacha_setup, enclave_teardown);
+	if (crypto_aead_aes256gcm_is_available())
+		failures += cmocka_run_group_tests_name(
+		        "aes256gcm", tests, gcm_setup, enclave_teardown);
+	else
+		print_message("AES-256-GCM sealing not available here\n");
+	return failures;
 }
