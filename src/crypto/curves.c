@@ -36,6 +36,12 @@ static const uint8_t cry_name_edwards25519[] = {
 static const uint8_t cry_name_curve25519[] = {0x13, 0x0a, 'c', 'u', 'r', 'v',
                                               'e',  '2',  '5', '5', '1', '9'};
 
+/* OpenSC 0.23's pkcs11-tool (--key-type EC:curve25519) sends
+ * "curve25519" with a length byte of 11 for its 10 characters. Accepted
+ * for that client, as this exact byte string only; never produced. */
+static const uint8_t cry_name_curve25519_opensc[] = {
+        0x13, 0x0b, 'c', 'u', 'r', 'v', 'e', '2', '5', '5', '1', '9'};
+
 static const struct cry_curve_info cry_curves[] = {
         [CRY_CURVE_P256] = {cry_oid_p256, sizeof(cry_oid_p256), NULL, 0, 32, 65,
                             256},
@@ -85,6 +91,11 @@ cry_status cry_curve_from_params(const uint8_t *der, size_t length,
 			*curve = (cry_curve)i;
 			return CRY_OK;
 		}
+	}
+	if (length == sizeof(cry_name_curve25519_opensc) &&
+	    memcmp(der, cry_name_curve25519_opensc, length) == 0) {
+		*curve = CRY_CURVE_X25519;
+		return CRY_OK;
 	}
 	return CRY_ERR_INVALID;
 }

@@ -19,6 +19,8 @@ static const struct params_vector good_params[] = {
         {"06032b656e", CRY_CURVE_X25519},
         {"130c656477617264733235353139", CRY_CURVE_ED25519}, /* edwards25519 */
         {"130a63757276653235353139", CRY_CURVE_X25519},      /* curve25519 */
+        /* OpenSC 0.23 pkcs11-tool's curve25519, length byte one too big */
+        {"130b63757276653235353139", CRY_CURVE_X25519},
 };
 
 static const char *const bad_params[] = {
@@ -32,6 +34,8 @@ static const char *const bad_params[] = {
         "0c0c656477617264733235353139",   /* UTF8String edwards25519 */
         "130c65647761726473323535313900", /* trailing byte */
         "130b6564776172647332353531",     /* truncated name */
+        "130b6375727665323535313900",     /* OpenSC's curve25519 + a byte */
+        "130b637572766532353531",         /* and truncated */
         "06",
         "",
 };
