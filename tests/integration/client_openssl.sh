@@ -7,8 +7,7 @@
 # where `openssl s_server` keeps its key in the token and `openssl
 # s_client -verify_return_error` verifies it. Every signature and
 # certificate is checked by plain openssl with the public key exported by
-# pkcs11-tool. RSA (PKCS#1 v1.5, PSS, TLS 1.3 with RSA-PSS) runs once the
-# module lists CKM_RSA_PKCS_KEY_PAIR_GEN.
+# pkcs11-tool. RSA: PKCS#1 v1.5, PSS, TLS 1.3 with RSA-PSS.
 #
 # libp11 0.4.12 cannot enumerate a token that holds an Ed25519 key: that
 # is checked here on a token of its own, and noted.

@@ -17,7 +17,7 @@
 #   export_pubkey LABEL ID PEM  the public key, read by pkcs11-tool and
 #                               converted by openssl (an independent copy)
 #   has_mechanism NAME          the module lists NAME (pkcs11-tool -M)
-#   has_rsa                     RSA key generation, else a SKIP line
+#   has_rsa                     RSA key generation, else a failure
 #   free_port                   a free TCP port on 127.0.0.1
 #   background PIDFILE CMD...   start a process that the EXIT trap stops
 #   wait_for DESC SECONDS CMD...  poll until CMD succeeds
@@ -141,13 +141,13 @@ has_mechanism() {
 	grep -q "^ *$1," "$work/mechanisms"
 }
 
-# RSA is being added to the module: its checks turn on when it lists
-# key generation.
+# The RSA checks: the module must list RSA key generation (a module
+# without it fails the test rather than skipping its RSA half).
 has_rsa() {
 	if has_mechanism RSA-PKCS-KEY-PAIR-GEN; then
 		return 0
 	fi
-	skip "rsa: module has no CKM_RSA_PKCS_KEY_PAIR_GEN"
+	fail "rsa: module has no CKM_RSA_PKCS_KEY_PAIR_GEN"
 	return 1
 }
 
