@@ -14,6 +14,9 @@
 #include <string.h>
 
 #define MAX_TEMPLATE 64
+/* RFC 3394 wraps whole 64-bit blocks, at least two. */
+#define KW_BLOCK 8
+#define KW_MIN 16
 
 /* The wrapping (or unwrapping) key suits the mechanism and may be used. */
 static CK_RV check_wrapping_key(const p11_mechanism *info,
@@ -96,7 +99,15 @@ static CK_RV wrap_with(const CK_MECHANISM *mechanism, const p11_mechanism *info,
 	if (rv == CKR_OK) {
 		size_t needed = p11_cipher_output_bound(
 		        params.mode, true, enc_size(secret), params.tag_length);
-		if (wrapped == NULL || capacity < needed) {
+		/* KW cannot take the key (of another length than whole
+		 * blocks): said at the length query already. The
+		 * 2.40 text lets KW zero-pad, but the padding could not be
+		 * told from the key when unwrapping; KWP is for those. */
+		if (params.mode == CRY_AES_KEY_WRAP &&
+		    (enc_size(secret) % KW_BLOCK != 0 ||
+		     enc_size(secret) < KW_MIN)) {
+			rv = CKR_KEY_SIZE_RANGE;
+		} else if (wrapped == NULL || capacity < needed) {
 			*wrapped_length = needed;
 			rv = wrapped == NULL ? CKR_OK : CKR_BUFFER_TOO_SMALL;
 		} else {
