@@ -248,6 +248,23 @@ static cry_status secret_shape(const enc_buffer *key,
 	return CRY_OK;
 }
 
+/* CBC_PAD's input: the secret and its PKCS#7 padding in a new enclave
+ * buffer, for a plain CBC cipher. Padding in OpenSSL's context would keep
+ * the secret's last partial block in its (ordinary heap) buffer. */
+static cry_status pad_in_enclave(const enc_buffer *secret, enc_buffer **padded)
+{
+	size_t length = enc_size(secret);
+	size_t total = length / CRY_AES_BLOCK * CRY_AES_BLOCK + CRY_AES_BLOCK;
+	cry_status status = cry_from_enclave(enc_alloc(total, 0, padded));
+
+	if (status != CRY_OK)
+		return status;
+	uint8_t *data = enc_data(*padded);
+	memcpy(data, enc_data(secret), length);
+	memset(data + length, (int)(total - length), total - length);
+	return CRY_OK;
+}
+
 cry_status cry_cipher_encrypt_secret(const enc_buffer *key,
                                      const cry_cipher_params *params,
                                      const enc_buffer *secret, uint8_t *output,
@@ -255,7 +272,8 @@ cry_status cry_cipher_encrypt_secret(const enc_buffer *key,
 {
 	cry_cipher shape;
 	cry_cipher *cipher = NULL;
-	size_t needed;
+	enc_buffer *padded = NULL, *staging = NULL;
+	size_t needed, written;
 	cry_status status;
 
 	if (output_length == NULL)
@@ -267,14 +285,36 @@ cry_status cry_cipher_encrypt_secret(const enc_buffer *key,
 		status = whole_length(&shape, enc_size(secret), &needed);
 	if (status == CRY_OK)
 		status = buffer_too_small(needed, output, output_length);
-	if (status == CRY_OK)
-		status = cry_cipher_new(key, params, true, &cipher);
 	if (status != CRY_OK)
 		return status;
-	/* The secret is read where it is: the caller keeps it readable. */
-	status = cry_cipher_once(cipher, enc_data(secret), enc_size(secret),
-	                         output, output_length);
+	/* The secret is read where it is (the caller keeps it readable), or
+	 * from its padded copy. */
+	cry_cipher_params run = *params;
+	const enc_buffer *input = secret;
+	if (params->mode == CRY_AES_CBC_PAD) {
+		run.mode = CRY_AES_CBC;
+		status = pad_in_enclave(secret, &padded);
+		input = padded;
+	}
+	/* The ciphertext is made in an enclave buffer and only then copied
+	 * out: KW and KWP encrypt in place, in their output, after moving
+	 * the plaintext there, and the caller's buffer is ordinary memory. */
+	if (status == CRY_OK)
+		status = cry_from_enclave(enc_alloc(needed, 0, &staging));
+	if (status == CRY_OK)
+		status = cry_cipher_new(key, &run, true, &cipher);
+	written = needed;
+	if (status == CRY_OK)
+		status = cry_cipher_once(cipher, enc_data(input),
+		                         enc_size(input), enc_data(staging),
+		                         &written);
+	if (status == CRY_OK) {
+		memcpy(output, enc_data(staging), written);
+		*output_length = written;
+	}
 	cry_cipher_free(cipher);
+	enc_free(staging);
+	enc_free(padded);
 	return status;
 }
 

@@ -357,6 +357,55 @@ cry_status cry_rsa_public_key_info(const uint8_t *modulus,
                                    size_t exponent_length, uint8_t *der,
                                    size_t *length);
 
+/* ---- PKCS#8 private keys (pkcs8.c, der.c) ------------------------------- */
+/* The PrivateKeyInfo (RFC 5208, 5958) of a private key, the plaintext of
+ * a wrapped private key: RSA (rsaEncryption, RSAPrivateKey version 0 with
+ * the CRT parts), NIST curves (id-ecPublicKey with the named curve,
+ * ECPrivateKey version 1 with the public key) and Ed25519 / X25519 (RFC
+ * 8410), as `openssl pkcs8 -topk8 -nocrypt` writes them. The encoding
+ * exists only in enclave buffers: it is written into a new one and read
+ * in place from one, by our own DER code (OpenSSL's d2i/i2d would put the
+ * parts in ordinary heap objects). */
+
+/* The largest encoding accepted (a 16384-bit RSA key takes under 10 KiB). */
+#define CRY_PKCS8_MAX_BYTES 16384
+
+/* A decoded key: views into the encoding's buffer, valid while it is
+ * readable and not freed. */
+typedef struct cry_pkcs8_key {
+	bool rsa; /* RSA (parts), else a curve key (curve, private_key) */
+	/* RSA: n, e, d, p, q, dp, dq, qinv, big-endian without leading
+	 * zeros, none empty. */
+	const uint8_t *part[CRY_RSA_PART_COUNT];
+	size_t length[CRY_RSA_PART_COUNT];
+	cry_curve curve;
+	/* cry_curve_private_bytes: a NIST scalar in [1, n-1], an Ed25519
+	 * seed or an X25519 scalar. */
+	const uint8_t *private_key;
+	size_t private_length;
+} cry_pkcs8_key;
+
+/* A packed RSA key (see cry_rsa_pack) as PrivateKeyInfo, in a new
+ * enclave buffer (READONLY). CRY_ERR_KEY for a key without its CRT parts
+ * (RSAPrivateKey has no form without them), CRY_ERR_INVALID for a NULL or
+ * unreadable buffer. */
+cry_status cry_pkcs8_encode_rsa(const enc_buffer *packed, enc_buffer **der);
+/* A curve private key (cry_curve_private_bytes; a NIST scalar in range,
+ * else CRY_ERR_KEY) as PrivateKeyInfo, in a new enclave buffer
+ * (READONLY); for NIST curves with the public point. */
+cry_status cry_pkcs8_encode_curve(cry_curve curve,
+                                  const enc_buffer *private_key,
+                                  enc_buffer **der);
+/* Reads a PrivateKeyInfo of one of those kinds, strictly: DER only, the
+ * whole buffer and nothing after it, versions 0 (and 1 for RFC 8410 keys,
+ * whose optional public key must then match), the OIDs and parameters
+ * above, the fixed private-key lengths, a NIST scalar in range and any
+ * public key given consistent with it; no attributes. CRY_ERR_KEY for
+ * anything else (a key it does not describe), CRY_ERR_INVALID for a NULL
+ * or unreadable buffer. The RSA parts are not checked against each other
+ * here: cry_rsa_pack does that. */
+cry_status cry_pkcs8_decode(const enc_buffer *der, cry_pkcs8_key *key);
+
 /* ---- Symmetric ciphers: AES and ChaCha20-Poly1305 (cipher*.c) ----------- */
 /* A cry_cipher is one encryption or decryption, single- or multi-part. It
  * keeps its key only in enclave memory: a private copy of the key in an

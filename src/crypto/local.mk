@@ -29,6 +29,9 @@ src_crypto_libcrypto_guardhsm_la_SOURCES = \
 	src/crypto/rsa_generate.c \
 	src/crypto/rsa_blinding.c \
 	src/crypto/rsa_sign.c \
-	src/crypto/rsa_cipher.c
+	src/crypto/rsa_cipher.c \
+	src/crypto/der.h \
+	src/crypto/der.c \
+	src/crypto/pkcs8.c
 src_crypto_libcrypto_guardhsm_la_CFLAGS = $(AM_CFLAGS) $(SODIUM_CFLAGS) \
 	$(CRYPTO_CFLAGS) -pthread

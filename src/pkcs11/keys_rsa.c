@@ -9,8 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The object attribute holding each cry_rsa_part. */
-static const CK_ATTRIBUTE_TYPE part_attributes[CRY_RSA_PART_COUNT] = {
+const CK_ATTRIBUTE_TYPE p11_rsa_part_attributes[CRY_RSA_PART_COUNT] = {
         [CRY_RSA_MODULUS] = CKA_MODULUS,
         [CRY_RSA_PUBLIC_EXPONENT] = CKA_PUBLIC_EXPONENT,
         [CRY_RSA_PRIVATE_EXPONENT] = CKA_PRIVATE_EXPONENT,
@@ -30,8 +29,8 @@ static CK_RV pack_private(const tok_object *object, enc_buffer **packed)
 	enc_buffer *opened[CRY_RSA_PART_COUNT] = {0};
 	CK_RV rv = CKR_OK;
 	for (size_t i = 0; i < CRY_RSA_PART_COUNT && rv == CKR_OK; i++) {
-		const store_attribute *attribute =
-		        tok_object_attribute(object, part_attributes[i]);
+		const store_attribute *attribute = tok_object_attribute(
+		        object, p11_rsa_part_attributes[i]);
 		if (attribute == NULL)
 			continue;
 		if (attribute->sealed != NULL) {

@@ -36,6 +36,7 @@ src_pkcs11_libpkcs11_la_SOURCES = \
 	src/pkcs11/keys.h \
 	src/pkcs11/keys.c \
 	src/pkcs11/keys_rsa.c \
+	src/pkcs11/keys_pkcs8.c \
 	src/pkcs11/keygen.c \
 	src/pkcs11/encrypt.h \
 	src/pkcs11/encrypt_init.c \

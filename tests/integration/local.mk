@@ -245,6 +245,31 @@ tests_integration_test_p11_wrap_CFLAGS = $(INTEGRATION_TEST_CFLAGS) \
 tests_integration_test_p11_wrap_LDADD = $(INTEGRATION_SYMMETRIC_LDADD)
 EXTRA_tests_integration_test_p11_wrap_DEPENDENCIES = src/pkcs11/guardhsm.la
 
+# Private keys wrapped and unwrapped as PKCS#8, checked against OpenSSL
+# (p11_private.c: keys of each kind on both sides, OpenSSL's wrapping).
+P11_PRIVATE_TESTS = tests/integration/test_p11_wrap_private \
+	tests/integration/test_p11_wrap_private_errors
+INTEGRATION_C_TESTS += $(P11_PRIVATE_TESTS)
+P11_PRIVATE_SOURCES = tests/integration/p11_private.c \
+	tests/integration/p11_private.h
+
+tests_integration_test_p11_wrap_private_SOURCES = \
+	tests/integration/test_p11_wrap_private.c $(P11_PRIVATE_SOURCES)
+tests_integration_test_p11_wrap_private_CFLAGS = $(INTEGRATION_TEST_CFLAGS) \
+	$(CRYPTO_CFLAGS)
+tests_integration_test_p11_wrap_private_LDADD = $(INTEGRATION_SYMMETRIC_LDADD)
+EXTRA_tests_integration_test_p11_wrap_private_DEPENDENCIES = \
+	src/pkcs11/guardhsm.la
+
+tests_integration_test_p11_wrap_private_errors_SOURCES = \
+	tests/integration/test_p11_wrap_private_errors.c $(P11_PRIVATE_SOURCES)
+tests_integration_test_p11_wrap_private_errors_CFLAGS = \
+	$(INTEGRATION_TEST_CFLAGS) $(CRYPTO_CFLAGS)
+tests_integration_test_p11_wrap_private_errors_LDADD = \
+	$(INTEGRATION_SYMMETRIC_LDADD)
+EXTRA_tests_integration_test_p11_wrap_private_errors_DEPENDENCIES = \
+	src/pkcs11/guardhsm.la
+
 # guardhsm-util, the command-line companion, driven by a shell script
 # against the built module (with pkcs11-tool, openssl, ssh-keygen and
 # python3 checking what it does).

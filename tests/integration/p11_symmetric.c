@@ -377,6 +377,63 @@ size_t o_wrap(const uint8_t *key, size_t key_length, bool pad,
 	return (size_t)n + (size_t)m;
 }
 
+size_t o_unwrap(const uint8_t *key, size_t key_length, bool pad,
+                const uint8_t *in, size_t length, uint8_t *out)
+{
+	const char *name = o_aes_name(key_length, pad ? "WRAP-PAD" : "WRAP");
+	EVP_CIPHER *cipher = EVP_CIPHER_fetch(NULL, name, NULL);
+	if (cipher == NULL)
+		fail_msg("OpenSSL has no %s", name);
+	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+	assert_non_null(ctx);
+	EVP_CIPHER_CTX_set_flags(ctx, EVP_CIPHER_CTX_FLAG_WRAP_ALLOW);
+	assert_int_equal(EVP_DecryptInit_ex2(ctx, cipher, key, NULL, NULL), 1);
+	int n = 0, m = 0;
+	if (EVP_DecryptUpdate(ctx, out, &n, in, (int)length) != 1 ||
+	    EVP_DecryptFinal_ex(ctx, out + n, &m) != 1)
+		fail_msg("OpenSSL's %s refused %zu wrapped bytes", name,
+		         length);
+	EVP_CIPHER_CTX_free(ctx);
+	EVP_CIPHER_free(cipher);
+	return (size_t)n + (size_t)m;
+}
+
+size_t o_aead_decrypt(o_aead_kind kind, const uint8_t *key, size_t key_length,
+                      const uint8_t *iv, size_t iv_length, const uint8_t *aad,
+                      size_t aad_length, size_t tag_length, const uint8_t *in,
+                      size_t length, uint8_t *out)
+{
+	assert_true(kind != O_CCM && length >= tag_length);
+	const char *name = kind == O_CHACHA ? "ChaCha20-Poly1305"
+	                                    : o_aes_name(key_length, "GCM");
+	EVP_CIPHER *cipher = EVP_CIPHER_fetch(NULL, name, NULL);
+	if (cipher == NULL)
+		fail_msg("OpenSSL has no %s", name);
+	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+	assert_non_null(ctx);
+	size_t data = length - tag_length;
+	assert_int_equal(EVP_DecryptInit_ex2(ctx, cipher, NULL, NULL, NULL), 1);
+	assert_int_equal(EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_IVLEN,
+	                                     (int)iv_length, NULL),
+	                 1);
+	assert_int_equal(EVP_DecryptInit_ex2(ctx, NULL, key, iv, NULL), 1);
+	int n = 0, m = 0;
+	if (aad_length > 0)
+		assert_int_equal(
+		        EVP_DecryptUpdate(ctx, NULL, &n, aad, (int)aad_length),
+		        1);
+	assert_int_equal(EVP_DecryptUpdate(ctx, out, &n, in, (int)data), 1);
+	assert_int_equal(EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG,
+	                                     (int)tag_length,
+	                                     (void *)(in + data)),
+	                 1);
+	if (EVP_DecryptFinal_ex(ctx, out + n, &m) != 1)
+		fail_msg("OpenSSL's %s: the tag does not verify", name);
+	EVP_CIPHER_CTX_free(ctx);
+	EVP_CIPHER_free(cipher);
+	return (size_t)n + (size_t)m;
+}
+
 void o_cmac(const uint8_t *key, size_t key_length, const uint8_t *message,
             size_t length, uint8_t mac[16])
 {

@@ -126,6 +126,15 @@ size_t o_aead_encrypt(o_aead_kind kind, const uint8_t *key, size_t key_length,
  * IV; returns the output length. */
 size_t o_wrap(const uint8_t *key, size_t key_length, bool pad,
               const uint8_t *in, size_t length, uint8_t *out);
+/* Their inverses, and AEAD decryption of ciphertext then tag (length
+ * bytes in all); each returns the plaintext's length, asserting that
+ * OpenSSL accepts the input. */
+size_t o_unwrap(const uint8_t *key, size_t key_length, bool pad,
+                const uint8_t *in, size_t length, uint8_t *out);
+size_t o_aead_decrypt(o_aead_kind kind, const uint8_t *key, size_t key_length,
+                      const uint8_t *iv, size_t iv_length, const uint8_t *aad,
+                      size_t aad_length, size_t tag_length, const uint8_t *in,
+                      size_t length, uint8_t *out);
 /* AES-CMAC (16 bytes). */
 void o_cmac(const uint8_t *key, size_t key_length, const uint8_t *message,
             size_t length, uint8_t mac[16]);

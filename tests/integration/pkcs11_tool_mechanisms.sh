@@ -438,6 +438,14 @@ lacks "ERR:|[Ff]ailed|error:|Segmentation" "--test"
 # illegal or not supported"), so GCM is left to test_p11_cipher. --wrap
 # and --unwrap take a mechanism name or a hexadecimal type (0x210A:
 # CKM_AES_KEY_WRAP_PAD, RFC 5649, which 0.23 cannot name).
+#
+# Private keys (wrapped as PKCS#8) are not tested here: pkcs11-tool 0.23
+# wraps and unwraps secret keys only. --wrap looks the key to wrap up as
+# a CKO_SECRET_KEY ("Secret key (to be wrapped) not found" for an
+# extractable private key's --application-id), and --unwrap makes only
+# AES: and GENERIC: keys ("Unsupported key type EC:prime256v1"; GENERIC:
+# makes a generic secret of the PKCS#8 bytes). test_p11_wrap_private
+# checks private-key wrapping against OpenSSL's EVP and PKCS#8 instead.
 
 # hex FILE: the file's bytes as lower-case hex on one line.
 hex() {

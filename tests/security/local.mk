@@ -33,7 +33,8 @@ SECURITY_COMMON_SOURCES = \
 	tests/security/scanner.c tests/security/scanner.h \
 	tests/security/known_keys.c tests/security/known_keys.h \
 	tests/security/known_rsa.c tests/security/known_rsa.h \
-	tests/security/p11_workload.c tests/security/p11_workload.h
+	tests/security/p11_workload.c tests/security/p11_workload.h \
+	tests/security/p11_workload_wrap.c
 
 tests_security_memscan_SOURCES = tests/security/memscan.c \
 	$(SECURITY_COMMON_SOURCES)

@@ -380,6 +380,14 @@ static int workload(const char *self, const char *module, int uses)
 		       token ? "token object" : "session object", uses,
 		       rv == CKR_OK ? "ok" : wl_rv_name(rv));
 	}
+	for (size_t i = 0; i < WL_WRAPPED_KEYS; i++) {
+		size_t k = wl_wrapped_keys[i];
+		CK_RV rv = wl_wrap_unwrap(&w, k, uses / 4);
+		printf("  %-22s wrapped (KWP) and unwrapped, used %d times: "
+		       "%s\n",
+		       kk_module_keys[k].name, uses / 4,
+		       rv == CKR_OK ? "ok" : wl_rv_name(rv));
+	}
 	self_scan(self, "scan", "report", "at-rest", NULL);
 	for (size_t i = 0; i < sizeof multipart / sizeof multipart[0]; i++) {
 		CK_RV rv = wl_open_multipart(&w, multipart[i]);

@@ -105,7 +105,8 @@ CK_RV wl_setup(wl *w, const char *module_path)
 {
 	memset(w, 0, sizeof *w);
 	for (size_t i = 0; i < KK_MODULE_KEYS; i++)
-		w->keys[i] = CK_INVALID_HANDLE;
+		w->keys[i] = w->unwrapped[i] = CK_INVALID_HANDLE;
+	w->kek = CK_INVALID_HANDLE;
 	const char *tmp = getenv("TMPDIR");
 	snprintf(w->dir, sizeof w->dir, "%s/memscan.XXXXXX",
 	         tmp && *tmp ? tmp : "/tmp");
@@ -194,8 +195,9 @@ static CK_RV create_rsa_key(wl *w, size_t key, bool token)
 	        CKA_MODULUS,    CKA_PUBLIC_EXPONENT, CKA_PRIVATE_EXPONENT,
 	        CKA_PRIME_1,    CKA_PRIME_2,         CKA_EXPONENT_1,
 	        CKA_EXPONENT_2, CKA_COEFFICIENT};
-	CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+	CK_BBOOL yes = CK_TRUE;
 	CK_BBOOL is_token = token ? CK_TRUE : CK_FALSE;
+	CK_BBOOL extractable = wl_wrapped(key) ? CK_TRUE : CK_FALSE;
 	CK_OBJECT_CLASS class_ = CKO_PRIVATE_KEY;
 	CK_KEY_TYPE type = CKK_RSA;
 	CK_ATTRIBUTE attributes[8 + KK_RSA_PARTS] = {
@@ -204,7 +206,7 @@ static CK_RV create_rsa_key(wl *w, size_t key, bool token)
 	        {CKA_TOKEN, &is_token, sizeof is_token},
 	        {CKA_PRIVATE, &yes, sizeof yes},
 	        {CKA_SENSITIVE, &yes, sizeof yes},
-	        {CKA_EXTRACTABLE, &no, sizeof no},
+	        {CKA_EXTRACTABLE, &extractable, sizeof extractable},
 	        {CKA_SIGN, &yes, sizeof yes},
 	        {CKA_LABEL, (void *)k->name, strlen(k->name)},
 	};
@@ -239,8 +241,9 @@ CK_RV wl_create_key(wl *w, size_t key, bool token)
 		munmap(value, page);
 		return CKR_GENERAL_ERROR;
 	}
-	CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+	CK_BBOOL yes = CK_TRUE;
 	CK_BBOOL is_token = token ? CK_TRUE : CK_FALSE;
+	CK_BBOOL extractable = wl_wrapped(key) ? CK_TRUE : CK_FALSE;
 	CK_OBJECT_CLASS class_ = CKO_PRIVATE_KEY;
 	CK_KEY_TYPE type = CKK_EC;
 	const unsigned char *params = NULL;
@@ -276,7 +279,7 @@ CK_RV wl_create_key(wl *w, size_t key, bool token)
 	        {CKA_TOKEN, &is_token, sizeof is_token},
 	        {CKA_PRIVATE, &yes, sizeof yes},
 	        {CKA_SENSITIVE, &yes, sizeof yes},
-	        {CKA_EXTRACTABLE, &no, sizeof no},
+	        {CKA_EXTRACTABLE, &extractable, sizeof extractable},
 	        {usage, &yes, sizeof yes},
 	        {CKA_LABEL, (void *)k->name, strlen(k->name)},
 	        {CKA_VALUE, value, KK_KEY_BYTES},
@@ -305,9 +308,17 @@ static void fill(unsigned char *data, size_t length, int round)
 
 static CK_RV use_once(wl *w, CK_SESSION_HANDLE s, size_t key, int round)
 {
-	const kk_key *k = &kk_module_keys[key];
-	unsigned char data[64], out[256];
+	unsigned char out[512];
 	CK_ULONG out_length = sizeof out;
+	return wl_run_once(w, s, key, w->keys[key], round, out, &out_length);
+}
+
+CK_RV wl_run_once(wl *w, CK_SESSION_HANDLE s, size_t key,
+                  CK_OBJECT_HANDLE handle, int round, unsigned char *out,
+                  CK_ULONG *out_length)
+{
+	const kk_key *k = &kk_module_keys[key];
+	unsigned char data[64];
 	fill(data, sizeof data, round);
 	CK_MECHANISM m = {CKM_EDDSA, NULL, 0};
 	CK_ULONG data_length = sizeof data;
@@ -323,8 +334,8 @@ static CK_RV use_once(wl *w, CK_SESSION_HANDLE s, size_t key, int round)
 		break;
 	case KK_AES:
 		m = (CK_MECHANISM){CKM_AES_CBC, (void *)aes_iv, sizeof aes_iv};
-		CHECK(w->f->C_EncryptInit(s, &m, w->keys[key]));
-		CHECK(w->f->C_Encrypt(s, data, data_length, out, &out_length));
+		CHECK(w->f->C_EncryptInit(s, &m, handle));
+		CHECK(w->f->C_Encrypt(s, data, data_length, out, out_length));
 		return CKR_OK;
 	case KK_RSA:
 		m.mechanism = CKM_SHA256_RSA_PKCS;
@@ -332,8 +343,8 @@ static CK_RV use_once(wl *w, CK_SESSION_HANDLE s, size_t key, int round)
 	case KK_RAW:
 		return CKR_ARGUMENTS_BAD;
 	}
-	CHECK(w->f->C_SignInit(s, &m, w->keys[key]));
-	CHECK(w->f->C_Sign(s, data, data_length, out, &out_length));
+	CHECK(w->f->C_SignInit(s, &m, handle));
+	CHECK(w->f->C_Sign(s, data, data_length, out, out_length));
 	return CKR_OK;
 }
 
@@ -352,18 +363,19 @@ CK_RV wl_use_key(wl *w, size_t key, int times)
 	return CKR_OK;
 }
 
-static CK_RV start_multipart(wl *w, CK_SESSION_HANDLE s, size_t key);
+static CK_RV start_multipart(wl *w, CK_SESSION_HANDLE s, size_t key,
+                             CK_OBJECT_HANDLE handle);
 
-CK_RV wl_open_multipart(wl *w, size_t key)
+static CK_RV open_multipart(wl *w, size_t key, CK_OBJECT_HANDLE handle)
 {
-	if (w->keys[key] == CK_INVALID_HANDLE)
+	if (handle == CK_INVALID_HANDLE)
 		return CKR_KEY_HANDLE_INVALID;
 	if (w->n_ops == WL_MAX_OPS)
 		return CKR_GENERAL_ERROR;
 	CK_SESSION_HANDLE s;
 	CHECK(w->f->C_OpenSession(w->slot, CKF_SERIAL_SESSION | CKF_RW_SESSION,
 	                          NULL, NULL, &s));
-	CK_RV rv = start_multipart(w, s, key);
+	CK_RV rv = start_multipart(w, s, key, handle);
 	if (rv != CKR_OK) {
 		(void)w->f->C_CloseSession(s);
 		return rv;
@@ -372,13 +384,23 @@ CK_RV wl_open_multipart(wl *w, size_t key)
 	return CKR_OK;
 }
 
+CK_RV wl_open_multipart(wl *w, size_t key)
+{
+	return open_multipart(w, key, w->keys[key]);
+}
+
+CK_RV wl_open_multipart_unwrapped(wl *w, size_t key)
+{
+	return open_multipart(w, key, w->unwrapped[key]);
+}
+
 /* PKCS#11 3.0 message-based AES-GCM, left open after one message: the
  * key is held open (and expanded) for the whole operation, so it must be
  * in enclave memory during the scan. Modules without the 3.0 interface
  * (SoftHSM 2.6) skip it. */
 static CK_RV start_message_based(wl *w, CK_SESSION_HANDLE s, size_t key)
 {
-	CK_RV (*get_interface)
+	CK_RV(*get_interface)
 	(CK_UTF8CHAR_PTR, CK_VERSION_PTR, CK_INTERFACE_PTR_PTR, CK_FLAGS) =
 	        (CK_RV(*)(CK_UTF8CHAR_PTR, CK_VERSION_PTR, CK_INTERFACE_PTR_PTR,
 	                  CK_FLAGS))dlsym(w->library, "C_GetInterface");
@@ -402,7 +424,8 @@ static CK_RV start_message_based(wl *w, CK_SESSION_HANDLE s, size_t key)
 	return CKR_OK;
 }
 
-static CK_RV start_multipart(wl *w, CK_SESSION_HANDLE s, size_t key)
+static CK_RV start_multipart(wl *w, CK_SESSION_HANDLE s, size_t key,
+                             CK_OBJECT_HANDLE handle)
 {
 	const kk_key *k = &kk_module_keys[key];
 	unsigned char data[100], out[128];
@@ -428,7 +451,7 @@ static CK_RV start_multipart(wl *w, CK_SESSION_HANDLE s, size_t key)
 			m = (CK_MECHANISM){CKM_AES_CBC, (void *)aes_iv,
 			                   sizeof aes_iv};
 		CK_ULONG out_length = sizeof out;
-		CHECK(w->f->C_EncryptInit(s, &m, w->keys[key]));
+		CHECK(w->f->C_EncryptInit(s, &m, handle));
 		CHECK(w->f->C_EncryptUpdate(s, data, 64, out, &out_length));
 		if (key == KK_SESSION_AES)
 			return start_message_based(w, s, key);
@@ -437,7 +460,7 @@ static CK_RV start_multipart(wl *w, CK_SESSION_HANDLE s, size_t key)
 	default:
 		return CKR_MECHANISM_INVALID; /* EdDSA has no multi-part form */
 	}
-	CHECK(w->f->C_SignInit(s, &m, w->keys[key]));
+	CHECK(w->f->C_SignInit(s, &m, handle));
 	CHECK(w->f->C_SignUpdate(s, data, sizeof data));
 	CHECK(w->f->C_SignUpdate(s, data, 37));
 	return CKR_OK;

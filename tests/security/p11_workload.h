@@ -18,7 +18,7 @@
 
 #define WL_SO_PIN "so-pin-0000"
 #define WL_USER_PIN "user-pin-1111"
-#define WL_MAX_OPS 8
+#define WL_MAX_OPS 12
 
 typedef struct wl {
 	void *library;
@@ -27,7 +27,10 @@ typedef struct wl {
 	CK_SESSION_HANDLE session; /* R/W, user logged in */
 	char dir[512];
 	CK_OBJECT_HANDLE keys[KK_MODULE_KEYS]; /* CK_INVALID_HANDLE: none */
-	CK_SESSION_HANDLE ops[WL_MAX_OPS];     /* sessions with an open op */
+	/* wl_wrap_unwrap: the copies unwrapped, and the KEK. */
+	CK_OBJECT_HANDLE unwrapped[KK_MODULE_KEYS];
+	CK_OBJECT_HANDLE kek;
+	CK_SESSION_HANDLE ops[WL_MAX_OPS]; /* sessions with an open op */
 	size_t n_ops;
 	bool initialized;
 } wl;
@@ -49,11 +52,33 @@ CK_RV wl_create_key(wl *w, size_t key, bool token);
 /* times single-part operations with the key (C_Sign, or C_Encrypt for
  * AES), each on fresh data. */
 CK_RV wl_use_key(wl *w, size_t key, int times);
+/* One such operation (round: which data) with handle, an object holding
+ * the key (or a copy of it); its output into out. */
+CK_RV wl_run_once(wl *w, CK_SESSION_HANDLE s, size_t key,
+                  CK_OBJECT_HANDLE handle, int round, unsigned char *out,
+                  CK_ULONG *out_length);
+
+/* The private keys that wl_create_key makes extractable (still
+ * sensitive), for wl_wrap_unwrap: the RSA key, the token Ed25519 seed,
+ * the session P-256 scalar. */
+#define WL_WRAPPED_KEYS 3
+extern const size_t wl_wrapped_keys[WL_WRAPPED_KEYS];
+bool wl_wrapped(size_t key);
+
+/* Wraps the key with CKM_AES_KEY_WRAP_KWP (its PKCS#8 form) under a KEK
+ * the token generated (sensitive: no value known outside it), unwraps
+ * the bytes into a new session object that stays, checks it is the same
+ * key (RSA PKCS#1 v1.5 and Ed25519 signatures equal to the original's,
+ * which are deterministic; otherwise the same CKA_PUBLIC_KEY_INFO when
+ * the module sets one) and signs with it times times. */
+CK_RV wl_wrap_unwrap(wl *w, size_t key, int times);
 
 /* Opens a session, logs nothing (the login is per token), starts a
  * multi-part operation with the key (ECDSA-SHA256 / SHA256-HMAC sign, or
- * AES-CBC encrypt) and feeds it one update; the operation stays open. */
+ * AES-CBC encrypt) and feeds it one update; the operation stays open.
+ * The _unwrapped form uses the key's copy made by wl_wrap_unwrap. */
 CK_RV wl_open_multipart(wl *w, size_t key);
+CK_RV wl_open_multipart_unwrapped(wl *w, size_t key);
 
 /* Finishes the open operations and closes their sessions. */
 CK_RV wl_close_multipart(wl *w);

@@ -2,15 +2,19 @@
  * Ed25519 seed, a P-256 scalar, an HMAC key and an AES-256 key, one set
  * as token objects and one as session objects, and an RSA-2048 key with
  * all its CRT components) go in through C_CreateObject from a page this
- * process wipes and unmaps at once; each is used 200 times; then memscan,
+ * process wipes and unmaps at once; each is used 200 times; the RSA key,
+ * the token Ed25519 seed and the session P-256 scalar are also wrapped
+ * (CKM_AES_KEY_WRAP_KWP: their PKCS#8 encoding, made and read only in
+ * enclave buffers) and unwrapped into copies, used 50 times; then memscan,
  * a separate process that recomputes the keys, searches this whole
  * process for every 12-byte window of each key (and of its byte-reversed,
  * HMAC-padded and Ed25519-expanded forms; every private RSA component):
  *  - at rest (between calls): no hit anywhere, protected or not;
  *  - with multi-part operations open (ECDSA-SHA256, SHA256-HMAC and
  *    SHA256-RSA-PKCS sign, AES-CBC and AES-GCM encryption; token and
- *    session keys, one per session): no hit outside locked and dontdump
- *    mappings (hits inside are reported);
+ *    session keys and the unwrapped RSA and P-256 copies, one per
+ *    session): no hit outside locked and dontdump mappings (hits inside
+ *    are reported);
  *  - a gcore of the process with those operations open: no hit;
  *  - after the operations finish, and after C_Finalize: no hit anywhere.
  * gdb failing to write the core is a failure, not a skip. Under
@@ -33,6 +37,7 @@
 #include <unistd.h>
 
 #define USES 200
+#define UNWRAPPED_USES 50
 
 static wl W;
 static char result[700];
@@ -45,6 +50,11 @@ static const size_t set[] = {
 static const size_t multipart[] = {
         KK_TOKEN_P256, KK_SESSION_HMAC, KK_SESSION_P256, KK_TOKEN_HMAC,
         KK_TOKEN_AES,  KK_SESSION_AES,  KK_TOKEN_RSA};
+/* ... and with the unwrapped copies of these. */
+static const size_t multipart_unwrapped[] = {KK_TOKEN_RSA, KK_SESSION_P256};
+#define OPS                                                                    \
+	(sizeof multipart / sizeof multipart[0] +                              \
+	 sizeof multipart_unwrapped / sizeof multipart_unwrapped[0])
 
 static int group_setup(void **state)
 {
@@ -115,6 +125,18 @@ static void test_create_and_use_keys(void **state)
 	}
 }
 
+static void test_wrap_and_unwrap_keys(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < WL_WRAPPED_KEYS; i++) {
+		size_t k = wl_wrapped_keys[i];
+		CK_RV rv = wl_wrap_unwrap(&W, k, UNWRAPPED_USES);
+		if (rv != CKR_OK)
+			fail_msg("wrapping and unwrapping %s: %s",
+			         kk_module_keys[k].name, wl_rv_name(rv));
+	}
+}
+
 static void test_no_key_at_rest(void **state)
 {
 	(void)state;
@@ -131,13 +153,24 @@ static void test_no_unprotected_key_mid_operation(void **state)
 			         kk_module_keys[multipart[i]].name,
 			         wl_rv_name(rv));
 	}
+	for (size_t i = 0;
+	     i < sizeof multipart_unwrapped / sizeof multipart_unwrapped[0];
+	     i++) {
+		CK_RV rv =
+		        wl_open_multipart_unwrapped(&W, multipart_unwrapped[i]);
+		if (rv != CKR_OK)
+			fail_msg("opening a multi-part operation with the "
+			         "unwrapped %s: %s",
+			         kk_module_keys[multipart_unwrapped[i]].name,
+			         wl_rv_name(rv));
+	}
 	scan("unprotected", "mid-operation");
 }
 
 static void test_no_key_in_core_mid_operation(void **state)
 {
 	(void)state;
-	assert_int_equal(W.n_ops, sizeof multipart / sizeof multipart[0]);
+	assert_int_equal(W.n_ops, OPS);
 	unlink(result);
 	int rc = wl_memscan_self("core", W.dir, "module", "none",
 	                         "mid-operation", result);
@@ -161,6 +194,9 @@ static void test_no_key_after_final(void **state)
 		fail_msg("finishing the operations: %s", wl_rv_name(rv));
 	for (size_t i = 0; i < sizeof set / sizeof set[0]; i++)
 		assert_int_equal(wl_use_key(&W, set[i], 3), CKR_OK);
+	for (size_t i = 0; i < WL_WRAPPED_KEYS; i++)
+		assert_int_equal(wl_wrap_unwrap(&W, wl_wrapped_keys[i], 3),
+		                 CKR_OK);
 	scan("none", "after-final");
 }
 
@@ -182,6 +218,7 @@ int main(void)
 	}
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_create_and_use_keys),
+	        cmocka_unit_test(test_wrap_and_unwrap_keys),
 	        cmocka_unit_test(test_no_key_at_rest),
 	        cmocka_unit_test(test_no_unprotected_key_mid_operation),
 	        cmocka_unit_test(test_no_key_in_core_mid_operation),

@@ -29,7 +29,10 @@ CRYPTO_UNIT_TESTS = \
 	tests/unit/crypto/test_rsa \
 	tests/unit/crypto/test_rsa_pack \
 	tests/unit/crypto/test_rsa_blinding \
-	tests/unit/crypto/test_rsa_generate
+	tests/unit/crypto/test_rsa_generate \
+	tests/unit/crypto/test_pkcs8 \
+	tests/unit/crypto/test_pkcs8_errors \
+	tests/unit/crypto/test_pkcs8_keys
 
 check_PROGRAMS += $(CRYPTO_UNIT_TESTS)
 TESTS += $(CRYPTO_UNIT_TESTS)
@@ -132,6 +135,30 @@ tests_unit_crypto_test_rsa_generate_SOURCES = \
 	tests/unit/crypto/test_rsa_generate.c $(RSA_TEST_SOURCES)
 tests_unit_crypto_test_rsa_generate_CFLAGS = $(CRYPTO_TEST_CFLAGS)
 tests_unit_crypto_test_rsa_generate_LDADD = $(CRYPTO_TEST_LDADD)
+
+# PKCS#8 (the DER reader and writer): OpenSSL's encodings of each key
+# type (pkcs8_vectors.c), read back by OpenSSL too.
+PKCS8_TEST_SOURCES = tests/unit/crypto/pkcs8_vectors.c \
+	tests/unit/crypto/pkcs8_vectors.h
+
+tests_unit_crypto_test_pkcs8_SOURCES = tests/unit/crypto/test_pkcs8.c \
+	$(PKCS8_TEST_SOURCES) $(RSA_TEST_SOURCES)
+tests_unit_crypto_test_pkcs8_CFLAGS = $(CRYPTO_TEST_CFLAGS)
+tests_unit_crypto_test_pkcs8_LDADD = $(CRYPTO_TEST_LDADD)
+
+# The refusals, made by altering valid encodings (pkcs8_build.c).
+PKCS8_BUILD_SOURCES = tests/unit/crypto/pkcs8_build.c \
+	tests/unit/crypto/pkcs8_build.h $(PKCS8_TEST_SOURCES)
+
+tests_unit_crypto_test_pkcs8_errors_SOURCES = \
+	tests/unit/crypto/test_pkcs8_errors.c $(PKCS8_BUILD_SOURCES)
+tests_unit_crypto_test_pkcs8_errors_CFLAGS = $(CRYPTO_TEST_CFLAGS)
+tests_unit_crypto_test_pkcs8_errors_LDADD = $(CRYPTO_TEST_LDADD)
+
+tests_unit_crypto_test_pkcs8_keys_SOURCES = \
+	tests/unit/crypto/test_pkcs8_keys.c $(PKCS8_BUILD_SOURCES)
+tests_unit_crypto_test_pkcs8_keys_CFLAGS = $(CRYPTO_TEST_CFLAGS)
+tests_unit_crypto_test_pkcs8_keys_LDADD = $(CRYPTO_TEST_LDADD)
 
 # `make check-valgrind-crypto`: every crypto test under valgrind.
 .PHONY: check-valgrind-crypto

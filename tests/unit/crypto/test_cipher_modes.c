@@ -3,7 +3,8 @@
  *    and single-part equals OpenSSL / libsodium called directly;
  *  - CBC_PAD decryption holds back the last block; CTR counters cross a
  *    byte boundary, and a counter that would wrap is refused;
- *  - in-place and overlapping buffers.
+ *  - in-place and overlapping buffers;
+ *  - the enclave-side wrapping calls equal cry_cipher_once in every mode.
  * Failures and the length protocol: test_cipher_errors.c. */
 #include "config.h"
 
@@ -370,6 +371,63 @@ static void test_in_place(void **state)
 	enc_free(key);
 }
 
+/* One encryption through cry_cipher_encrypt_secret (which pads CBC_PAD
+ * itself and makes the ciphertext in an enclave buffer before copying it
+ * out) equals cry_cipher_once's, and cry_cipher_decrypt_secret undoes
+ * it. */
+static void check_secret_side(const enc_buffer *key,
+                              const cry_cipher_params *params,
+                              const uint8_t *data, size_t length,
+                              const char *name)
+{
+	uint8_t expected[128], got[128];
+	size_t n = 0, m = sizeof(got);
+	assert_cry_ok(cipher_once(key, params, true, data, length, expected,
+	                          sizeof(expected), &n));
+	enc_buffer *secret = secret_from_bytes(data, length);
+	assert_cry_ok(cry_cipher_encrypt_secret(key, params, secret, got, &m));
+	if (m != n || memcmp(got, expected, n) != 0)
+		fail_msg("%s, %zu bytes: the secret side differs", name,
+		         length);
+	enc_buffer *back = NULL;
+	assert_cry_ok(cry_cipher_decrypt_secret(key, params, got, m, &back));
+	assert_int_equal(enc_size(back), length);
+	assert_memory_equal(enc_data(back), data, length);
+	enc_free(back);
+	enc_free(secret);
+}
+
+static void test_secret_side_equals_once(void **state)
+{
+	(void)state;
+	uint8_t data[72];
+	fill_bytes(data, sizeof(data), 31);
+	for (size_t i = 0; i < cipher_setup_count; i++) {
+		const cipher_setup *s = &cipher_setups[i];
+		if (s->mode == CRY_AES_ECB || s->mode == CRY_AES_CTR)
+			continue;
+		enc_buffer *key = test_key(s->key_length, 5);
+		for (size_t length = 1; length <= sizeof(data); length++) {
+			if (s->whole_blocks && length % 16 != 0)
+				continue;
+			cry_cipher_params params =
+			        cipher_setup_params(s, length);
+			check_secret_side(key, &params, data, length, s->name);
+		}
+		enc_free(key);
+	}
+	enc_buffer *kek = test_key(32, 6);
+	for (size_t length = 1; length <= sizeof(data); length++) {
+		cry_cipher_params params =
+		        cipher_params(CRY_AES_KEY_WRAP_PAD, NULL, 0);
+		check_secret_side(kek, &params, data, length, "KWP");
+		params = cipher_params(CRY_AES_KEY_WRAP, NULL, 0);
+		if (length % 8 == 0 && length >= 16)
+			check_secret_side(kek, &params, data, length, "KW");
+	}
+	enc_free(kek);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -378,6 +436,7 @@ int main(void)
 	        cmocka_unit_test(test_ctr_crosses_byte),
 	        cmocka_unit_test(test_ctr_wrap_refused),
 	        cmocka_unit_test(test_in_place),
+	        cmocka_unit_test(test_secret_side_equals_once),
 	};
 
 	return cmocka_run_group_tests(tests, crypto_setup, crypto_teardown);
