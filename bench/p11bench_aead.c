@@ -100,7 +100,7 @@ static bool message_once(void *argument)
 /* The module's 3.0 function list, or NULL. */
 static CK_FUNCTION_LIST_3_0_PTR interface_3_0(bench_module *module)
 {
-	CK_RV (*get_interface)
+	CK_RV(*get_interface)
 	(CK_UTF8CHAR_PTR, CK_VERSION_PTR, CK_INTERFACE_PTR_PTR, CK_FLAGS) =
 	        (CK_RV(*)(CK_UTF8CHAR_PTR, CK_VERSION_PTR, CK_INTERFACE_PTR_PTR,
 	                  CK_FLAGS))dlsym(module->library, "C_GetInterface");
