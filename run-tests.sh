@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Builds guardhsm and runs every test:
+#   0. the sources follow .clang-format;
 #   1. build/ with -Werror, `make check` (CMocka unit tests);
 #   2. build-sanitize/ with ASan+UBSan, `make check` there;
 #   3. the unit tests of build/ under valgrind memcheck.
@@ -131,6 +132,20 @@ phase_valgrind() {
 	return $failed
 }
 
+# The C sources follow .clang-format (clang-format 14, Debian 12's).
+phase_format() {
+	local files
+	if ! command -v clang-format >/dev/null 2>&1; then
+		echo "clang-format is not installed." >&2
+		return 1
+	fi
+	if ! files=$(git ls-files '*.c' '*.h' 2>/dev/null) || [ -z "$files" ]; then
+		files=$(find src tests bench examples -name '*.[ch]' | sort)
+	fi
+	# shellcheck disable=SC2086
+	clang-format --dry-run --Werror $files
+}
+
 phase_distcheck() {
 	make -C build distcheck
 }
@@ -185,6 +200,7 @@ trap on_exit EXIT
 gh_say "Checking build dependencies"
 gh_install_deps
 
+run_phase "clang-format" phase_format
 run_phase "make check (build/, -Werror)" phase_check
 
 if [ "$RUN_TESTS_SKIP_SANITIZE" = 1 ]; then

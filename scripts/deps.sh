@@ -13,7 +13,7 @@ GH_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # later layers (opensc, softhsm2, ...) add theirs here and nowhere else.
 GH_DEPS="build-essential autoconf automake libtool pkg-config \
 libsodium-dev libssl-dev libsqlite3-dev libp11-kit-dev libcmocka-dev \
-valgrind opensc openssl gdb \
+valgrind opensc openssl gdb clang-format \
 libengine-pkcs11-openssl libnss3-tools openssh-client openssh-server \
 gnutls-bin python3 python3-pykcs11 python3-cryptography p11-kit \
 p11-kit-modules bsdutils softhsm2"
