@@ -5,6 +5,9 @@
 
 #include "pkcs11/mechanisms.h"
 
+#include <pthread.h>
+#include <stdlib.h>
+
 #define EC_FLAGS (CKF_EC_F_P | CKF_EC_NAMEDCURVE | CKF_EC_UNCOMPRESS)
 #define SIGN_VERIFY (CKF_SIGN | CKF_VERIFY)
 #define HMAC_MAX_KEY_BYTES 4096 /* the largest slab slot */
@@ -203,10 +206,38 @@ const p11_mechanism *p11_mechanism_at(size_t index)
 	return index < MECHANISM_COUNT ? &mechanisms[index] : NULL;
 }
 
-const p11_mechanism *p11_mechanism_find(CK_MECHANISM_TYPE type)
+/* The table sorted by type, once, for a binary search: every C_*Init
+ * looks its mechanism up. */
+static const p11_mechanism *by_type[MECHANISM_COUNT];
+static pthread_once_t by_type_once = PTHREAD_ONCE_INIT;
+
+static int compare_types(const void *a, const void *b)
+{
+	CK_MECHANISM_TYPE x = (*(const p11_mechanism *const *)a)->type;
+	CK_MECHANISM_TYPE y = (*(const p11_mechanism *const *)b)->type;
+	return x < y ? -1 : x > y;
+}
+
+static void sort_by_type(void)
 {
 	for (size_t i = 0; i < MECHANISM_COUNT; i++)
-		if (mechanisms[i].type == type)
-			return &mechanisms[i];
+		by_type[i] = &mechanisms[i];
+	qsort(by_type, MECHANISM_COUNT, sizeof(by_type[0]), compare_types);
+}
+
+const p11_mechanism *p11_mechanism_find(CK_MECHANISM_TYPE type)
+{
+	pthread_once(&by_type_once, sort_by_type);
+	size_t low = 0, high = MECHANISM_COUNT;
+	while (low < high) {
+		size_t middle = low + (high - low) / 2;
+		CK_MECHANISM_TYPE found = by_type[middle]->type;
+		if (found == type)
+			return by_type[middle];
+		if (found < type)
+			low = middle + 1;
+		else
+			high = middle;
+	}
 	return NULL;
 }
