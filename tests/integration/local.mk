@@ -20,6 +20,7 @@ INTEGRATION_C_TESTS = \
 	tests/integration/test_p11_objects \
 	tests/integration/test_p11_find \
 	tests/integration/test_p11_find_rows \
+	tests/integration/test_p11_find_lazy \
 	tests/integration/test_p11_multiprocess \
 	tests/integration/test_p11_crash \
 	tests/integration/test_p11_corrupt \
@@ -76,6 +77,13 @@ tests_integration_test_p11_find_SOURCES = tests/integration/test_p11_find.c
 tests_integration_test_p11_find_CFLAGS = $(INTEGRATION_TEST_CFLAGS)
 tests_integration_test_p11_find_LDADD = $(INTEGRATION_TEST_LDADD)
 EXTRA_tests_integration_test_p11_find_DEPENDENCIES = src/pkcs11/guardhsm.la
+
+tests_integration_test_p11_find_lazy_SOURCES = \
+	tests/integration/test_p11_find_lazy.c
+tests_integration_test_p11_find_lazy_CFLAGS = $(INTEGRATION_TEST_CFLAGS)
+tests_integration_test_p11_find_lazy_LDADD = $(INTEGRATION_TEST_LDADD)
+EXTRA_tests_integration_test_p11_find_lazy_DEPENDENCIES = \
+	src/pkcs11/guardhsm.la
 
 tests_integration_test_p11_multiprocess_SOURCES = \
 	tests/integration/test_p11_multiprocess.c
