@@ -147,9 +147,11 @@ static void many_label(int i, char label[16])
 	snprintf(label, 16, "many-%05d", i);
 }
 
-/* All of a class through C_FindObjects batches of 0, 1, 2, 3 ... */
+/* All data objects through C_FindObjects batches of 0, 1, 2, 3 ...
+ * handles; each is full until the expected total is reached. */
 static CK_ULONG find_in_small_batches(CK_SESSION_HANDLE s,
-                                      CK_OBJECT_HANDLE *found)
+                                      CK_OBJECT_HANDLE *found,
+                                      CK_ULONG expected)
 {
 	CK_ATTRIBUTE by_data[] = {H_ATTR_VAR(CKA_CLASS, data)};
 	assert_ok(p11->C_FindObjectsInit(s, by_data, 1));
@@ -157,10 +159,10 @@ static CK_ULONG find_in_small_batches(CK_SESSION_HANDLE s,
 	do {
 		assert_ok(p11->C_FindObjects(s, found + total, size, &n));
 		assert_true(n <= size);
-		if (size > 0 && total + size <= MANY)
+		if (total + size <= expected)
 			assert_int_equal(n, size);
 		total += n;
-		assert_true(total <= MANY);
+		assert_true(total <= expected);
 		size = (size + 1) % 64;
 	} while (n > 0 || size == 1);
 	assert_ok(p11->C_FindObjectsFinal(s));
@@ -190,7 +192,7 @@ static void test_more_objects_than_the_cache(void **state)
 	CK_OBJECT_HANDLE *again = calloc(MANY, sizeof(*again));
 	assert_non_null(found);
 	assert_non_null(again);
-	assert_int_equal(find_in_small_batches(s, found), MANY);
+	assert_int_equal(find_in_small_batches(s, found, MANY), MANY);
 	for (int pass = 0; pass < 2; pass++) {
 		for (int i = 0; i < MANY; i++) {
 			char label[16];
@@ -199,7 +201,7 @@ static void test_more_objects_than_the_cache(void **state)
 		}
 	}
 	/* The same handles again, and from a find by label. */
-	assert_int_equal(find_in_small_batches(s, again), MANY);
+	assert_int_equal(find_in_small_batches(s, again, MANY), MANY);
 	assert_memory_equal(found, again, MANY * sizeof(*found));
 	CK_OBJECT_HANDLE one[2];
 	assert_int_equal(h_find_label(s, "many-00007", one, 2), 1);
@@ -208,12 +210,77 @@ static void test_more_objects_than_the_cache(void **state)
 	free(again);
 }
 
+/* A token AES key: a wrapping key, or one that may be wrapped. */
+static CK_OBJECT_HANDLE make_aes(CK_SESSION_HANDLE s, bool wrapping,
+                                 const char *label)
+{
+	CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
+	CK_KEY_TYPE type = CKK_AES;
+	CK_BBOOL wrap = wrapping ? CK_TRUE : CK_FALSE;
+	CK_BBOOL extractable = wrapping ? CK_FALSE : CK_TRUE;
+	CK_ATTRIBUTE template[] = {
+	        H_ATTR_VAR(CKA_CLASS, cls),
+	        H_ATTR_VAR(CKA_KEY_TYPE, type),
+	        H_ATTR_VAR(CKA_TOKEN, h_true),
+	        H_ATTR_VAR(CKA_PRIVATE, h_false),
+	        H_ATTR_VAR(CKA_WRAP, wrap),
+	        H_ATTR_VAR(CKA_EXTRACTABLE, extractable),
+	        H_ATTR_STR(CKA_LABEL, label),
+	        H_ATTR(CKA_VALUE, h_aes_key, 32),
+	};
+	CK_OBJECT_HANDLE o;
+	assert_ok(p11->C_CreateObject(s, template, H_ARRAY_SIZE(template), &o));
+	return o;
+}
+
+/* C_WrapKey looks up two keys: loading the second must not drop the
+ * first from the cache under it when the cache is full. */
+static void test_wrap_with_full_cache(void **state)
+{
+	(void)state;
+	CK_SESSION_HANDLE s = h_open(H.slot, true);
+	assert_ok(h_login(s, CKU_USER, H_USER_PIN));
+	make_aes(s, true, "kek");
+	make_aes(s, false, "key");
+	assert_ok(vendor()->C_GuardhsmBatchBegin(s));
+	for (int i = 0; i < P11_OBJECT_CACHE_LIMIT - 1; i++) {
+		char label[16];
+		many_label(i, label);
+		h_create_data(s, true, false, label, label);
+	}
+	assert_ok(vendor()->C_GuardhsmBatchEnd(s, CK_TRUE));
+	assert_ok(p11->C_Finalize(NULL));
+	assert_ok(p11->C_Initialize(NULL));
+	s = h_open(H.slot, false);
+	CK_OBJECT_HANDLE kek[2], key[2];
+	assert_int_equal(h_find_label(s, "kek", kek, 2), 1);
+	assert_int_equal(h_find_label(s, "key", key, 2), 1);
+	/* The wrapping key and every data object loaded: the cache is full,
+	 * the key to wrap not in it. */
+	assert_string_equal(h_get_label(s, kek[0]), "kek");
+	CK_OBJECT_HANDLE *found = calloc(MANY, sizeof(*found));
+	assert_non_null(found);
+	assert_int_equal(
+	        find_in_small_batches(s, found, P11_OBJECT_CACHE_LIMIT - 1),
+	        P11_OBJECT_CACHE_LIMIT - 1);
+	for (int i = 0; i < P11_OBJECT_CACHE_LIMIT - 1; i++)
+		assert_ok(read_label(s, found[i]));
+	free(found);
+	CK_MECHANISM mechanism = {CKM_AES_KEY_WRAP, NULL, 0};
+	CK_BYTE wrapped[64];
+	CK_ULONG length = sizeof(wrapped);
+	assert_ok(p11->C_WrapKey(s, &mechanism, kek[0], key[0], wrapped,
+	                         &length));
+	assert_int_equal(length, 40);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, h_setup_token, h_teardown)
 	const struct CMUnitTest tests[] = {
 	        T(test_other_process_between_find_and_use),
 	        T(test_more_objects_than_the_cache),
+	        T(test_wrap_with_full_cache),
 	};
 	return cmocka_run_group_tests(tests, h_group_setup_template,
 	                              h_group_teardown);
