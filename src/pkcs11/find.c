@@ -1,7 +1,12 @@
-/* C_FindObjects*: token objects come from the store's blind index (so a
- * find by class, CKA_ID or CKA_LABEL reads only the matching records),
- * session objects from memory; every candidate is then checked against
- * the whole template. The result is fixed at C_FindObjectsInit. */
+/* C_FindObjects*: session objects come from memory, token objects from
+ * the store's blind index. A template of only CKA_CLASS, CKA_ID,
+ * CKA_LABEL, CKA_TOKEN and CKA_PRIVATE (the empty one too) is answered by
+ * the authenticated index rows alone: no record is read or decrypted
+ * until the application uses a handle, so listing every key costs about
+ * reading the rows. Any other attribute: each candidate the index gives
+ * is loaded and checked against the whole template. Either way the
+ * result is fixed at C_FindObjectsInit, session objects first, then
+ * token objects in store id order. */
 #include "config.h"
 
 #include "pkcs11/module.h"
@@ -43,10 +48,49 @@ static CK_RV find_session_objects(p11_session *session,
 	return CKR_OK;
 }
 
+/* A template the index rows answer alone: the verified find, and refs
+ * whose records are loaded only when the application uses them. */
+static CK_RV find_by_rows(p11_session *session, const tok_row_query *query,
+                          p11_find *find, size_t *capacity)
+{
+	if (query->none)
+		return CKR_OK;
+	store_object_id *ids = NULL;
+	bool *privacy = NULL;
+	size_t found = 0;
+	store_status status =
+	        store_object_find_verified(session->slot->token, &query->index,
+	                                   &ids, NULL, &privacy, &found);
+	if (status != STORE_OK)
+		return p11_rv_from_store(status, "finding objects");
+	CK_RV rv = CKR_OK;
+	for (size_t i = 0; i < found && rv == CKR_OK; i++) {
+		if (!tok_row_matches(query, privacy[i]))
+			continue;
+		p11_object_ref *ref;
+		rv = p11_objects_ref_for_row(session, ids[i], privacy[i], &ref);
+		if (rv == CKR_OBJECT_HANDLE_INVALID) {
+			rv = CKR_OK; /* private while not the user */
+			continue;
+		}
+		if (rv == CKR_OK)
+			rv = append(find, capacity, ref->handle);
+	}
+	free(ids);
+	free(privacy);
+	return rv;
+}
+
 static CK_RV find_token_objects(p11_session *session,
                                 const CK_ATTRIBUTE *template, CK_ULONG count,
                                 p11_find *find, size_t *capacity)
 {
+	tok_row_query row_query;
+	if (tok_template_row_query(template, count, &row_query))
+		return find_by_rows(session, &row_query, find, capacity);
+
+	/* Other attributes: candidates from the index, each loaded and
+	 * matched in full. */
 	p11_slot *slot = session->slot;
 	store_index query;
 	if (!tok_template_index(template, count, &query))

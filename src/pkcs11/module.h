@@ -164,6 +164,12 @@ CK_RV p11_objects_lookup(p11_session *session, CK_OBJECT_HANDLE handle,
 /* The ref for a store id (created if new). */
 CK_RV p11_objects_ref_for_store(p11_slot *slot, store_object_id id,
                                 bool is_private, p11_object_ref **ref);
+/* For a find answered by the store's authenticated index: the ref for a
+ * store id whose row has this privacy, its record not loaded (that is
+ * done on first p11_objects_lookup). CKR_OBJECT_HANDLE_INVALID, and no
+ * new ref, if this session may not see it. */
+CK_RV p11_objects_ref_for_row(p11_session *session, store_object_id id,
+                              bool is_private, p11_object_ref **ref);
 CK_RV p11_objects_add_session_object(p11_session *session, tok_object *object,
                                      CK_OBJECT_HANDLE *handle);
 void p11_objects_remove(p11_slot *slot, p11_object_ref *ref);

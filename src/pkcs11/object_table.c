@@ -133,6 +133,32 @@ CK_RV p11_objects_ref_for_store(p11_slot *slot, store_object_id id,
 	return CKR_OK;
 }
 
+CK_RV p11_objects_ref_for_row(p11_session *session, store_object_id id,
+                              bool is_private, p11_object_ref **out)
+{
+	p11_slot *slot = session->slot;
+	p11_object_ref *ref = p11_map_get(&slot->by_store, (uint64_t)id);
+	if (ref == NULL) {
+		/* No ref for what this session may not see. */
+		p11_object_ref probe = {.is_token = true,
+		                        .is_private = is_private};
+		if (!p11_object_visible(session, &probe))
+			return CKR_OBJECT_HANDLE_INVALID;
+		CK_RV rv =
+		        p11_objects_ref_for_store(slot, id, is_private, &ref);
+		if (rv != CKR_OK)
+			return rv;
+	} else if (ref->object == NULL) {
+		/* The authenticated row knows better than a ref made before
+		 * its record could be read (a failed load leaves one). */
+		ref->is_private = is_private;
+	}
+	if (!p11_object_visible(session, ref))
+		return CKR_OBJECT_HANDLE_INVALID;
+	*out = ref;
+	return CKR_OK;
+}
+
 CK_RV p11_objects_add_session_object(p11_session *session, tok_object *object,
                                      CK_OBJECT_HANDLE *handle)
 {

@@ -159,6 +159,12 @@ CK_RV C_WrapKey(CK_SESSION_HANDLE handle, CK_MECHANISM_PTR mechanism,
 	if (rv == CKR_OK &&
 	    p11_objects_lookup(session, key_handle, &key) != CKR_OK)
 		rv = CKR_KEY_HANDLE_INVALID;
+	/* Loading the key into a full cache empties it, wrapping key
+	 * included: load that again (into the emptied cache, so the key
+	 * stays). */
+	if (rv == CKR_OK && wrapping->object == NULL &&
+	    p11_objects_lookup(session, wrapping_handle, &wrapping) != CKR_OK)
+		rv = CKR_WRAPPING_KEY_HANDLE_INVALID;
 	if (rv == CKR_OK)
 		rv = check_wrapping_key(info, wrapping->object, true);
 	if (rv == CKR_OK)

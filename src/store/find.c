@@ -1,5 +1,6 @@
 /* Finding objects through the blind index: a cached statement per query
- * shape; the verified variant drops rows whose MAC does not authenticate. */
+ * shape; the verified variant drops rows whose MAC does not authenticate
+ * and gives each row's unique id and privacy. */
 #include "config.h"
 
 #include "store/internal.h"
@@ -76,11 +77,13 @@ static bool read_tag(sqlite3_stmt *statement, int column, bool *present,
 }
 
 /* Does the current row of a verified find authenticate, and do its tags
- * match the query under the row's own keys? Fills unique_id. */
+ * match the query under the row's own keys? Fills unique_id and
+ * *row_private. */
 static bool row_verifies(store_token *token, sqlite3_stmt *statement,
                          const store_keys *keys, const index_tags *query_public,
                          const index_tags *query_private,
-                         unsigned char unique_id[STORE_UNIQUE_ID_BYTES])
+                         unsigned char unique_id[STORE_UNIQUE_ID_BYTES],
+                         bool *row_private)
 {
 	if (sqlite3_column_type(statement, 0) != SQLITE_INTEGER ||
 	    sqlite3_column_type(statement, 1) != SQLITE_BLOB ||
@@ -123,20 +126,58 @@ static bool row_verifies(store_token *token, sqlite3_stmt *statement,
 	if (store_row_mac(store_row_key(keys, is_private), token->token_uid, id,
 	                  unique_id, is_private, &row, expected) != STORE_OK)
 		return false;
-	return crypto_verify_16(expected, mac) == 0;
+	if (crypto_verify_16(expected, mac) != 0)
+		return false;
+	*row_private = is_private;
+	return true;
+}
+
+/* The growing result of a find: ids, and for a verified one the unique
+ * ids and privacy flags at the same positions. */
+typedef struct find_result {
+	store_object_id *ids;
+	unsigned char *unique_ids;
+	bool *privacy;
+	size_t used, capacity;
+} find_result;
+
+static store_status result_grow(find_result *result, bool verified)
+{
+	size_t grown = result->capacity ? result->capacity * 2 : 16;
+	store_object_id *ids = realloc(result->ids, grown * sizeof(*ids));
+	if (ids == NULL)
+		return STORE_ERR_NOMEM;
+	result->ids = ids;
+	if (verified) {
+		unsigned char *unique_ids = realloc(
+		        result->unique_ids, grown * STORE_UNIQUE_ID_BYTES);
+		if (unique_ids == NULL)
+			return STORE_ERR_NOMEM;
+		result->unique_ids = unique_ids;
+		bool *privacy =
+		        realloc(result->privacy, grown * sizeof(*privacy));
+		if (privacy == NULL)
+			return STORE_ERR_NOMEM;
+		result->privacy = privacy;
+	}
+	result->capacity = grown;
+	return STORE_OK;
+}
+
+static void result_free(find_result *result)
+{
+	free(result->ids);
+	free(result->unique_ids);
+	free(result->privacy);
 }
 
 static store_status find_objects(store_token *token, const store_index *query,
-                                 bool verified, store_object_id **ids,
-                                 unsigned char **unique_ids, size_t *count)
+                                 bool verified, find_result *result)
 {
 	store_lock(token);
 	store_keys keys = {0};
 	index_tags public_tags = {0}, private_tags = {0};
 	sqlite3_stmt *statement = NULL;
-	store_object_id *list = NULL;
-	unsigned char *uids = NULL;
-	size_t used = 0, capacity = 0;
 	store_status status = store_refresh_locked(token, NULL);
 	bool logged_in = token->master != NULL;
 	if (status == STORE_OK)
@@ -168,56 +209,34 @@ static store_status find_objects(store_token *token, const store_index *query,
 		           logged_in);
 	}
 	while (status == STORE_OK) {
-		int result = sqlite3_step(statement);
-		if (result == SQLITE_DONE)
+		int step = sqlite3_step(statement);
+		if (step == SQLITE_DONE)
 			break;
-		if (result != SQLITE_ROW) {
-			status = store_sqlite_status(result);
+		if (step != SQLITE_ROW) {
+			status = store_sqlite_status(step);
 			break;
 		}
 		unsigned char uid[STORE_UNIQUE_ID_BYTES];
+		bool row_private = false;
 		/* A row that does not authenticate is not a candidate. */
-		if (verified && !row_verifies(token, statement, &keys,
-		                              &public_tags, &private_tags, uid))
+		if (verified &&
+		    !row_verifies(token, statement, &keys, &public_tags,
+		                  &private_tags, uid, &row_private))
 			continue;
-		if (used == capacity) {
-			size_t grown = capacity ? capacity * 2 : 16;
-			store_object_id *bigger =
-			        realloc(list, grown * sizeof(*list));
-			if (bigger == NULL) {
-				status = STORE_ERR_NOMEM;
-				break;
-			}
-			list = bigger;
-			if (verified) {
-				unsigned char *more = realloc(
-				        uids, grown * STORE_UNIQUE_ID_BYTES);
-				if (more == NULL) {
-					status = STORE_ERR_NOMEM;
-					break;
-				}
-				uids = more;
-			}
-			capacity = grown;
+		if (result->used == result->capacity &&
+		    (status = result_grow(result, verified)) != STORE_OK)
+			break;
+		if (verified) {
+			memcpy(result->unique_ids +
+			               result->used * STORE_UNIQUE_ID_BYTES,
+			       uid, STORE_UNIQUE_ID_BYTES);
+			result->privacy[result->used] = row_private;
 		}
-		if (verified)
-			memcpy(uids + used * STORE_UNIQUE_ID_BYTES, uid,
-			       STORE_UNIQUE_ID_BYTES);
-		list[used++] = sqlite3_column_int64(statement, 0);
+		result->ids[result->used++] =
+		        sqlite3_column_int64(statement, 0);
 	}
 	store_keys_close(&keys);
 	store_release(statement);
-	if (status == STORE_OK) {
-		*ids = list;
-		*count = used;
-		if (unique_ids != NULL)
-			*unique_ids = uids;
-		else
-			free(uids);
-	} else {
-		free(list);
-		free(uids);
-	}
 	store_unlock(token);
 	return status;
 }
@@ -232,23 +251,50 @@ store_status store_object_find(store_token *token, const store_index *query,
 	if (token == NULL || ids == NULL || count == NULL ||
 	    !store_index_valid(query))
 		return STORE_ERR_INVALID;
-	return find_objects(token, query, false, ids, NULL, count);
+	find_result result = {0};
+	store_status status = find_objects(token, query, false, &result);
+	if (status == STORE_OK) {
+		*ids = result.ids;
+		*count = result.used;
+		result.ids = NULL;
+	}
+	result_free(&result);
+	return status;
 }
 
 store_status store_object_find_verified(store_token *token,
                                         const store_index *query,
                                         store_object_id **ids,
                                         unsigned char **unique_ids,
-                                        size_t *count)
+                                        bool **is_private, size_t *count)
 {
 	if (ids != NULL)
 		*ids = NULL;
 	if (unique_ids != NULL)
 		*unique_ids = NULL;
+	if (is_private != NULL)
+		*is_private = NULL;
 	if (count != NULL)
 		*count = 0;
-	if (token == NULL || ids == NULL || unique_ids == NULL ||
-	    count == NULL || !store_index_valid(query))
+	if (token == NULL || ids == NULL || count == NULL ||
+	    !store_index_valid(query))
 		return STORE_ERR_INVALID;
-	return find_objects(token, query, true, ids, unique_ids, count);
+	find_result result = {0};
+	store_status status = find_objects(token, query, true, &result);
+	if (status == STORE_OK) {
+		*ids = result.ids;
+		*count = result.used;
+		result.ids = NULL;
+		/* Only what was asked for is handed over; the rest freed. */
+		if (unique_ids != NULL) {
+			*unique_ids = result.unique_ids;
+			result.unique_ids = NULL;
+		}
+		if (is_private != NULL) {
+			*is_private = result.privacy;
+			result.privacy = NULL;
+		}
+	}
+	result_free(&result);
+	return status;
 }

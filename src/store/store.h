@@ -271,20 +271,22 @@ store_status store_object_find(store_token *token, const store_index *query,
  * query under the row's own keys, is silently left out (not an error).
  * So the results are authenticated: each object in *ids was stored
  * through this store with exactly the query's values for every field
- * present in query, has the unique id at the same position in
- * *unique_ids (count x STORE_UNIQUE_ID_BYTES bytes), and a caller whose
- * template holds only indexed attributes (CKA_CLASS, CKA_ID, CKA_LABEL,
- * plus CKA_TOKEN/CKA_PRIVATE, implied) need not load the records. For
- * public objects the same caveat as for public records holds: someone who
- * can read the file (it holds the public secret) can forge their rows.
- * Neither this nor anything else detects a rollback of the whole file, or
- * of one row to an earlier version of itself. *ids and *unique_ids are
- * malloc'd (free()); both NULL when count is 0. */
+ * present in query, and has at the same position the unique id in
+ * *unique_ids (count x STORE_UNIQUE_ID_BYTES bytes) and its privacy in
+ * *is_private (count bools; the privacy its record is sealed with). A
+ * caller whose template holds only indexed attributes (CKA_CLASS, CKA_ID,
+ * CKA_LABEL, plus CKA_TOKEN and CKA_PRIVATE, which the row's existence
+ * and privacy answer) need not load the records. For public objects the
+ * same caveat as for public records holds: someone who can read the file
+ * (it holds the public secret) can forge their rows. Neither this nor
+ * anything else detects a rollback of the whole file, or of one row to
+ * an earlier version of itself. unique_ids and is_private may be NULL
+ * (not wanted). The arrays are malloc'd (free()); NULL when count is 0. */
 store_status store_object_find_verified(store_token *token,
                                         const store_index *query,
                                         store_object_id **ids,
                                         unsigned char **unique_ids,
-                                        size_t *count);
+                                        bool **is_private, size_t *count);
 
 /* ---- Batches ------------------------------------------------------------ */
 

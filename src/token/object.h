@@ -176,6 +176,29 @@ void tok_object_index(const tok_object *object, store_index *index);
 bool tok_template_index(const CK_ATTRIBUTE *template, CK_ULONG count,
                         store_index *index);
 
+/* A find template that a token object's authenticated index row answers
+ * alone (store_object_find_verified): the row's tags give CKA_CLASS,
+ * CKA_ID and CKA_LABEL, its existence CKA_TOKEN (every record is a token
+ * object) and its privacy CKA_PRIVATE. */
+typedef struct tok_row_query {
+	store_index index; /* points into the template */
+	bool none;         /* no token object can match */
+	bool has_private;  /* CKA_PRIVATE asked for, with this value */
+	bool is_private;
+} tok_row_query;
+
+/* False if the template holds any other attribute: the records must be
+ * loaded and matched with tok_object_matches. True otherwise, with query
+ * such that a token object whose verified row has query->index's values
+ * and passes tok_row_matches is exactly one tok_object_matches would
+ * match on its record (which always holds CKA_TOKEN TRUE and CKA_PRIVATE
+ * equal to the row's privacy), malformed and contradictory templates
+ * included. */
+bool tok_template_row_query(const CK_ATTRIBUTE *template, CK_ULONG count,
+                            tok_row_query *query);
+/* Does a verified row of this privacy match (query->none aside)? */
+bool tok_row_matches(const tok_row_query *query, bool is_private);
+
 /* C_GetObjectSize: an approximation of the bytes the object takes. */
 CK_ULONG tok_object_size(const tok_object *object);
 

@@ -236,6 +236,65 @@ bool tok_template_index(const CK_ATTRIBUTE *template, CK_ULONG count,
 	return true;
 }
 
+/* A CK_BBOOL template entry as tok_object_matches compares it: its
+ * portable byte, or false if malformed (it then matches nothing). */
+static bool template_bool(const CK_ATTRIBUTE *entry, bool *value)
+{
+	unsigned char *encoded;
+	size_t length;
+
+	if (tok_encode(TOK_KIND_BOOL, entry->pValue, entry->ulValueLen,
+	               &encoded, &length) != CKR_OK ||
+	    encoded == NULL)
+		return false;
+	*value = encoded[0] != 0;
+	free(encoded);
+	return true;
+}
+
+bool tok_template_row_query(const CK_ATTRIBUTE *template, CK_ULONG count,
+                            tok_row_query *query)
+{
+	memset(query, 0, sizeof(*query));
+	if (template == NULL && count > 0)
+		return false;
+	for (CK_ULONG i = 0; i < count; i++) {
+		CK_ATTRIBUTE_TYPE type = template[i].type;
+		if (type != CKA_CLASS && type != CKA_ID && type != CKA_LABEL &&
+		    type != CKA_TOKEN && type != CKA_PRIVATE)
+			return false;
+	}
+	/* The same refusals as the full path's: nothing matches. */
+	if (!tok_template_index(template, count, &query->index)) {
+		query->none = true;
+		return true;
+	}
+	for (CK_ULONG i = 0; i < count && !query->none; i++) {
+		const CK_ATTRIBUTE *entry = &template[i];
+		bool value;
+
+		if (entry->type != CKA_TOKEN && entry->type != CKA_PRIVATE)
+			continue;
+		if (!template_bool(entry, &value))
+			query->none = true;
+		else if (entry->type == CKA_TOKEN)
+			query->none = !value;
+		else if (query->has_private && query->is_private != value)
+			query->none = true;
+		else {
+			query->has_private = true;
+			query->is_private = value;
+		}
+	}
+	return true;
+}
+
+bool tok_row_matches(const tok_row_query *query, bool is_private)
+{
+	return !query->none &&
+	       (!query->has_private || query->is_private == is_private);
+}
+
 void tok_object_free(tok_object *object)
 {
 	if (object == NULL)

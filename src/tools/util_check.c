@@ -57,8 +57,9 @@ static int check_objects(store_token *token, bool logged_in, uint64_t stored,
 	size_t count = 0, verified_count = 0;
 	store_status status = store_object_find(token, &all, &ids, &count);
 	if (status == STORE_OK)
-		status = store_object_find_verified(
-		        token, &all, &verified, &unique_ids, &verified_count);
+		status = store_object_find_verified(token, &all, &verified,
+		                                    &unique_ids, NULL,
+		                                    &verified_count);
 	free(unique_ids);
 	if (status != STORE_OK) {
 		free(ids);

@@ -19,6 +19,8 @@ INTEGRATION_C_TESTS = \
 	tests/integration/test_p11_sessions \
 	tests/integration/test_p11_objects \
 	tests/integration/test_p11_find \
+	tests/integration/test_p11_find_rows \
+	tests/integration/test_p11_find_lazy \
 	tests/integration/test_p11_multiprocess \
 	tests/integration/test_p11_crash \
 	tests/integration/test_p11_corrupt \
@@ -76,6 +78,13 @@ tests_integration_test_p11_find_CFLAGS = $(INTEGRATION_TEST_CFLAGS)
 tests_integration_test_p11_find_LDADD = $(INTEGRATION_TEST_LDADD)
 EXTRA_tests_integration_test_p11_find_DEPENDENCIES = src/pkcs11/guardhsm.la
 
+tests_integration_test_p11_find_lazy_SOURCES = \
+	tests/integration/test_p11_find_lazy.c
+tests_integration_test_p11_find_lazy_CFLAGS = $(INTEGRATION_TEST_CFLAGS)
+tests_integration_test_p11_find_lazy_LDADD = $(INTEGRATION_TEST_LDADD)
+EXTRA_tests_integration_test_p11_find_lazy_DEPENDENCIES = \
+	src/pkcs11/guardhsm.la
+
 tests_integration_test_p11_multiprocess_SOURCES = \
 	tests/integration/test_p11_multiprocess.c
 tests_integration_test_p11_multiprocess_CFLAGS = $(INTEGRATION_TEST_CFLAGS)
@@ -101,6 +110,16 @@ tests_integration_test_p11_corrupt_CFLAGS = $(INTEGRATION_TEST_CFLAGS) \
 tests_integration_test_p11_corrupt_LDADD = $(INTEGRATION_TEST_LDADD) \
 	$(SQLITE_LIBS)
 EXTRA_tests_integration_test_p11_corrupt_DEPENDENCIES = src/pkcs11/guardhsm.la
+
+# Finds answered by the index rows: token files edited with libsqlite3.
+tests_integration_test_p11_find_rows_SOURCES = \
+	tests/integration/test_p11_find_rows.c
+tests_integration_test_p11_find_rows_CFLAGS = $(INTEGRATION_TEST_CFLAGS) \
+	$(SQLITE_CFLAGS)
+tests_integration_test_p11_find_rows_LDADD = $(INTEGRATION_TEST_LDADD) \
+	$(SQLITE_LIBS)
+EXTRA_tests_integration_test_p11_find_rows_DEPENDENCIES = \
+	src/pkcs11/guardhsm.la
 
 tests_integration_test_p11_fork_SOURCES = tests/integration/test_p11_fork.c
 tests_integration_test_p11_fork_CFLAGS = $(INTEGRATION_TEST_CFLAGS)

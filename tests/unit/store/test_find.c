@@ -2,8 +2,8 @@
  * without a label) and every combination of class, id and label in a
  * query, logged out and logged in, must give exactly the expected ids in
  * ascending order, with and without the row MAC check (which also gives
- * each object's unique id). Also: the tags are keyed (the same value gives
- * different tags in two tokens) and an index survives reopening. */
+ * each object's unique id and privacy). Also: the tags are keyed (the same
+ * value gives different tags in two tokens) and an index survives reopening. */
 #include "config.h"
 
 #include "helpers.h"
@@ -96,15 +96,22 @@ static size_t check_query(store_token *token, const store_index *query,
 		at++;
 	}
 	assert_int_equal(at, count);
-	/* The authenticated find gives the same ids, and their unique ids. */
+	/* The authenticated find gives the same ids, and their unique ids
+	 * and privacy. */
 	store_object_id *verified = NULL;
 	unsigned char *unique_ids = NULL;
+	bool *privacy = NULL;
 	size_t verified_count = 0;
 	assert_int_equal(store_object_find_verified(token, query, &verified,
-	                                            &unique_ids,
+	                                            &unique_ids, &privacy,
 	                                            &verified_count),
 	                 STORE_OK);
 	assert_int_equal(verified_count, count);
+	if (count == 0) {
+		assert_null(verified);
+		assert_null(unique_ids);
+		assert_null(privacy);
+	}
 	at = 0;
 	for (int i = 0; i < OBJECTS && at < count; i++) {
 		if (models[i].id != ids[at])
@@ -112,13 +119,51 @@ static size_t check_query(store_token *token, const store_index *query,
 		assert_int_equal(verified[at], ids[at]);
 		assert_memory_equal(unique_ids + at * STORE_UNIQUE_ID_BYTES,
 		                    models[i].unique_id, STORE_UNIQUE_ID_BYTES);
+		assert_int_equal(privacy[at], models[i].is_private);
 		at++;
 	}
 	assert_int_equal(at, count);
 	free(verified);
 	free(unique_ids);
+	free(privacy);
 	free(ids);
 	return count;
+}
+
+/* The verified find without the optional outputs: the same ids. */
+static void check_optional_outputs(store_token *token, const store_index *query,
+                                   bool logged_in, size_t expected)
+{
+	store_object_id *ids = NULL;
+	bool *privacy = NULL;
+	size_t count = 0;
+	assert_int_equal(store_object_find_verified(token, query, &ids, NULL,
+	                                            &privacy, &count),
+	                 STORE_OK);
+	assert_int_equal(count, expected);
+	store_object_id *again = NULL;
+	unsigned char *unique_ids = NULL;
+	size_t again_count = 0;
+	assert_int_equal(store_object_find_verified(token, query, &again,
+	                                            &unique_ids, NULL,
+	                                            &again_count),
+	                 STORE_OK);
+	assert_int_equal(again_count, expected);
+	if (expected > 0)
+		assert_memory_equal(ids, again, expected * sizeof(*ids));
+	size_t private_count = 0;
+	for (size_t i = 0; i < count; i++)
+		private_count += privacy[i];
+	size_t private_models = 0;
+	for (int i = 0; i < OBJECTS; i++)
+		private_models += models[i].is_private &&
+		                  matches(&models[i], query, true);
+	/* Private rows are there, flagged, exactly when logged in. */
+	assert_int_equal(private_count, logged_in ? private_models : 0);
+	free(ids);
+	free(privacy);
+	free(again);
+	free(unique_ids);
 }
 
 /* Every combination of present fields, over a few values each. */
@@ -159,6 +204,10 @@ static void check_all_queries(store_token *token, bool logged_in)
 	size_t all = check_query(token, &none, logged_in);
 	assert_int_equal(all,
 	                 logged_in ? OBJECTS : OBJECTS - (OBJECTS + 2) / 3);
+	check_optional_outputs(token, &none, logged_in, all);
+	store_index by_class = {.has_class = true, .object_class = 1};
+	check_optional_outputs(token, &by_class, logged_in,
+	                       check_query(token, &by_class, logged_in));
 	store_object_id *ids = NULL;
 	size_t count = 0;
 	assert_int_equal(store_object_find(token, NULL, &ids, &count),
@@ -193,6 +242,80 @@ static void test_find_combinations(void **state)
 	store_token_close(token);
 	free(models);
 	models = NULL;
+}
+
+/* The privacy the verified find gives is the row's, whoever holds the
+ * master key: the SO's login sees private rows flagged as such (the
+ * module hides them from the SO by that flag). Bad arguments are refused
+ * with every output cleared. */
+static void test_verified_privacy(void **state)
+{
+	store_token *token =
+	        create_token_with_user(fixture_directory(state), 0);
+	assert_int_equal(store_login(token, STORE_USER, PIN(TEST_USER_PIN)),
+	                 STORE_OK);
+	store_object_id created[4];
+	for (int i = 0; i < 4; i++) {
+		store_index index = {.has_class = true, .object_class = 3};
+		unsigned char unique_id[STORE_UNIQUE_ID_BYTES] = {0};
+		assert_int_equal(store_object_create(token, i % 2 == 1, NULL, 0,
+		                                     &index, unique_id,
+		                                     &created[i]),
+		                 STORE_OK);
+	}
+	store_index query = {.has_class = true, .object_class = 3};
+	for (int pass = 0; pass < 3; pass++) {
+		/* 0: the user, 1: logged out, 2: the SO. */
+		store_object_id *ids = NULL;
+		bool *privacy = NULL;
+		size_t count = 0;
+		assert_int_equal(store_object_find_verified(token, &query, &ids,
+		                                            NULL, &privacy,
+		                                            &count),
+		                 STORE_OK);
+		assert_int_equal(count, pass == 1 ? 2 : 4);
+		for (size_t i = 0; i < count; i++) {
+			size_t at = pass == 1 ? 2 * i : i;
+			assert_int_equal(ids[i], created[at]);
+			assert_int_equal(privacy[i], at % 2 == 1);
+		}
+		free(ids);
+		free(privacy);
+		store_logout(token);
+		if (pass == 1)
+			assert_int_equal(
+			        store_login(token, STORE_SO, PIN(TEST_SO_PIN)),
+			        STORE_OK);
+	}
+
+	store_object_id *ids = (store_object_id *)&query;
+	unsigned char *unique_ids = (unsigned char *)&query;
+	bool *privacy = (bool *)&query;
+	size_t count = 99;
+	assert_int_equal(store_object_find_verified(NULL, &query, &ids,
+	                                            &unique_ids, &privacy,
+	                                            &count),
+	                 STORE_ERR_INVALID);
+	assert_null(ids);
+	assert_null(unique_ids);
+	assert_null(privacy);
+	assert_int_equal(count, 0);
+	privacy = (bool *)&query;
+	assert_int_equal(store_object_find_verified(token, &query, NULL, NULL,
+	                                            &privacy, &count),
+	                 STORE_ERR_INVALID);
+	assert_null(privacy);
+	assert_int_equal(store_object_find_verified(token, &query, &ids, NULL,
+	                                            &privacy, NULL),
+	                 STORE_ERR_INVALID);
+	assert_null(ids);
+	store_index bad = {.has_id = true, .id = NULL, .id_length = 3};
+	count = 99;
+	assert_int_equal(store_object_find_verified(token, &bad, &ids, NULL,
+	                                            &privacy, &count),
+	                 STORE_ERR_INVALID);
+	assert_int_equal(count, 0);
+	store_token_close(token);
 }
 
 static void read_tag(const char *path, unsigned char tag[16])
@@ -240,6 +363,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test_setup_teardown(test_find_combinations,
+	                                        store_setup, store_teardown),
+	        cmocka_unit_test_setup_teardown(test_verified_privacy,
 	                                        store_setup, store_teardown),
 	        cmocka_unit_test_setup_teardown(test_tags_are_keyed,
 	                                        store_setup, store_teardown),

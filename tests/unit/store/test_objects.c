@@ -404,7 +404,7 @@ static void test_statement_and_key_caches(void **state)
 			size_t count = 0;
 			assert_int_equal(store_object_find_verified(
 			                         token, &query, &found,
-			                         &found_uids, &count),
+			                         &found_uids, NULL, &count),
 			                 STORE_OK);
 			assert_int_equal(count, 1);
 			assert_int_equal(found[0], ids[i]);

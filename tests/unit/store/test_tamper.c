@@ -503,7 +503,7 @@ static size_t verified_ids(store_token *token, const char *id,
 	unsigned char *unique_ids = NULL;
 	size_t count = 0;
 	assert_int_equal(store_object_find_verified(token, &query, &ids,
-	                                            &unique_ids, &count),
+	                                            &unique_ids, NULL, &count),
 	                 STORE_OK);
 	assert_true(count <= room);
 	for (size_t i = 0; i < count; i++)
@@ -648,7 +648,7 @@ static void test_row_mac(void **state)
 		unsigned char *unique_ids = NULL;
 		size_t count = 0;
 		assert_int_equal(store_object_find_verified(token, &none, &all,
-		                                            &unique_ids,
+		                                            &unique_ids, NULL,
 		                                            &count),
 		                 STORE_OK);
 		free(all);

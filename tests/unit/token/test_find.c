@@ -1,6 +1,7 @@
-/* tok_object_matches, tok_object_index and tok_template_index: matching in
- * native semantics over portable values, never on sealed values, and the
- * blind-index fields of objects and find templates. */
+/* tok_object_matches, tok_object_index, tok_template_index and
+ * tok_template_row_query: matching in native semantics over portable
+ * values, never on sealed values, the blind-index fields of objects and
+ * find templates, and the answer a verified index row gives. */
 #include "config.h"
 
 #include "helpers.h"
@@ -119,6 +120,157 @@ static void test_template_index(void **state)
 	assert_int_equal(index.label_length, 0);
 }
 
+/* A token object with this class, privacy, label and (if not NULL) id. */
+static tok_object *make_token_object(CK_OBJECT_CLASS object_class,
+                                     bool is_private, const char *label,
+                                     const char *id)
+{
+	CK_BBOOL private_value = is_private ? CK_TRUE : CK_FALSE;
+	CK_ATTRIBUTE template[8] = {
+	        {CKA_CLASS, &object_class, sizeof object_class},
+	        {CKA_TOKEN, &yes, sizeof yes},
+	        {CKA_PRIVATE, &private_value, sizeof private_value},
+	        {CKA_LABEL, (void *)label, strlen(label)},
+	};
+	CK_ULONG count = 4;
+	if (object_class == CKO_SECRET_KEY) {
+		template[count++] = (CK_ATTRIBUTE){CKA_KEY_TYPE, &aes_type,
+		                                   sizeof aes_type};
+		template[count++] =
+		        (CK_ATTRIBUTE){CKA_VALUE, aes_value, sizeof aes_value};
+	}
+	if (id != NULL)
+		template[count++] =
+		        (CK_ATTRIBUTE){CKA_ID, (void *)id, strlen(id)};
+	tok_object *object = NULL;
+	assert_int_equal(tok_object_create(template, count, TOK_ORIGIN_CREATE,
+	                                   0, CK_UNAVAILABLE_INFORMATION,
+	                                   CK_UNAVAILABLE_INFORMATION, &object),
+	                 CKR_OK);
+	assert_true(object->is_token);
+	return object;
+}
+
+/* Does the object's index have every value query asks for? (What a
+ * verified row of the object answers.) */
+static bool index_matches(const tok_object *object, const store_index *query)
+{
+	store_index row;
+	tok_object_index(object, &row);
+	if (query->has_class &&
+	    (!row.has_class || row.object_class != query->object_class))
+		return false;
+	if (query->has_id &&
+	    (!row.has_id || row.id_length != query->id_length ||
+	     (row.id_length > 0 &&
+	      memcmp(row.id, query->id, row.id_length) != 0)))
+		return false;
+	if (query->has_label &&
+	    (!row.has_label || row.label_length != query->label_length ||
+	     (row.label_length > 0 &&
+	      memcmp(row.label, query->label, row.label_length) != 0)))
+		return false;
+	return true;
+}
+
+/* The row answer (index values + tok_row_matches) is the answer
+ * tok_object_matches gives on the loaded object, for every template of
+ * indexed attributes, malformed and contradictory ones included. */
+static void test_row_query_agrees(void **state)
+{
+	(void)state;
+	tok_object *objects[] = {
+	        make_token_object(CKO_DATA, false, "alpha", NULL),
+	        make_token_object(CKO_DATA, true, "alpha", NULL),
+	        make_token_object(CKO_SECRET_KEY, true, "key", "k1"),
+	        make_token_object(CKO_SECRET_KEY, false, "", ""),
+	};
+	CK_BBOOL seven = 7;
+	CK_ULONG short_class = CKO_DATA;
+	CK_ATTRIBUTE entries[] = {
+	        {CKA_CLASS, &data_class, sizeof data_class},
+	        {CKA_CLASS, &secret_class, sizeof secret_class},
+	        {CKA_CLASS, &short_class, 4},
+	        {CKA_CLASS, NULL, sizeof data_class},
+	        {CKA_TOKEN, &yes, sizeof yes},
+	        {CKA_TOKEN, &no, sizeof no},
+	        {CKA_TOKEN, &seven, sizeof seven},
+	        {CKA_TOKEN, &yes, 0},
+	        {CKA_TOKEN, NULL, 1},
+	        {CKA_PRIVATE, &yes, sizeof yes},
+	        {CKA_PRIVATE, &no, sizeof no},
+	        {CKA_PRIVATE, &seven, sizeof seven},
+	        {CKA_PRIVATE, &no, 4},
+	        {CKA_LABEL, "alpha", 5},
+	        {CKA_LABEL, "", 0},
+	        {CKA_LABEL, "alph", 4},
+	        {CKA_ID, "k1", 2},
+	        {CKA_ID, NULL, 0},
+	        {CKA_ID, NULL, 2},
+	};
+	enum { ENTRIES = sizeof entries / sizeof entries[0] };
+	size_t matched = 0, refused = 0;
+	/* Every template of up to three entries (repeats included). */
+	for (size_t a = 0; a <= ENTRIES; a++) {
+		for (size_t b = 0; b <= ENTRIES; b++) {
+			for (size_t c = 0; c <= ENTRIES; c++) {
+				CK_ATTRIBUTE template[3];
+				CK_ULONG count = 0;
+				if (a < ENTRIES)
+					template[count++] = entries[a];
+				if (b < ENTRIES)
+					template[count++] = entries[b];
+				if (c < ENTRIES)
+					template[count++] = entries[c];
+				tok_row_query query;
+				assert_true(tok_template_row_query(
+				        template, count, &query));
+				for (size_t i = 0; i < COUNT(objects); i++) {
+					bool full = tok_object_matches(
+					        objects[i], template, count);
+					bool rows =
+					        !query.none &&
+					        index_matches(objects[i],
+					                      &query.index) &&
+					        tok_row_matches(
+					                &query,
+					                objects[i]->is_private);
+					if (full != rows)
+						fail_msg(
+						        "template %zu/%zu/%zu, "
+						        "object %zu: full %d, "
+						        "rows %d",
+						        a, b, c, i, full, rows);
+					if (full)
+						matched++;
+					else
+						refused++;
+				}
+			}
+		}
+	}
+	/* Not vacuous either way. */
+	assert_true(matched > 1000);
+	assert_true(refused > 1000);
+
+	/* Any other attribute: the records must be loaded. */
+	CK_ATTRIBUTE with_sign[] = {
+	        {CKA_CLASS, &secret_class, sizeof secret_class},
+	        {CKA_SIGN, &yes, sizeof yes},
+	};
+	tok_row_query query;
+	assert_false(tok_template_row_query(with_sign, 2, &query));
+	CK_ATTRIBUTE unique_id[] = {{CKA_UNIQUE_ID, "x", 1}};
+	assert_false(tok_template_row_query(unique_id, 1, &query));
+	assert_false(tok_template_row_query(NULL, 1, &query));
+	assert_true(tok_template_row_query(NULL, 0, &query));
+	assert_false(query.none || query.has_private);
+	assert_true(tok_row_matches(&query, true));
+	assert_true(tok_row_matches(&query, false));
+	for (size_t i = 0; i < COUNT(objects); i++)
+		tok_object_free(objects[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -126,6 +278,7 @@ int main(void)
 	        cmocka_unit_test(test_matches_unique_id),
 	        cmocka_unit_test(test_object_index),
 	        cmocka_unit_test(test_template_index),
+	        cmocka_unit_test(test_row_query_agrees),
 	};
 
 	return cmocka_run_group_tests(tests, token_setup, token_teardown);
