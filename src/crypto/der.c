@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include "crypto/der.h"
+#include "crypto/internal.h"
 
 #include <string.h>
 
@@ -103,18 +104,9 @@ size_t cry_der_size(size_t length)
 	return (length <= 0xff ? 3 : 4) + length;
 }
 
-static size_t skip_zeros(const uint8_t **value, size_t length)
-{
-	while (length > 0 && **value == 0) {
-		(*value)++;
-		length--;
-	}
-	return length;
-}
-
 size_t cry_der_unsigned_length(const uint8_t *value, size_t length)
 {
-	length = skip_zeros(&value, length);
+	length = cry_skip_zeros(&value, length);
 	if (length == 0)
 		return 1;
 	return length + ((value[0] & 0x80) != 0);
@@ -149,7 +141,7 @@ uint8_t *cry_der_put_unsigned(uint8_t *at, const uint8_t *value, size_t length)
 {
 	size_t encoded = cry_der_unsigned_length(value, length);
 
-	length = skip_zeros(&value, length);
+	length = cry_skip_zeros(&value, length);
 	at = cry_der_put_header(at, CRY_DER_INTEGER, encoded);
 	/* The sign byte, or the single zero of the value 0. */
 	if (encoded > length)

@@ -18,6 +18,9 @@
 #define CRY_MAX_BLOCK_LENGTH 144
 
 bool cry_curve_valid(cry_curve curve);
+/* Advances *value past leading zero bytes (of a big-endian integer);
+ * returns the length left. */
+size_t cry_skip_zeros(const uint8_t **value, size_t length);
 cry_status cry_from_enclave(enc_status status);
 
 /* A key buffer must exist, hold exactly size bytes (0: any size) and be

@@ -97,3 +97,12 @@ cry_status cry_check_key(const enc_buffer *key, size_t size)
 		return CRY_ERR_INVALID;
 	return CRY_OK;
 }
+
+size_t cry_skip_zeros(const uint8_t **value, size_t length)
+{
+	while (length > 0 && **value == 0) {
+		(*value)++;
+		length--;
+	}
+	return length;
+}

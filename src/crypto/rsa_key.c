@@ -24,20 +24,11 @@
 #define CRY_RSA_SMALL_MODULUS_BITS 3072
 #define CRY_RSA_MAX_LARGE_EXPONENT_BITS 64
 
-static size_t skip_zeros(const uint8_t **value, size_t length)
-{
-	while (length > 0 && **value == 0) {
-		(*value)++;
-		length--;
-	}
-	return length;
-}
-
 unsigned cry_rsa_modulus_bits(const uint8_t *modulus, size_t length)
 {
 	if (modulus == NULL)
 		return 0;
-	length = skip_zeros(&modulus, length);
+	length = cry_skip_zeros(&modulus, length);
 	if (length == 0)
 		return 0;
 	if (length > UINT_MAX / 8)
@@ -189,8 +180,8 @@ cry_status cry_rsa_public(const uint8_t *modulus, size_t modulus_length,
 	*out = NULL;
 	if (modulus == NULL || exponent == NULL)
 		return CRY_ERR_INVALID;
-	modulus_length = skip_zeros(&modulus, modulus_length);
-	exponent_length = skip_zeros(&exponent, exponent_length);
+	modulus_length = cry_skip_zeros(&modulus, modulus_length);
+	exponent_length = cry_skip_zeros(&exponent, exponent_length);
 	unsigned bits = cry_rsa_modulus_bits(modulus, modulus_length);
 	unsigned exponent_bits =
 	        cry_rsa_modulus_bits(exponent, exponent_length);

@@ -34,15 +34,6 @@ static bool present(const uint8_t *const parts[], const size_t lengths[],
 	return parts[part] != NULL && lengths[part] != 0;
 }
 
-static size_t skip_zeros(const uint8_t **value, size_t length)
-{
-	while (length > 0 && **value == 0) {
-		(*value)++;
-		length--;
-	}
-	return length;
-}
-
 /* What OpenSSL (and blinding) need of e; the same rules as
  * cry_rsa_public. */
 static bool exponent_valid(const BIGNUM *e, const BIGNUM *n)
@@ -220,7 +211,7 @@ cry_status cry_rsa_pack(const uint8_t *const parts[CRY_RSA_PART_COUNT],
 	    (crt != 0 && crt != CRY_RSA_CRT_PARTS))
 		return CRY_ERR_INVALID;
 	const uint8_t *modulus = parts[CRY_RSA_MODULUS];
-	size_t k = skip_zeros(&modulus, lengths[CRY_RSA_MODULUS]);
+	size_t k = cry_skip_zeros(&modulus, lengths[CRY_RSA_MODULUS]);
 	unsigned bits = cry_rsa_modulus_bits(modulus, k);
 	if (bits < CRY_RSA_MIN_BITS || bits > CRY_RSA_MAX_BITS)
 		return CRY_ERR_KEY;
@@ -231,7 +222,7 @@ cry_status cry_rsa_pack(const uint8_t *const parts[CRY_RSA_PART_COUNT],
 		goto done;
 	for (int i = 0; i < CRY_RSA_PART_COUNT; i++) {
 		const uint8_t *value = parts[i];
-		size_t length = skip_zeros(&value, lengths[i]);
+		size_t length = cry_skip_zeros(&value, lengths[i]);
 
 		if (!present(parts, lengths, i))
 			continue;

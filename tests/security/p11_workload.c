@@ -60,16 +60,6 @@ const char *wl_rv_name(CK_RV rv)
 	}
 }
 
-#define CHECK(call)                                                            \
-	do {                                                                   \
-		CK_RV rv_ = (call);                                            \
-		if (rv_ != CKR_OK) {                                           \
-			fprintf(stderr, "workload: %s: %s\n", #call,           \
-			        wl_rv_name(rv_));                              \
-			return rv_;                                            \
-		}                                                              \
-	} while (0)
-
 static int write_file(const char *path, const char *text)
 {
 	FILE *f = fopen(path, "we");
@@ -83,7 +73,7 @@ static CK_RV find_initialised_slot(wl *w, const char *label)
 {
 	CK_SLOT_ID slots[64];
 	CK_ULONG count = 64;
-	CHECK(w->f->C_GetSlotList(CK_TRUE, slots, &count));
+	WL_CHECK(w->f->C_GetSlotList(CK_TRUE, slots, &count));
 	for (CK_ULONG i = 0; i < count; i++) {
 		CK_TOKEN_INFO info;
 		if (w->f->C_GetTokenInfo(slots[i], &info) != CKR_OK)
@@ -147,30 +137,32 @@ CK_RV wl_setup(wl *w, const char *module_path)
 		        module_path);
 		return CKR_GENERAL_ERROR;
 	}
-	CHECK(get(&w->f));
-	CHECK(w->f->C_Initialize(NULL));
+	WL_CHECK(get(&w->f));
+	WL_CHECK(w->f->C_Initialize(NULL));
 	w->initialized = true;
 
-	CHECK(find_initialised_slot(w, NULL));
+	WL_CHECK(find_initialised_slot(w, NULL));
 	CK_UTF8CHAR label[32];
 	memset(label, ' ', sizeof label);
 	memcpy(label, "memscan", 7);
-	CHECK(w->f->C_InitToken(w->slot, (CK_UTF8CHAR_PTR)WL_SO_PIN,
-	                        strlen(WL_SO_PIN), label));
-	CHECK(find_initialised_slot(w, "memscan")); /* SoftHSM renumbers */
+	WL_CHECK(w->f->C_InitToken(w->slot, (CK_UTF8CHAR_PTR)WL_SO_PIN,
+	                           strlen(WL_SO_PIN), label));
+	WL_CHECK(find_initialised_slot(w, "memscan")); /* SoftHSM renumbers */
 	CK_SESSION_HANDLE so;
-	CHECK(w->f->C_OpenSession(w->slot, CKF_SERIAL_SESSION | CKF_RW_SESSION,
-	                          NULL, NULL, &so));
-	CHECK(w->f->C_Login(so, CKU_SO, (CK_UTF8CHAR_PTR)WL_SO_PIN,
-	                    strlen(WL_SO_PIN)));
-	CHECK(w->f->C_InitPIN(so, (CK_UTF8CHAR_PTR)WL_USER_PIN,
-	                      strlen(WL_USER_PIN)));
-	CHECK(w->f->C_Logout(so));
-	CHECK(w->f->C_CloseSession(so));
-	CHECK(w->f->C_OpenSession(w->slot, CKF_SERIAL_SESSION | CKF_RW_SESSION,
-	                          NULL, NULL, &w->session));
-	CHECK(w->f->C_Login(w->session, CKU_USER, (CK_UTF8CHAR_PTR)WL_USER_PIN,
-	                    strlen(WL_USER_PIN)));
+	WL_CHECK(w->f->C_OpenSession(
+	        w->slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &so));
+	WL_CHECK(w->f->C_Login(so, CKU_SO, (CK_UTF8CHAR_PTR)WL_SO_PIN,
+	                       strlen(WL_SO_PIN)));
+	WL_CHECK(w->f->C_InitPIN(so, (CK_UTF8CHAR_PTR)WL_USER_PIN,
+	                         strlen(WL_USER_PIN)));
+	WL_CHECK(w->f->C_Logout(so));
+	WL_CHECK(w->f->C_CloseSession(so));
+	WL_CHECK(w->f->C_OpenSession(w->slot,
+	                             CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL,
+	                             NULL, &w->session));
+	WL_CHECK(w->f->C_Login(w->session, CKU_USER,
+	                       (CK_UTF8CHAR_PTR)WL_USER_PIN,
+	                       strlen(WL_USER_PIN)));
 	return CKR_OK;
 }
 
@@ -334,8 +326,9 @@ CK_RV wl_run_once(wl *w, CK_SESSION_HANDLE s, size_t key,
 		break;
 	case KK_AES:
 		m = (CK_MECHANISM){CKM_AES_CBC, (void *)aes_iv, sizeof aes_iv};
-		CHECK(w->f->C_EncryptInit(s, &m, handle));
-		CHECK(w->f->C_Encrypt(s, data, data_length, out, out_length));
+		WL_CHECK(w->f->C_EncryptInit(s, &m, handle));
+		WL_CHECK(
+		        w->f->C_Encrypt(s, data, data_length, out, out_length));
 		return CKR_OK;
 	case KK_RSA:
 		m.mechanism = CKM_SHA256_RSA_PKCS;
@@ -343,8 +336,8 @@ CK_RV wl_run_once(wl *w, CK_SESSION_HANDLE s, size_t key,
 	case KK_RAW:
 		return CKR_ARGUMENTS_BAD;
 	}
-	CHECK(w->f->C_SignInit(s, &m, handle));
-	CHECK(w->f->C_Sign(s, data, data_length, out, out_length));
+	WL_CHECK(w->f->C_SignInit(s, &m, handle));
+	WL_CHECK(w->f->C_Sign(s, data, data_length, out, out_length));
 	return CKR_OK;
 }
 
@@ -373,8 +366,8 @@ static CK_RV open_multipart(wl *w, size_t key, CK_OBJECT_HANDLE handle)
 	if (w->n_ops == WL_MAX_OPS)
 		return CKR_GENERAL_ERROR;
 	CK_SESSION_HANDLE s;
-	CHECK(w->f->C_OpenSession(w->slot, CKF_SERIAL_SESSION | CKF_RW_SESSION,
-	                          NULL, NULL, &s));
+	WL_CHECK(w->f->C_OpenSession(
+	        w->slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &s));
 	CK_RV rv = start_multipart(w, s, key, handle);
 	if (rv != CKR_OK) {
 		(void)w->f->C_CloseSession(s);
@@ -418,9 +411,9 @@ static CK_RV start_message_based(wl *w, CK_SESSION_HANDLE s, size_t key)
 	        iv, sizeof iv, 0, CKG_NO_GENERATE, tag, 128};
 	CK_MECHANISM m = {CKM_AES_GCM, NULL, 0};
 	CK_ULONG out_length = sizeof out;
-	CHECK(f3->C_MessageEncryptInit(s, &m, w->keys[key]));
-	CHECK(f3->C_EncryptMessage(s, &params, sizeof params, NULL, 0, data,
-	                           sizeof data, out, &out_length));
+	WL_CHECK(f3->C_MessageEncryptInit(s, &m, w->keys[key]));
+	WL_CHECK(f3->C_EncryptMessage(s, &params, sizeof params, NULL, 0, data,
+	                              sizeof data, out, &out_length));
 	return CKR_OK;
 }
 
@@ -451,8 +444,8 @@ static CK_RV start_multipart(wl *w, CK_SESSION_HANDLE s, size_t key,
 			m = (CK_MECHANISM){CKM_AES_CBC, (void *)aes_iv,
 			                   sizeof aes_iv};
 		CK_ULONG out_length = sizeof out;
-		CHECK(w->f->C_EncryptInit(s, &m, handle));
-		CHECK(w->f->C_EncryptUpdate(s, data, 64, out, &out_length));
+		WL_CHECK(w->f->C_EncryptInit(s, &m, handle));
+		WL_CHECK(w->f->C_EncryptUpdate(s, data, 64, out, &out_length));
 		if (key == KK_SESSION_AES)
 			return start_message_based(w, s, key);
 		return CKR_OK;
@@ -460,9 +453,9 @@ static CK_RV start_multipart(wl *w, CK_SESSION_HANDLE s, size_t key,
 	default:
 		return CKR_MECHANISM_INVALID; /* EdDSA has no multi-part form */
 	}
-	CHECK(w->f->C_SignInit(s, &m, handle));
-	CHECK(w->f->C_SignUpdate(s, data, sizeof data));
-	CHECK(w->f->C_SignUpdate(s, data, 37));
+	WL_CHECK(w->f->C_SignInit(s, &m, handle));
+	WL_CHECK(w->f->C_SignUpdate(s, data, sizeof data));
+	WL_CHECK(w->f->C_SignUpdate(s, data, 37));
 	return CKR_OK;
 }
 

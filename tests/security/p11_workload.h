@@ -108,4 +108,16 @@ int wl_memscan_self(const char *mode, const char *dir, const char *keys,
  * process scan meaningless and slow). */
 bool wl_asan(void);
 
+/* In a workload function: returns the CK_RV of a call that failed, after
+ * saying which on stderr. */
+#define WL_CHECK(call)                                                         \
+	do {                                                                   \
+		CK_RV rv_ = (call);                                            \
+		if (rv_ != CKR_OK) {                                           \
+			fprintf(stderr, "workload: %s: %s\n", #call,           \
+			        wl_rv_name(rv_));                              \
+			return rv_;                                            \
+		}                                                              \
+	} while (0)
+
 #endif

@@ -8,16 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define CHECK(call)                                                            \
-	do {                                                                   \
-		CK_RV rv_ = (call);                                            \
-		if (rv_ != CKR_OK) {                                           \
-			fprintf(stderr, "workload: %s: %s\n", #call,           \
-			        wl_rv_name(rv_));                              \
-			return rv_;                                            \
-		}                                                              \
-	} while (0)
-
 const size_t wl_wrapped_keys[WL_WRAPPED_KEYS] = {KK_TOKEN_RSA, KK_TOKEN_ED25519,
                                                  KK_SESSION_P256};
 
@@ -47,9 +37,9 @@ static CK_RV make_kek(wl *w)
 	        {CKA_UNWRAP, &yes, sizeof yes},
 	};
 	CK_MECHANISM m = {CKM_AES_KEY_GEN, NULL, 0};
-	CHECK(w->f->C_GenerateKey(w->session, &m, attributes,
-	                          sizeof attributes / sizeof attributes[0],
-	                          &w->kek));
+	WL_CHECK(w->f->C_GenerateKey(w->session, &m, attributes,
+	                             sizeof attributes / sizeof attributes[0],
+	                             &w->kek));
 	return CKR_OK;
 }
 
@@ -59,8 +49,8 @@ static CK_RV same_public_key_info(wl *w, CK_OBJECT_HANDLE a, CK_OBJECT_HANDLE b)
 	unsigned char first[600], second[600];
 	CK_ATTRIBUTE info[2] = {{CKA_PUBLIC_KEY_INFO, first, sizeof first},
 	                        {CKA_PUBLIC_KEY_INFO, second, sizeof second}};
-	CHECK(w->f->C_GetAttributeValue(w->session, a, &info[0], 1));
-	CHECK(w->f->C_GetAttributeValue(w->session, b, &info[1], 1));
+	WL_CHECK(w->f->C_GetAttributeValue(w->session, a, &info[0], 1));
+	WL_CHECK(w->f->C_GetAttributeValue(w->session, b, &info[1], 1));
 	if (info[0].ulValueLen == 0)
 		return CKR_OK;
 	if (info[0].ulValueLen != info[1].ulValueLen ||
@@ -85,8 +75,8 @@ CK_RV wl_wrap_unwrap(wl *w, size_t key, int times)
 	unsigned char blob[2048];
 	CK_ULONG length = sizeof blob;
 	CK_MECHANISM kwp = {CKM_AES_KEY_WRAP_KWP, NULL, 0};
-	CHECK(w->f->C_WrapKey(w->session, &kwp, w->kek, w->keys[key], blob,
-	                      &length));
+	WL_CHECK(w->f->C_WrapKey(w->session, &kwp, w->kek, w->keys[key], blob,
+	                         &length));
 	CK_OBJECT_CLASS class_ = CKO_PRIVATE_KEY;
 	CK_KEY_TYPE type = k->kind == KK_RSA       ? CKK_RSA
 	                   : k->kind == KK_ED25519 ? CKK_EC_EDWARDS
@@ -114,16 +104,16 @@ CK_RV wl_wrap_unwrap(wl *w, size_t key, int times)
 		w->unwrapped[key] = CK_INVALID_HANDLE;
 		return rv;
 	}
-	CHECK(same_public_key_info(w, w->keys[key], w->unwrapped[key]));
+	WL_CHECK(same_public_key_info(w, w->keys[key], w->unwrapped[key]));
 	for (int i = 0; i < times; i++) {
 		unsigned char a[512], b[512];
 		CK_ULONG a_length = sizeof a, b_length = sizeof b;
-		CHECK(wl_run_once(w, w->session, key, w->unwrapped[key], i, a,
-		                  &a_length));
+		WL_CHECK(wl_run_once(w, w->session, key, w->unwrapped[key], i,
+		                     a, &a_length));
 		if (k->kind == KK_P256)
 			continue; /* ECDSA signatures are randomised */
-		CHECK(wl_run_once(w, w->session, key, w->keys[key], i, b,
-		                  &b_length));
+		WL_CHECK(wl_run_once(w, w->session, key, w->keys[key], i, b,
+		                     &b_length));
 		if (a_length != b_length || memcmp(a, b, a_length) != 0) {
 			fprintf(stderr,
 			        "workload: the unwrapped %s signs "

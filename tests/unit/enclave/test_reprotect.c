@@ -110,6 +110,17 @@ static void seal_and_open_once(void)
 	enc_sealed_free(sealed);
 }
 
+/* fn(&read_after) dies of SIGSEGV when it reads at the end, and lives
+ * when it stops just before (the control): the fault is the read's. */
+static void faults_only_on_the_read(void (*fn)(void *))
+{
+	bool read_after = true, control = false;
+	assert_death(fn, &read_after, SIGSEGV);
+	assert_int_equal(
+	        expect_death(fn, &control, (const int[]){SIGSEGV}, 1, NULL),
+	        DEATH_NONE);
+}
+
 /* ---- Configuration and the default ------------------------------------ */
 
 static void test_delay_bounds(void **state)
@@ -180,11 +191,7 @@ static void slab_page_closes_late(void *arg)
 static void test_slab_page_closes_late(void **state)
 {
 	(void)state;
-	bool read_after = true, control = false;
-	assert_death(slab_page_closes_late, &read_after, SIGSEGV);
-	assert_int_equal(expect_death(slab_page_closes_late, &control,
-	                              (const int[]){SIGSEGV}, 1, NULL),
-	                 DEATH_NONE);
+	faults_only_on_the_read(slab_page_closes_late);
 }
 
 /* ---- The key page ------------------------------------------------------- */
@@ -216,11 +223,7 @@ static void key_page_closes_late(void *arg)
 static void test_key_page_closes_late(void **state)
 {
 	(void)state;
-	bool read_after = true, control = false;
-	assert_death(key_page_closes_late, &read_after, SIGSEGV);
-	assert_int_equal(expect_death(key_page_closes_late, &control,
-	                              (const int[]){SIGSEGV}, 1, NULL),
-	                 DEATH_NONE);
+	faults_only_on_the_read(key_page_closes_late);
 }
 
 /* ---- What it saves ------------------------------------------------------- */
@@ -298,11 +301,7 @@ static void reprotect_now_closes(void *arg)
 static void test_reprotect_now_closes_at_once(void **state)
 {
 	(void)state;
-	bool read_after = true, control = false;
-	assert_death(reprotect_now_closes, &read_after, SIGSEGV);
-	assert_int_equal(expect_death(reprotect_now_closes, &control,
-	                              (const int[]){SIGSEGV}, 1, NULL),
-	                 DEATH_NONE);
+	faults_only_on_the_read(reprotect_now_closes);
 }
 
 static void test_purge_closes_at_once(void **state)
