@@ -51,6 +51,21 @@ same() {
 	fi
 }
 
+# spki NAME POINT OID [CURVE]: $work/NAME.der, the SubjectPublicKeyInfo of
+# a public key from its raw point (hex), made by openssl asn1parse, and
+# checked to parse; OID names the algorithm, CURVE the named curve.
+spki() {
+	{
+		printf 'asn1=SEQUENCE:spki\n[spki]\nalg=SEQUENCE:alg\n'
+		printf 'key=FORMAT:HEX,BITSTRING:%s\n[alg]\noid=OID:%s\n' "$2" "$3"
+		[ -z "${4:-}" ] || printf 'curve=OID:%s\n' "$4"
+	} > "$work/$1.cnf"
+	ossl_ok "$1 SubjectPublicKeyInfo" asn1parse -genconf "$work/$1.cnf" \
+		-out "$work/$1.der" -noout
+	ossl_ok "$1 key parses" pkey -pubin -inform DER -in "$work/$1.der" \
+		-noout -text
+}
+
 login="--login --pin $USER_PIN"
 
 echo "== module $module, store $work/store"
@@ -121,33 +136,10 @@ point25519=$(awk '$1 ~ /Object;/ { point = "" }
 	$1 == "EC_POINT:" && $2 ~ /^0420/ { point = substr($2, 5) }
 	$1 == "label:" && $2 == "x25519" && point != "" { print point; exit }' \
 	"$out")
-cat > "$work/p521.cnf" <<EOF
-asn1=SEQUENCE:spki
-[spki]
-alg=SEQUENCE:alg
-key=FORMAT:HEX,BITSTRING:$point521
-[alg]
-oid=OID:id-ecPublicKey
-curve=OID:secp521r1
-EOF
-ossl_ok "P-521 SubjectPublicKeyInfo" asn1parse -genconf "$work/p521.cnf" \
-	-out "$work/p521.der" -noout
-ossl_ok "P-521 key parses" pkey -pubin -inform DER -in "$work/p521.der" \
-	-noout -text
+spki p521 "$point521" id-ecPublicKey secp521r1
 has "NIST CURVE: P-521|secp521r1" "P-521 key"
 [ ${#point25519} -eq 64 ] || fail "X25519 point of ${#point25519} hex digits"
-cat > "$work/x25519.cnf" <<EOF
-asn1=SEQUENCE:spki
-[spki]
-alg=SEQUENCE:alg
-key=FORMAT:HEX,BITSTRING:$point25519
-[alg]
-oid=OID:X25519
-EOF
-ossl_ok "X25519 SubjectPublicKeyInfo" asn1parse \
-	-genconf "$work/x25519.cnf" -out "$work/x25519.der" -noout
-ossl_ok "X25519 key parses" pkey -pubin -inform DER -in "$work/x25519.der" \
-	-noout -text
+spki x25519 "$point25519" X25519
 has "X25519 Public-Key" "X25519 key"
 
 # ---- Public keys, exported ---------------------------------------------
@@ -169,19 +161,7 @@ has "ED25519 Public-Key" "Ed25519 export"
 expect_ok "list P-384 point" --list-objects --type pubkey
 point384=$(awk '$1 == "EC_POINT:" && $2 ~ /^046104/ { print substr($2, 5) }' \
 	"$out")
-cat > "$work/p384.cnf" <<EOF
-asn1=SEQUENCE:spki
-[spki]
-alg=SEQUENCE:alg
-key=FORMAT:HEX,BITSTRING:$point384
-[alg]
-oid=OID:id-ecPublicKey
-curve=OID:secp384r1
-EOF
-ossl_ok "P-384 SubjectPublicKeyInfo" asn1parse -genconf "$work/p384.cnf" \
-	-out "$work/p384.der" -noout
-ossl_ok "P-384 key parses" pkey -pubin -inform DER -in "$work/p384.der" \
-	-noout -text
+spki p384 "$point384" id-ecPublicKey secp384r1
 has "NIST CURVE: P-384|secp384r1" "P-384 key"
 
 # ---- Signatures ------------------------------------------------------------
