@@ -519,6 +519,18 @@ CK_FLAGS h_token_flags(CK_SLOT_ID slot)
 
 /* ---- Sessions ---------------------------------------------------------- */
 
+CK_SESSION_HANDLE h_child_session(CK_SLOT_ID slot, bool login)
+{
+	CHILD_RV(p11->C_Initialize(NULL), CKR_OK);
+	CK_SESSION_HANDLE session;
+	CHILD_RV(p11->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION,
+	                            NULL, NULL, &session),
+	         CKR_OK);
+	if (login)
+		CHILD_RV(h_login(session, CKU_USER, H_USER_PIN), CKR_OK);
+	return session;
+}
+
 CK_SESSION_HANDLE h_open(CK_SLOT_ID slot, bool rw)
 {
 	CK_SESSION_HANDLE session = CK_INVALID_HANDLE;

@@ -111,6 +111,9 @@ const char *h_rv_name(CK_RV rv);
 	} while (0)
 _Noreturn void h_child_fail(const char *file, int line, const char *what,
                             const char *format, ...);
+/* In a forked child: C_Initialize, a R/W session on slot and, if login,
+ * the user's login; any failure ends the child (CHILD_RV). */
+CK_SESSION_HANDLE h_child_session(CK_SLOT_ID slot, bool login);
 /* Waits for a child; asserts it exited with status 0. */
 void h_wait_child_ok(int pid);
 /* Reads fd to end of file (malloc'd, NUL-terminated). */

@@ -120,13 +120,7 @@ static CK_ULONG child_count(bool login)
 static int child_main(const char *mode, CK_SLOT_ID slot, bool login)
 {
 	h_load_module();
-	CHILD_RV(p11->C_Initialize(NULL), CKR_OK);
-	CK_SESSION_HANDLE s;
-	CHILD_RV(p11->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION,
-	                            NULL, NULL, &s),
-	         CKR_OK);
-	if (login)
-		CHILD_RV(h_login(s, CKU_USER, H_USER_PIN), CKR_OK);
+	CK_SESSION_HANDLE s = h_child_session(slot, login);
 	if (strcmp(mode, "write") == 0) {
 		printf("writing\n");
 		fflush(stdout);
@@ -411,13 +405,7 @@ static void test_kill_mid_batch(void **state)
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		close(fds[0]);
-		CHILD_RV(p11->C_Initialize(NULL), CKR_OK);
-		CK_SESSION_HANDLE cs;
-		CHILD_RV(p11->C_OpenSession(H.slot,
-		                            CKF_SERIAL_SESSION | CKF_RW_SESSION,
-		                            NULL, NULL, &cs),
-		         CKR_OK);
-		CHILD_RV(h_login(cs, CKU_USER, H_USER_PIN), CKR_OK);
+		CK_SESSION_HANDLE cs = h_child_session(H.slot, true);
 		CK_INTERFACE_PTR interface = NULL;
 		CHILD_RV(h_get_interface((CK_UTF8CHAR_PTR)
 		                                 GUARDHSM_VENDOR_INTERFACE_NAME,

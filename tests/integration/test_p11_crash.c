@@ -95,12 +95,7 @@ static char *kill_after(pid_t pid, int fd, double seconds, size_t *lines)
 static _Noreturn void create_forever(CK_SLOT_ID slot, const char *prefix,
                                      int fd)
 {
-	CHILD_RV(p11->C_Initialize(NULL), CKR_OK);
-	CK_SESSION_HANDLE s;
-	CHILD_RV(p11->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION,
-	                            NULL, NULL, &s),
-	         CKR_OK);
-	CHILD_RV(h_login(s, CKU_USER, H_USER_PIN), CKR_OK);
+	CK_SESSION_HANDLE s = h_child_session(slot, true);
 	for (unsigned long i = 0;; i++) {
 		char label[64];
 		snprintf(label, sizeof(label), "%s-%lu", prefix, i);
@@ -236,12 +231,7 @@ static void test_kill_during_updates(void **state)
 	pid_t pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		CHILD_RV(p11->C_Initialize(NULL), CKR_OK);
-		CK_SESSION_HANDLE cs;
-		CHILD_RV(p11->C_OpenSession(H.slot,
-		                            CKF_SERIAL_SESSION | CKF_RW_SESSION,
-		                            NULL, NULL, &cs),
-		         CKR_OK);
+		CK_SESSION_HANDLE cs = h_child_session(H.slot, false);
 		CK_OBJECT_HANDLE objects[COUNT];
 		int index[COUNT];
 		CK_ULONG n = 0;

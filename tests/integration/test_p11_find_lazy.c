@@ -31,13 +31,7 @@ static void change_in_child(const char *doomed, const char *born,
 	pid_t pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		CHILD_RV(p11->C_Initialize(NULL), CKR_OK);
-		CK_SESSION_HANDLE cs;
-		CHILD_RV(p11->C_OpenSession(H.slot,
-		                            CKF_SERIAL_SESSION | CKF_RW_SESSION,
-		                            NULL, NULL, &cs),
-		         CKR_OK);
-		CHILD_RV(h_login(cs, CKU_USER, H_USER_PIN), CKR_OK);
+		CK_SESSION_HANDLE cs = h_child_session(H.slot, true);
 		if (doomed != NULL) {
 			CK_ATTRIBUTE template[] = {{CKA_LABEL, (void *)doomed,
 			                            (CK_ULONG)strlen(doomed)}};

@@ -155,12 +155,7 @@ static void test_fork_before_initialize(void **state)
 	if (pid == 0) {
 		CK_INFO info;
 		CHILD_RV(p11->C_GetInfo(&info), CKR_CRYPTOKI_NOT_INITIALIZED);
-		CHILD_RV(p11->C_Initialize(NULL), CKR_OK);
-		CK_SESSION_HANDLE cs;
-		CHILD_RV(p11->C_OpenSession(H.slot,
-		                            CKF_SERIAL_SESSION | CKF_RW_SESSION,
-		                            NULL, NULL, &cs),
-		         CKR_OK);
+		CK_SESSION_HANDLE cs = h_child_session(H.slot, false);
 		CK_OBJECT_HANDLE o;
 		CHILD_RV(h_create_data_rv(cs, true, false, "child", "c", &o),
 		         CKR_OK);

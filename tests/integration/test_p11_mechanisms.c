@@ -2971,12 +2971,7 @@ static void test_derive_null_template(void **state)
 		signal(SIGILL, SIG_DFL);
 		signal(SIGFPE, SIG_DFL);
 		signal(SIGABRT, SIG_DFL);
-		CHILD_RV(p11->C_Initialize(NULL), CKR_OK);
-		CK_SESSION_HANDLE s;
-		CHILD_RV(p11->C_OpenSession(H.slot,
-		                            CKF_SERIAL_SESSION | CKF_RW_SESSION,
-		                            NULL, NULL, &s),
-		         CKR_OK);
+		CK_SESSION_HANDLE s = h_child_session(H.slot, false);
 		unsigned char point[65] = {0x04};
 		CK_ECDH1_DERIVE_PARAMS params = {CKD_NULL, 0, NULL, 65, point};
 		CK_MECHANISM m = {CKM_ECDH1_DERIVE, &params, sizeof(params)};

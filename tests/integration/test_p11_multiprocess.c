@@ -28,12 +28,7 @@
  * object: the hex CKA_UNIQUE_ID. */
 static void child_work(int index, CK_SLOT_ID slot, int fd)
 {
-	CHILD_RV(p11->C_Initialize(NULL), CKR_OK);
-	CK_SESSION_HANDLE s;
-	CHILD_RV(p11->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION,
-	                            NULL, NULL, &s),
-	         CKR_OK);
-	CHILD_RV(h_login(s, CKU_USER, H_USER_PIN), CKR_OK);
+	CK_SESSION_HANDLE s = h_child_session(slot, true);
 	CK_OBJECT_HANDLE alive[ROUNDS];
 	int alive_count = 0;
 	for (int i = 0; i < ROUNDS; i++) {
@@ -219,12 +214,7 @@ static void test_object_destroyed_by_another_process(void **state)
 	pid_t pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		CHILD_RV(p11->C_Initialize(NULL), CKR_OK);
-		CK_SESSION_HANDLE cs;
-		CHILD_RV(p11->C_OpenSession(H.slot,
-		                            CKF_SERIAL_SESSION | CKF_RW_SESSION,
-		                            NULL, NULL, &cs),
-		         CKR_OK);
+		CK_SESSION_HANDLE cs = h_child_session(H.slot, false);
 		CK_ATTRIBUTE template[] = {H_ATTR_STR(CKA_LABEL, "doomed")};
 		CK_OBJECT_HANDLE found;
 		CK_ULONG n = 0;
@@ -251,12 +241,7 @@ static void relabel_in_child(const char *from, const char *to)
 	pid_t pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		CHILD_RV(p11->C_Initialize(NULL), CKR_OK);
-		CK_SESSION_HANDLE cs;
-		CHILD_RV(p11->C_OpenSession(H.slot,
-		                            CKF_SERIAL_SESSION | CKF_RW_SESSION,
-		                            NULL, NULL, &cs),
-		         CKR_OK);
+		CK_SESSION_HANDLE cs = h_child_session(H.slot, false);
 		CK_ATTRIBUTE template[] = {
 		        {CKA_LABEL, (void *)from, (CK_ULONG)strlen(from)}};
 		CK_OBJECT_HANDLE found;
